@@ -1,0 +1,60 @@
+import Joi from 'joi';
+import { usccProblem } from '../src/lib/uscc.js';
+
+/** 统一社会信用代码: trimmed, upper-cased, GB 32100 check character verified. */
+export const uscc = () =>
+  Joi.string()
+    .trim()
+    .uppercase()
+    .custom((value: string, helpers) => {
+      const problem = usccProblem(value);
+      return problem ? helpers.error(`uscc.${problem}`) : value;
+    }, 'GB 32100 unified social credit code')
+    .meta({ format: 'uscc' })
+    .description('统一社会信用代码（18 位，GB 32100 校验）');
+
+const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+
+export function isCalendarDate(s: string): boolean {
+  if (!DATE_RE.test(s)) return false;
+  const d = new Date(`${s}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+}
+
+/** A legal calendar date `YYYY-MM-DD` (Asia/Shanghai), never an instant. */
+export const legalDate = () =>
+  Joi.string()
+    .custom((value: string, helpers) => {
+      if (!DATE_RE.test(value)) return helpers.error('legalDate.format');
+      if (!isCalendarDate(value)) return helpers.error('legalDate.invalid');
+      return value;
+    }, 'calendar date')
+    .meta({ format: 'date' })
+    .example('2026-11-02');
+
+/** 6-digit administrative division code (GB/T 2260). */
+export const divisionCode = () =>
+  Joi.string().trim().pattern(/^\d{6}$/).messages({ 'string.pattern.base': '行政区划代码应为 6 位数字' });
+
+/** Industry code (GB/T 4754): a section letter, optionally followed by 2–4 digits. */
+export const industryCode = () =>
+  Joi.string()
+    .trim()
+    .uppercase()
+    .pattern(/^[A-T](\d{2,4})?$/)
+    .messages({ 'string.pattern.base': '国民经济行业代码应为门类字母加 2–4 位数字（GB/T 4754），如 C2614' });
+
+/** Free text: trimmed, bounded, no NUL (the embedded database rejects NUL in strings). */
+export const text = (max = 500) =>
+  Joi.string()
+    .trim()
+    .max(max)
+    .pattern(/^[^\u0000]*$/, { name: 'text' })
+    .messages({ 'string.pattern.name': '包含不允许的字符' });
+
+export const paginationQuery = {
+  limit: Joi.number().integer().min(1).max(500).default(50).description('每页条数'),
+  cursor: Joi.string().max(200).description('上一页返回的 nextCursor'),
+};
+
+export const idParam = Joi.object({ id: Joi.string().hex().length(24).required() });

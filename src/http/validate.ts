@@ -1,0 +1,37 @@
+import type Joi from 'joi';
+import { AppError, type ErrorDetail } from './errors.js';
+import { zhMessages } from '../../schemas/messages.js';
+
+export type RequestPart = 'params' | 'query' | 'body';
+
+export function joiDetails(error: Joi.ValidationError, prefix?: RequestPart): ErrorDetail[] {
+  return error.details.map((d) => ({
+    path: [...(prefix && prefix !== 'body' ? [prefix] : []), ...d.path.map(String)].join('.') || prefix || '',
+    message: d.message,
+  }));
+}
+
+export const validationOptions: Joi.ValidationOptions = {
+  abortEarly: false,
+  messages: zhMessages,
+  errors: { wrap: { label: false, array: false } },
+  stripUnknown: false,
+  convert: true,
+};
+
+/**
+ * Runs a joi schema over one part of a request. Collects every failure (abortEarly: false).
+ * Returns the converted value or throws one AppError listing every bad field.
+ */
+export function validatePart<T>(schema: Joi.Schema, value: unknown, part: RequestPart): T {
+  const { error, value: out } = schema.validate(value, validationOptions);
+  if (error) throw AppError.validation(joiDetails(error, part));
+  return out as T;
+}
+
+/** Validate a plain value (used by imports and batch endpoints for each row). */
+export function validateValue<T>(schema: Joi.Schema, value: unknown): { value?: T; details?: ErrorDetail[] } {
+  const { error, value: out } = schema.validate(value, validationOptions);
+  if (error) return { details: joiDetails(error) };
+  return { value: out as T };
+}

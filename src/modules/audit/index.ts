@@ -1,0 +1,2 @@
+export { recordAudit, type AuditInput } from './service.js';
+export { AuditModel } from './model.js';

@@ -1,0 +1,24 @@
+/** Roles (角色). A principal may hold several. */
+export const ROLES = ['admin', 'clerk', 'reviewer', 'regulator', 'enterprise', 'partner'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const ROLE_LABELS: Record<Role, string> = {
+  admin: '系统管理员',
+  clerk: '录入人员',
+  reviewer: '审核人员',
+  regulator: '监管查询人员',
+  enterprise: '企业用户',
+  partner: '联合惩戒协同部门',
+};
+
+/** Who is calling: resolved from an API key or a bearer token. */
+export interface Principal {
+  id: string;
+  name: string;
+  roles: Role[];
+  /** For `enterprise` principals: the one 统一社会信用代码 they act for. */
+  uscc?: string;
+  /** Authority scope: administrative division codes (prefixes) a clerk/reviewer/regulator covers; empty = all. */
+  scope: string[];
+  via: 'apiKey' | 'jwt';
+}

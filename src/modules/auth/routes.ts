@@ -1,0 +1,42 @@
+import { defineRoutes } from '../../http/route.js';
+import { clientIp } from '../../http/auth.js';
+import { apiKeyIdParams, createApiKeyBody } from '../../../schemas/apiKeys.js';
+import { createApiKey, listApiKeys, revokeApiKey } from './service.js';
+import { recordAudit } from '../audit/index.js';
+
+export const authRoutes = defineRoutes([
+  {
+    method: 'post',
+    path: '/api-keys',
+    summary: '创建 API 密钥（明文只返回这一次）',
+    tag: 'api-keys',
+    access: { roles: ['admin'] },
+    body: createApiKeyBody,
+    handler: async ({ body, principal, req }) => {
+      const { key, apiKey } = await createApiKey(body, principal.id);
+      await recordAudit({ action: 'apiKey.create', resource: 'apiKey', resourceId: apiKey.id, principal, ip: clientIp(req), after: apiKey });
+      return { status: 201, body: { ...apiKey, key } };
+    },
+  },
+  {
+    method: 'get',
+    path: '/api-keys',
+    summary: '列出 API 密钥（不含明文）',
+    tag: 'api-keys',
+    access: { roles: ['admin'] },
+    handler: async () => ({ body: { items: await listApiKeys(), nextCursor: null } }),
+  },
+  {
+    method: 'delete',
+    path: '/api-keys/:id',
+    summary: '吊销 API 密钥（下一次请求即失效）',
+    tag: 'api-keys',
+    access: { roles: ['admin'] },
+    params: apiKeyIdParams,
+    handler: async ({ params, principal, req }) => {
+      const apiKey = await revokeApiKey(params.id);
+      await recordAudit({ action: 'apiKey.revoke', resource: 'apiKey', resourceId: apiKey.id, principal, ip: clientIp(req), after: apiKey });
+      return { body: apiKey };
+    },
+  },
+]);

@@ -1,0 +1,23 @@
+import type { Principal } from './roles.js';
+import { AppError } from '../../http/errors.js';
+
+/**
+ * The data a principal may see, as a query filter: an enterprise principal sees its own USCC only;
+ * a principal with an authority scope sees the administrative divisions it covers (code prefixes).
+ * Every list and lookup of scoped data ANDs this in, so out-of-scope data answers 404, never its content.
+ */
+export function scopeFilter(p: Principal, fields: { uscc: string; district?: string }): Record<string, unknown> {
+  const filter: Record<string, unknown> = {};
+  if (p.roles.includes('enterprise')) filter[fields.uscc] = p.uscc ?? '\u0001none';
+  if (p.scope.length > 0 && fields.district) filter[fields.district] = { $regex: `^(${p.scope.join('|')})` };
+  return filter;
+}
+
+export function inScope(p: Principal, districtCode: string | undefined): boolean {
+  return p.scope.length === 0 || (districtCode !== undefined && p.scope.some((s) => districtCode.startsWith(s)));
+}
+
+/** Throws 403 when a write would touch data outside the principal's authority scope. */
+export function assertInScope(p: Principal, districtCode: string | undefined): void {
+  if (!inScope(p, districtCode)) throw AppError.forbidden('超出本人职权范围（行政区划）');
+}

@@ -1,0 +1,109 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { ApiKeyModel, type ApiKeyDoc } from './model.js';
+import type { Principal, Role } from './roles.js';
+import { AppError } from '../../http/errors.js';
+
+export function hashKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+export function generateKey(): string {
+  return `csk_${randomBytes(24).toString('base64url')}`;
+}
+
+function toPrincipal(doc: ApiKeyDoc & { _id: unknown }): Principal {
+  return {
+    id: `apikey:${String(doc._id)}`,
+    name: doc.name,
+    roles: [...doc.roles],
+    uscc: doc.uscc ?? undefined,
+    scope: [...(doc.scope ?? [])],
+    via: 'apiKey',
+  };
+}
+
+/** Minimum interval between lastUsedAt writes for one key, so hot keys do not write on every request. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+export async function resolveApiKey(key: string): Promise<Principal> {
+  const doc = await ApiKeyModel.findOne({ hash: hashKey(key) }).lean();
+  if (!doc) throw AppError.unauthorized('API 密钥无效');
+  if (doc.revokedAt) throw AppError.unauthorized('API 密钥已被吊销');
+  const now = new Date();
+  if (doc.expiresAt && doc.expiresAt <= now) throw AppError.unauthorized('API 密钥已过期');
+  if (!doc.lastUsedAt || now.getTime() - doc.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+    await ApiKeyModel.updateOne({ _id: doc._id }, { $set: { lastUsedAt: now } });
+  }
+  return toPrincipal(doc);
+}
+
+export async function authenticateRequest(creds: { apiKey?: string; authorization?: string }): Promise<Principal> {
+  if (creds.apiKey) return resolveApiKey(creds.apiKey);
+  throw AppError.unauthorized('缺少认证凭据（X-API-Key）');
+}
+
+export interface CreateKeyInput {
+  name: string;
+  roles: Role[];
+  uscc?: string;
+  scope?: string[];
+  expiresAt?: Date;
+}
+
+/** Creates a key and returns it once, in clear. */
+export async function createApiKey(input: CreateKeyInput, createdBy?: string, key = generateKey()) {
+  const doc = await ApiKeyModel.create({
+    name: input.name,
+    prefix: key.slice(0, 12),
+    hash: hashKey(key),
+    roles: input.roles,
+    uscc: input.uscc,
+    scope: input.scope ?? [],
+    expiresAt: input.expiresAt,
+    createdBy,
+  });
+  return { key, apiKey: presentKey(doc.toObject()) };
+}
+
+export function presentKey(doc: ApiKeyDoc & { _id: unknown }) {
+  return {
+    id: String(doc._id),
+    name: doc.name,
+    prefix: doc.prefix,
+    roles: doc.roles,
+    uscc: doc.uscc ?? null,
+    scope: doc.scope ?? [],
+    expiresAt: doc.expiresAt ?? null,
+    lastUsedAt: doc.lastUsedAt ?? null,
+    revokedAt: doc.revokedAt ?? null,
+    createdBy: doc.createdBy ?? null,
+    createdAt: doc.createdAt,
+  };
+}
+
+/** Seeds (or re-activates) the bootstrap admin key from ADMIN_API_KEY. Stored hashed like any key. */
+export async function seedAdminKey(key: string): Promise<void> {
+  const hash = hashKey(key);
+  await ApiKeyModel.updateOne(
+    { hash },
+    {
+      $setOnInsert: { name: 'bootstrap-admin (ADMIN_API_KEY)', prefix: '(ADMIN_API_KEY)', hash, roles: ['admin'], scope: [], createdBy: 'system' },
+    },
+    { upsert: true },
+  );
+}
+
+export async function listApiKeys() {
+  const docs = await ApiKeyModel.find().sort({ createdAt: -1 }).lean();
+  return docs.map(presentKey);
+}
+
+export async function revokeApiKey(id: string) {
+  const doc = await ApiKeyModel.findOneAndUpdate({ _id: id, revokedAt: null }, { $set: { revokedAt: new Date() } }, { new: true }).lean();
+  if (!doc) {
+    const exists = await ApiKeyModel.exists({ _id: id });
+    if (!exists) throw AppError.notFound('API 密钥不存在');
+    throw AppError.conflict('API 密钥已被吊销');
+  }
+  return presentKey(doc);
+}

@@ -1,0 +1,115 @@
+import { EnterpriseModel, type EnterpriseDoc } from './model.js';
+import { ENTERPRISE_MUTABLE_FIELDS } from './fields.js';
+import { AppError } from '../../http/errors.js';
+import { escapeRegex, paginate, type PageRequest } from '../../lib/pagination.js';
+import { recordAudit } from '../audit/index.js';
+import { assertInScope, scopeFilter, type Principal } from '../auth/index.js';
+import { isValidUscc } from '../../lib/uscc.js';
+
+export type EnterpriseInput = Omit<EnterpriseDoc, 'revision' | 'createdBy' | 'updatedBy' | 'createdAt' | 'updatedAt' | 'usccOverride'> & {
+  usccOverride?: { reason: string };
+};
+
+type Lean = EnterpriseDoc & { _id: unknown };
+
+export function presentEnterprise(doc: Lean) {
+  return {
+    id: String(doc._id),
+    uscc: doc.uscc,
+    name: doc.name,
+    subjectType: doc.subjectType,
+    legalRepresentative: doc.legalRepresentative,
+    districtCode: doc.districtCode,
+    industryCode: doc.industryCode,
+    address: doc.address ?? null,
+    standardisationGrade: doc.standardisationGrade,
+    supervisingAuthority: doc.supervisingAuthority ?? null,
+    supervisingAuthorityUscc: doc.supervisingAuthorityUscc ?? null,
+    usccOverride: doc.usccOverride ?? null,
+    revision: doc.revision,
+    createdBy: doc.createdBy,
+    createdAt: doc.createdAt,
+    updatedBy: doc.updatedBy,
+    updatedAt: doc.updatedAt,
+  };
+}
+
+const scope = (p: Principal) => scopeFilter(p, { uscc: 'uscc', district: 'districtCode' });
+
+export interface CallContext {
+  principal: Principal;
+  ip?: string;
+}
+
+export async function createEnterprise(input: EnterpriseInput, ctx: CallContext) {
+  assertInScope(ctx.principal, input.districtCode);
+  const { usccOverride, ...data } = input;
+  // An override is recorded only when it was actually needed.
+  const override = usccOverride && !isValidUscc(data.uscc) ? { reason: usccOverride.reason, by: ctx.principal.id, at: new Date() } : undefined;
+  try {
+    const doc = await EnterpriseModel.create({ ...data, usccOverride: override, revision: 1, createdBy: ctx.principal.id, updatedBy: ctx.principal.id });
+    const out = presentEnterprise(doc.toObject());
+    await recordAudit({
+      action: override ? 'enterprise.create.usccOverride' : 'enterprise.create',
+      resource: 'enterprise',
+      resourceId: out.uscc,
+      principal: ctx.principal,
+      ip: ctx.ip,
+      after: out,
+    });
+    return out;
+  } catch (err) {
+    if ((err as { code?: number }).code === 11000) {
+      throw AppError.conflict('该统一社会信用代码的企业已存在', [{ path: 'uscc', message: '统一社会信用代码已存在' }]);
+    }
+    throw err;
+  }
+}
+
+export async function getEnterprise(uscc: string, principal: Principal) {
+  const doc = await EnterpriseModel.findOne({ $and: [{ uscc }, scope(principal)] }).lean();
+  if (!doc) throw AppError.notFound('企业不存在');
+  return presentEnterprise(doc);
+}
+
+export interface EnterpriseListQuery extends PageRequest {
+  district?: string;
+  industry?: string;
+  name?: string;
+}
+
+export async function listEnterprises(q: EnterpriseListQuery, principal: Principal) {
+  const filter: Record<string, unknown>[] = [scope(principal)];
+  if (q.district) filter.push({ districtCode: { $regex: `^${q.district}` } });
+  if (q.industry) filter.push({ industryCode: { $regex: `^${escapeRegex(q.industry)}` } });
+  if (q.name) filter.push({ name: { $regex: `^${escapeRegex(q.name)}` } });
+  const page = await paginate(EnterpriseModel, { $and: filter }, q, { field: 'uscc', order: 1 });
+  return { items: page.items.map(presentEnterprise), nextCursor: page.nextCursor };
+}
+
+export async function updateEnterprise(uscc: string, patch: Partial<EnterpriseInput>, ctx: CallContext) {
+  const before = await EnterpriseModel.findOne({ $and: [{ uscc }, scope(ctx.principal)] }).lean();
+  if (!before) throw AppError.notFound('企业不存在');
+  assertInScope(ctx.principal, before.districtCode);
+  if (patch.districtCode) assertInScope(ctx.principal, patch.districtCode);
+  const set: Record<string, unknown> = {};
+  for (const f of ENTERPRISE_MUTABLE_FIELDS) if (patch[f] !== undefined) set[f] = patch[f];
+  // Conditioned on the revision read, so two concurrent edits cannot silently overwrite each other.
+  const after = await EnterpriseModel.findOneAndUpdate(
+    { _id: before._id, revision: before.revision },
+    { $set: { ...set, updatedBy: ctx.principal.id }, $inc: { revision: 1 } },
+    { new: true },
+  ).lean();
+  if (!after) throw AppError.conflict('企业信息已被他人修改，请刷新后重试');
+  const out = presentEnterprise(after);
+  await recordAudit({
+    action: 'enterprise.update',
+    resource: 'enterprise',
+    resourceId: uscc,
+    principal: ctx.principal,
+    ip: ctx.ip,
+    before: presentEnterprise(before),
+    after: out,
+  });
+  return out;
+}

@@ -1,0 +1,86 @@
+process.env.TZ ??= 'Asia/Shanghai';
+
+import type { Server } from 'node:http';
+import { loadConfig, ConfigError, type Config } from './config.js';
+import { logger, setLogLevel } from './lib/logger.js';
+import { openDatabase, type Database } from './db/connection.js';
+import { createApp } from './app.js';
+import { seedAdminKey } from './modules/auth/index.js';
+import { startScheduler, type Scheduler } from '../jobs/scheduler.js';
+import { jobDefinitions } from '../jobs/index.js';
+import { EmbeddedDbUnavailable } from './db/embedded.js';
+
+function readConfig(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`配置无效 (invalid configuration):\n${err.problems.map((p) => `  - ${p}`).join('\n')}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  setLogLevel(config.logLevel);
+  /** What is running, so a signal at any point of start-up stops exactly that. */
+  const running: { db?: Database; server?: Server; scheduler?: Scheduler } = {};
+  let shuttingDown = false;
+
+  const shutdown = async (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.info('shutting down', { signal });
+    const force = setTimeout(() => {
+      logger.warn('in-flight requests did not finish in time; closing connections');
+      running.server?.closeAllConnections();
+    }, config.shutdownTimeoutMs);
+    force.unref();
+    try {
+      const { server } = running;
+      if (server) {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        await closed;
+      }
+      clearTimeout(force);
+      await running.scheduler?.stop();
+      await running.db?.close();
+      logger.info('stopped');
+      process.exit(0);
+    } catch (err) {
+      logger.error('shutdown failed', { err });
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  try {
+    running.db = await openDatabase(config);
+  } catch (err) {
+    if (err instanceof EmbeddedDbUnavailable) {
+      logger.error(err.message);
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  if (shuttingDown) return;
+  if (config.adminApiKey) await seedAdminKey(config.adminApiKey);
+
+  const app = createApp(config);
+  const server = app.listen(config.port, config.host, () => {
+    logger.info('listening', { port: config.port, host: config.host, embeddedDb: Boolean(running.db?.embedded) });
+  });
+  server.keepAliveTimeout = 5000;
+  running.server = server;
+  if (config.jobsEnabled) running.scheduler = startScheduler(jobDefinitions(config), config.tz);
+}
+
+main().catch((err) => {
+  logger.error('fatal start-up error', { err });
+  process.exit(1);
+});
