@@ -3,9 +3,12 @@
  * measured in the same process (these machines are shared and noisy; absolute numbers vary).
  */
 import { benchEnterprises } from './enterprises.bench.js';
+import { benchImport, benchRecords } from './records.bench.js';
 
 const benches: Record<string, () => Promise<void>> = {
   enterprises: () => benchEnterprises(),
+  records: () => benchRecords(),
+  import: () => benchImport(),
 };
 
 const selected = process.argv.slice(2).filter((a) => !a.startsWith('-'));

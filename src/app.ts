@@ -1,25 +1,36 @@
 import express, { Router } from 'express';
 import swaggerUi from 'swagger-ui-express';
-import type { Config } from './config.js';
+import { DEFAULT_RATE_LIMIT, type Config } from './config.js';
 import { requestIdMiddleware } from './http/requestId.js';
 import { errorHandler, notFoundHandler } from './http/errors.js';
 import { mountRoutes, type RouteSpec } from './http/route.js';
 import { buildOpenApi } from './http/openapi.js';
 import { databaseReady } from './db/connection.js';
-import { authRoutes } from './modules/auth/index.js';
+import { corsPolicy, maskResponses, rateLimits, rejectUnsafeKeys, securityHeaders } from './http/security.js';
+import { authRoutes, createAuthenticator } from './modules/auth/index.js';
+import { auditRoutes } from './modules/audit/index.js';
 import { enterpriseRoutes } from './modules/enterprises/index.js';
+import { recordRoutes } from './modules/records/index.js';
+import { importRoutes } from './modules/imports/index.js';
+import { publicityRoutes } from './modules/publicity/index.js';
 
 /** Every API route, in mount order. */
-export const apiRoutes: RouteSpec[] = [...authRoutes, ...enterpriseRoutes];
+export const apiRoutes: RouteSpec[] = [...authRoutes, ...enterpriseRoutes, ...recordRoutes, ...importRoutes, ...publicityRoutes, ...auditRoutes];
+
+/** What the app needs from the configuration; unset JWT = API keys only, unset CORS = none, unset limits = defaults. */
+export type AppOptions = Pick<Config, 'bodyLimit'> & Partial<Pick<Config, 'jwt' | 'corsOrigins' | 'rateLimit'>>;
 
 export const API_VERSION = '0.1.0';
 
 /** Builds the express app without listening, so tests mount it directly. */
-export function createApp(config: Pick<Config, 'bodyLimit'>): express.Express {
+export function createApp(config: AppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(requestIdMiddleware);
+  app.use(securityHeaders());
+  const cors = corsPolicy(config.corsOrigins ?? []);
+  if (cors) app.use(cors);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -36,8 +47,11 @@ export function createApp(config: Pick<Config, 'bodyLimit'>): express.Express {
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(openapi, { customSiteTitle: '安全生产信用监管服务 API' }));
 
   const api = Router();
+  for (const limit of rateLimits(config.rateLimit ?? DEFAULT_RATE_LIMIT)) api.use(limit);
   api.use(express.json({ limit: config.bodyLimit, strict: true }));
-  mountRoutes(api, apiRoutes);
+  api.use(rejectUnsafeKeys);
+  api.use(maskResponses);
+  mountRoutes(api, apiRoutes, { authenticator: createAuthenticator({ jwt: config.jwt }) });
   app.use('/api/v1', api);
 
   app.use(notFoundHandler);

@@ -9,6 +9,7 @@ import { createApiKey, listApiKeys, revokeApiKey, ROLES, type Role } from './mod
 import { validateValue } from './http/validate.js';
 import { createApiKeyBody } from '../schemas/apiKeys.js';
 import { recordAudit } from './modules/audit/index.js';
+import type { Principal } from './modules/auth/index.js';
 
 /**
  * Operators' command line: `npm run cli -- <command>`.
@@ -98,6 +99,63 @@ program
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
     setInterval(() => undefined, 1 << 30);
+  });
+
+program
+  .command('push')
+  .description('双公示推送：--once 立即推送一次；--feedback 拉取平台反馈；--daily 执行许可到期与公示期满处理')
+  .option('--once', '推送一次所有到期记录', true)
+  .option('--feedback', '拉取各平台数据反馈')
+  .option('--daily', '许可到期、公示期满撤下')
+  .option('--budget <seconds>', '最长运行秒数', '600')
+  .action(async (opts: { feedback?: boolean; daily?: boolean; budget: string }) => {
+    await withDb(async () => {
+      const { runPushOnce, runFeedbackOnce, runDailyPublicity } = await import('./modules/publicity/index.js');
+      const out = opts.daily ? await runDailyPublicity() : opts.feedback ? await runFeedbackOnce() : await runPushOnce({ budgetMs: Number(opts.budget) * 1000 });
+      process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    });
+  });
+
+program
+  .command('import <file>')
+  .description('批量导入行政许可或行政处罚（CSV / XLSX / JSONL）：与上传接口相同的处理，显示进度，打印汇总和错误报告位置')
+  .addOption(new Option('--kind <kind>', '记录种类').choices(['permits', 'penalties']).makeOptionMandatory())
+  .addOption(new Option('--format <format>', '文件格式（默认按扩展名）').choices(['csv', 'xlsx', 'jsonl']))
+  .option('--errors-out <path>', '错误报告 CSV 的保存位置（默认当前目录 import-<id>-errors.csv）')
+  .action(async (file: string, opts: { kind: 'permits' | 'penalties'; format?: 'csv' | 'xlsx' | 'jsonl'; errorsOut?: string }) => {
+    const { existsSync, createWriteStream } = await import('node:fs');
+    const { SingleBar, Presets } = await import('cli-progress');
+    const { importFile, formatOfFileName, presentImport, writeErrorReport } = await import('./modules/imports/index.js');
+    const format = opts.format ?? formatOfFileName(file);
+    if (!format) fail('无法从扩展名判断文件格式，请用 --format csv|xlsx|jsonl 指定');
+    if (!existsSync(file)) fail(`文件不存在：${file}`);
+    const principal: Principal = { ...CLI_PRINCIPAL, scope: [], via: 'apiKey' };
+    await withDb(async () => {
+      const bar = new SingleBar({ format: '导入 [{bar}] {percentage}% | {value}/{total} 行 | 新建 {created} 未变化 {unchanged} 失败 {failed}', hideCursor: true }, Presets.shades_classic);
+      let started = false;
+      const doc = await importFile(file, opts.kind === 'permits' ? 'permit' : 'penalty', format, principal, (p) => {
+        const payload = { created: p.created, unchanged: p.unchanged, failed: p.failed };
+        if (!started) {
+          bar.start(p.rowsTotal ?? 0, p.rowsRead, payload);
+          started = true;
+        } else bar.update(p.rowsRead, payload);
+      });
+      if (started) bar.stop();
+      if (!doc) fail('导入未完成（进程正在停止或已由其他实例接管），稍后可用 GET /api/v1/imports 查看');
+      const out = presentImport(doc);
+      let errorReport: string | null = null;
+      if (doc.failed > 0 || doc.error) {
+        errorReport = opts.errorsOut ?? `import-${out.id}-errors.csv`;
+        await writeErrorReport(doc, createWriteStream(errorReport));
+      }
+      process.stdout.write(`${JSON.stringify({ ...out, errorReport }, null, 2)}\n`);
+      process.stderr.write(
+        doc.status === 'done'
+          ? `导入完成：共 ${doc.rowsRead} 行，新建 ${doc.created}，未变化 ${doc.unchanged}，失败 ${doc.failed}。${errorReport ? `错误报告：${errorReport}（也可通过 GET ${out.errorsUrl} 下载）` : ''}\n`
+          : `导入失败：${doc.error ?? ''}${errorReport ? `。错误报告：${errorReport}` : ''}\n`,
+      );
+      if (doc.status !== 'done') process.exitCode = 1;
+    });
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -6,9 +6,11 @@ import { logger, setLogLevel } from './lib/logger.js';
 import { openDatabase, type Database } from './db/connection.js';
 import { createApp } from './app.js';
 import { seedAdminKey } from './modules/auth/index.js';
+import { configureImports, resumeImports, stopImports } from './modules/imports/index.js';
 import { startScheduler, type Scheduler } from '../jobs/scheduler.js';
 import { jobDefinitions } from '../jobs/index.js';
 import { EmbeddedDbUnavailable } from './db/embedded.js';
+import { setEngine } from './modules/publicity/index.js';
 
 function readConfig(): Config {
   try {
@@ -47,6 +49,8 @@ async function main(): Promise<void> {
       }
       clearTimeout(force);
       await running.scheduler?.stop();
+      setEngine(undefined);
+      await stopImports();
       await running.db?.close();
       logger.info('stopped');
       process.exit(0);
@@ -70,10 +74,13 @@ async function main(): Promise<void> {
   }
   if (shuttingDown) return;
   if (config.adminApiKey) await seedAdminKey(config.adminApiKey);
+  configureImports({ dataDir: config.dataDir, maxBytes: config.importMaxBytes });
+  // Imports left running by a process that died continue after their checkpoint (rows are idempotent).
+  void resumeImports().catch((err: unknown) => logger.error('resuming imports failed', { err }));
 
   const app = createApp(config);
   const server = app.listen(config.port, config.host, () => {
-    logger.info('listening', { port: config.port, host: config.host, embeddedDb: Boolean(running.db?.embedded) });
+    logger.info('listening', { port: config.port, host: config.host, embeddedDb: Boolean(running.db?.embedded), jwt: Boolean(config.jwt), corsOrigins: config.corsOrigins });
   });
   server.keepAliveTimeout = 5000;
   running.server = server;

@@ -2,6 +2,7 @@ import mongoose from 'mongoose';
 import type { Config } from '../config.js';
 import { startEmbedded, type EmbeddedDb } from './embedded.js';
 import { logger } from '../lib/logger.js';
+import { configureDocLocks } from './docLock.js';
 
 // Fail fast instead of queueing operations while the database is unreachable: requests then answer 503.
 mongoose.set('bufferCommands', false);
@@ -24,6 +25,7 @@ export async function connectMongoose(uri: string, dbName?: string): Promise<voi
     heartbeatFrequencyMS: 2000,
   });
   await ensureIndexes();
+  await configureDocLocks();
 }
 
 export async function ensureIndexes(): Promise<void> {

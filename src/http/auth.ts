@@ -1,7 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import { AppError } from './errors.js';
 import { requestContext } from '../lib/context.js';
-import { authenticateRequest } from '../modules/auth/service.js';
+import { createAuthenticator, type Authenticator } from '../modules/auth/service.js';
 import type { Principal, Role } from '../modules/auth/roles.js';
 import { recordAudit } from '../modules/audit/service.js';
 
@@ -18,12 +18,19 @@ export function clientIp(req: Request): string {
   return req.ip ?? req.socket.remoteAddress ?? '';
 }
 
-/** Resolves the caller's credentials into a principal (401 when missing or invalid). */
-export function authenticate(access: Access): RequestHandler {
+function credentialKind(req: Request): string {
+  const kinds = [req.get('x-api-key') ? 'apiKey' : '', req.get('authorization') ? 'authorization' : ''].filter(Boolean);
+  return kinds.join('+') || 'none';
+}
+
+const apiKeysOnly = createAuthenticator();
+
+/** Resolves the caller's credentials into a principal (401 when missing or invalid; every failure is audited). */
+export function authenticate(access: Access, authenticator: Authenticator = apiKeysOnly): RequestHandler {
   return async (req, res, next) => {
     if (isPublic(access)) return next();
     try {
-      const principal = await authenticateRequest({
+      const principal = await authenticator({
         apiKey: req.get('x-api-key'),
         authorization: req.get('authorization'),
       });
@@ -38,7 +45,7 @@ export function authenticate(access: Access): RequestHandler {
           resource: 'auth',
           outcome: 'denied',
           ip: clientIp(req),
-          detail: { method: req.method, path: req.originalUrl.split('?')[0], reason: err.message },
+          detail: { method: req.method, path: req.originalUrl.split('?')[0], credential: credentialKind(req), reason: err.message },
         }).catch(() => undefined);
       }
       next(err);

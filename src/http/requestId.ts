@@ -12,7 +12,7 @@ export const requestIdMiddleware: RequestHandler = (req, res, next) => {
   res.set('X-Request-Id', requestId);
   res.locals.requestId = requestId;
   const started = process.hrtime.bigint();
-  requestContext.run({ requestId }, () => {
+  requestContext.run({ requestId, ip: req.ip }, () => {
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       logger.http('request', { method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 });

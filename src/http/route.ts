@@ -2,6 +2,7 @@ import type { Request, Response, NextFunction, Router } from 'express';
 import type Joi from 'joi';
 import { validatePart } from './validate.js';
 import { authenticate, authorize, type Access, type Principal } from './auth.js';
+import type { Authenticator } from '../modules/auth/service.js';
 import { AppError } from './errors.js';
 
 export type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
@@ -43,10 +44,11 @@ export function defineRoutes(specs: RouteSpec[]): RouteSpec[] {
   return specs;
 }
 
-export function mountRoutes(router: Router, specs: RouteSpec[]): void {
+/** Mounts route specs: authentication (with the app's authenticator), authorization, validation, handler — in that order. */
+export function mountRoutes(router: Router, specs: RouteSpec[], opts: { authenticator?: Authenticator } = {}): void {
   for (const spec of specs) {
     if (!routeRegistry.includes(spec)) routeRegistry.push(spec);
-    router[spec.method](spec.path, authenticate(spec.access), authorize(spec.access), async (req: Request, res: Response, next: NextFunction) => {
+    router[spec.method](spec.path, authenticate(spec.access, opts.authenticator), authorize(spec.access), async (req: Request, res: Response, next: NextFunction) => {
       try {
         const params = spec.params ? validatePart(spec.params, req.params, 'params') : req.params;
         const query = spec.query ? validatePart(spec.query, req.query, 'query') : {};

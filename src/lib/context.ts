@@ -4,6 +4,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 export interface RequestContext {
   requestId: string;
   principalId?: string;
+  /** Client address (express `req.ip`, honouring `trust proxy`). */
+  ip?: string;
 }
 
 export const requestContext = new AsyncLocalStorage<RequestContext>();

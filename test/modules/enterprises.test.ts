@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { startTestApp, expectErrorShape, type TestApp } from '../support/app.js';
 import { enterpriseBody, makeUscc } from '../support/fixtures.js';
-import { AuditModel } from '../../src/modules/audit/index.js';
+import { expectAudited } from '../support/audit.js';
 
 describe('enterprises (企业主体) through HTTP', () => {
   let t: TestApp;
@@ -22,8 +22,9 @@ describe('enterprises (企业主体) through HTTP', () => {
     expect(res.body.createdBy).to.match(/^apikey:/);
     expect(res.body.revision).to.equal(1);
     expect(new Date(res.body.createdAt).getTime()).to.be.closeTo(Date.now(), 60_000);
-    const audit = await AuditModel.findOne({ action: 'enterprise.create', resourceId: body.uscc }).lean();
-    expect(audit?.principalId).to.equal(res.body.createdBy);
+    const audit = await expectAudited('enterprise.create', body.uscc, { principalId: res.body.createdBy });
+    expect((audit.after as { name: string }).name).to.equal(body.name);
+    expect(audit.requestId).to.equal(res.headers['x-request-id']);
   });
 
   it('answers 409 for a duplicate USCC', async () => {
@@ -75,7 +76,7 @@ describe('enterprises (企业主体) through HTTP', () => {
     const res = await t.request.post('/api/v1/enterprises').set('X-API-Key', clerk).send({ ...enterpriseBody(7), uscc: code, usccOverride: { reason: '早期试点地区代码，经核实合法' } });
     expect(res.status, JSON.stringify(res.body)).to.equal(201);
     expect(res.body.usccOverride.reason).to.equal('早期试点地区代码，经核实合法');
-    expect(await AuditModel.countDocuments({ action: 'enterprise.create.usccOverride', resourceId: code })).to.equal(1);
+    await expectAudited('enterprise.create.usccOverride', code);
   });
 
   it('gets one enterprise, 404 for an unknown one', async () => {
@@ -93,9 +94,9 @@ describe('enterprises (企业主体) through HTTP', () => {
     expect(res.status).to.equal(200);
     expect(res.body.standardisationGrade).to.equal('一级');
     expect(res.body.revision).to.equal(2);
-    const entry = await AuditModel.findOne({ action: 'enterprise.update', resourceId: uscc }).lean();
-    expect((entry?.before as { standardisationGrade: string }).standardisationGrade).to.equal('二级');
-    expect((entry?.after as { standardisationGrade: string }).standardisationGrade).to.equal('一级');
+    const entry = await expectAudited('enterprise.update', uscc);
+    expect((entry.before as { standardisationGrade: string }).standardisationGrade).to.equal('二级');
+    expect((entry.after as { standardisationGrade: string }).standardisationGrade).to.equal('一级');
     const bad = await t.request.patch(`/api/v1/enterprises/${uscc}`).set('X-API-Key', clerk).send({ uscc: makeUscc(3) });
     expect(bad.status).to.equal(400);
     const empty = await t.request.patch(`/api/v1/enterprises/${uscc}`).set('X-API-Key', clerk).send({});

@@ -27,3 +27,52 @@ export function enterpriseBody(n: number, over: Record<string, unknown> = {}) {
     ...over,
   };
 }
+
+/** The deciding authority of the fixtures: 深圳市应急管理局. */
+export const AUTHORITY_USCC = makeUscc(424242, '440300');
+
+export function penaltyBody(n: number, over: Record<string, unknown> = {}) {
+  return {
+    subjectName: `测试安全生产企业${n}有限公司`,
+    subjectType: '法人及非法人组织',
+    uscc: makeUscc(n, '440305'),
+    legalRepresentative: '张三',
+    decisionNumber: `深应急罚〔2026〕${n}号`,
+    decisionDate: '2026-11-02',
+    violationType: '未按规定对从业人员进行安全生产教育和培训',
+    facts: '经查，该单位未按规定对从业人员进行安全生产教育和培训。',
+    legalBasis: '《中华人民共和国安全生产法》第九十七条',
+    penaltyTypes: ['罚款'],
+    fineAmount: 3.5,
+    content: '罚款人民币叁万伍仟元整',
+    validUntil: '2027-11-02',
+    authorityName: '深圳市应急管理局',
+    authorityUscc: AUTHORITY_USCC,
+    sourceName: '深圳市应急管理局',
+    sourceUscc: AUTHORITY_USCC,
+    ...over,
+  };
+}
+
+export function permitBody(n: number, over: Record<string, unknown> = {}) {
+  return {
+    subjectName: `测试安全生产企业${n}有限公司`,
+    subjectType: '法人及非法人组织',
+    uscc: makeUscc(n, '440305'),
+    legalRepresentative: '张三',
+    documentName: '安全生产许可证核发决定书',
+    decisionNumber: `深应急许〔2026〕${n}号`,
+    permitCategory: '普通',
+    certificateName: '安全生产许可证',
+    certificateNumber: `(粤)WH安许证字[2026]${n}`,
+    content: '危险化学品经营',
+    decisionDate: '2026-11-02',
+    validFrom: '2026-11-02',
+    validTo: '2029-11-01',
+    authorityName: '深圳市应急管理局',
+    authorityUscc: AUTHORITY_USCC,
+    sourceName: '深圳市应急管理局',
+    sourceUscc: AUTHORITY_USCC,
+    ...over,
+  };
+}

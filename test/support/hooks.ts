@@ -9,6 +9,19 @@ import { startEmbedded, type EmbeddedDb } from '../../src/db/embedded.js';
 import { setLogLevel } from '../../src/lib/logger.js';
 
 process.env.TZ = 'Asia/Shanghai';
+
+// nock 15 (through @mswjs/interceptors) calls Promise.withResolvers, which Node 20 lacks; nock 14's
+// interceptor API differs. A test-only stand-in with the standard semantics.
+const promiseCtor = Promise as unknown as { withResolvers?: () => unknown };
+promiseCtor.withResolvers ??= () => {
+  let resolve: unknown;
+  let reject: unknown;
+  const promise = new Promise((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+};
 setLogLevel(process.env.TEST_LOG_LEVEL ?? 'error');
 
 let embedded: EmbeddedDb | undefined;

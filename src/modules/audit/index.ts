@@ -1,2 +1,3 @@
-export { recordAudit, type AuditInput } from './service.js';
-export { AuditModel } from './model.js';
+export { recordAudit, listAudit, presentAudit, type AuditInput, type AuditListQuery } from './service.js';
+export { AuditModel, type AuditDoc } from './model.js';
+export { auditRoutes } from './routes.js';

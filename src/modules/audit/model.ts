@@ -39,11 +39,17 @@ auditSchema.index({ resource: 1, at: -1 });
 auditSchema.index({ principalId: 1, at: -1 });
 auditSchema.index({ at: -1 });
 
+const APPEND_ONLY = 'audit entries are append-only';
 const forbid = function () {
-  throw new Error('audit entries are append-only');
+  throw new Error(APPEND_ONLY);
 };
 for (const op of ['updateOne', 'updateMany', 'findOneAndUpdate', 'replaceOne', 'deleteOne', 'deleteMany', 'findOneAndDelete', 'findOneAndReplace'] as const) {
-  auditSchema.pre(op, forbid);
+  auditSchema.pre(op, { query: true, document: true }, forbid);
 }
+// Saving a loaded entry would overwrite it; only new entries may be saved. bulkWrite could carry updates.
+auditSchema.pre('save', function () {
+  if (!this.isNew) throw new Error(APPEND_ONLY);
+});
+auditSchema.pre('bulkWrite', forbid);
 
 export const AuditModel = mongoose.model<AuditDoc>('Audit', auditSchema);

@@ -22,3 +22,13 @@ export interface Principal {
   scope: string[];
   via: 'apiKey' | 'jwt';
 }
+
+/**
+ * Roles whose work needs full ID numbers (证件号码): clerks enter and correct them, reviewers decide
+ * repairs and listings of natural persons. Everyone else receives them masked (src/lib/mask.ts).
+ */
+export const ID_NUMBER_ROLES: readonly Role[] = ['clerk', 'reviewer'];
+
+export function mayReadIdNumbers(p: Pick<Principal, 'roles'> | undefined): boolean {
+  return p !== undefined && p.roles.some((r) => ID_NUMBER_ROLES.includes(r));
+}

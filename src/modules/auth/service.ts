@@ -2,6 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { ApiKeyModel, type ApiKeyDoc } from './model.js';
 import type { Principal, Role } from './roles.js';
 import { AppError } from '../../http/errors.js';
+import type { JwtConfig } from '../../config.js';
+import { createJwtVerifier, type JwtVerifier } from './jwt.js';
 
 export function hashKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
@@ -37,9 +39,30 @@ export async function resolveApiKey(key: string): Promise<Principal> {
   return toPrincipal(doc);
 }
 
-export async function authenticateRequest(creds: { apiKey?: string; authorization?: string }): Promise<Principal> {
+export interface Credentials {
+  apiKey?: string;
+  authorization?: string;
+}
+
+/** Resolves a request's credentials to a principal. Exactly one credential: an API key or a bearer token. */
+export async function authenticateRequest(creds: Credentials, opts: { jwt?: JwtVerifier } = {}): Promise<Principal> {
+  if (creds.apiKey && creds.authorization) throw AppError.unauthorized('请只提供一种认证凭据（X-API-Key 或 Authorization: Bearer）');
   if (creds.apiKey) return resolveApiKey(creds.apiKey);
-  throw AppError.unauthorized('缺少认证凭据（X-API-Key）');
+  if (creds.authorization) {
+    const bearer = /^Bearer +([A-Za-z0-9._~+/=-]+)$/i.exec(creds.authorization.trim());
+    if (!bearer) throw AppError.unauthorized('Authorization 头格式无效，应为 Bearer <令牌>');
+    if (!opts.jwt) throw AppError.unauthorized('本服务未启用令牌认证，请使用 X-API-Key');
+    return opts.jwt(bearer[1]);
+  }
+  throw AppError.unauthorized('缺少认证凭据（X-API-Key 或 Authorization: Bearer <令牌>）');
+}
+
+/** How an app instance authenticates: API keys always, bearer tokens when JWT is configured. */
+export type Authenticator = (creds: Credentials) => Promise<Principal>;
+
+export function createAuthenticator(config: { jwt?: JwtConfig } = {}): Authenticator {
+  const jwt = config.jwt ? createJwtVerifier(config.jwt) : undefined;
+  return (creds) => authenticateRequest(creds, { jwt });
 }
 
 export interface CreateKeyInput {

@@ -7,13 +7,17 @@ export interface EnterpriseDoc {
   subjectType: SubjectType;
   legalRepresentative: string;
   districtCode: string;
-  industryCode: string;
+  industryCode?: string | null;
   address?: string;
   standardisationGrade: StandardisationGrade;
   supervisingAuthority?: string;
   supervisingAuthorityUscc?: string;
   /** Set when the USCC failed its check character and was accepted by an explicit override. */
   usccOverride?: { reason: string; by: string; at: Date };
+  /** How it came to exist: registered through the API, or created from a record's subject fields. */
+  origin?: 'api' | 'record';
+  /** Set when a record, listing or repair of this enterprise changed: the grading sweep regrades it and clears the flag. */
+  gradeDirty?: boolean;
   /** Incremented on every change. */
   revision: number;
   createdBy: string;
@@ -29,12 +33,14 @@ const enterpriseSchema = new Schema<EnterpriseDoc>(
     subjectType: { type: String, required: true },
     legalRepresentative: { type: String, required: true },
     districtCode: { type: String, required: true, index: true },
-    industryCode: { type: String, required: true, index: true },
+    industryCode: { type: String, index: true },
     address: String,
     standardisationGrade: { type: String, required: true },
     supervisingAuthority: String,
     supervisingAuthorityUscc: String,
     usccOverride: { type: new Schema({ reason: String, by: String, at: Date }, { _id: false }), default: undefined },
+    origin: { type: String, default: 'api' },
+    gradeDirty: { type: Boolean, default: false, index: true },
     revision: { type: Number, required: true, default: 1 },
     createdBy: { type: String, required: true },
     updatedBy: { type: String, required: true },

@@ -4,7 +4,8 @@ import { AppError } from '../../http/errors.js';
 import { escapeRegex, paginate, type PageRequest } from '../../lib/pagination.js';
 import { recordAudit } from '../audit/index.js';
 import { assertInScope, scopeFilter, type Principal } from '../auth/index.js';
-import { isValidUscc } from '../../lib/uscc.js';
+import { isValidUscc, usccDivision } from '../../lib/uscc.js';
+import { withDocLocks } from '../../db/docLock.js';
 
 export type EnterpriseInput = Omit<EnterpriseDoc, 'revision' | 'createdBy' | 'updatedBy' | 'createdAt' | 'updatedAt' | 'usccOverride'> & {
   usccOverride?: { reason: string };
@@ -20,7 +21,7 @@ export function presentEnterprise(doc: Lean) {
     subjectType: doc.subjectType,
     legalRepresentative: doc.legalRepresentative,
     districtCode: doc.districtCode,
-    industryCode: doc.industryCode,
+    industryCode: doc.industryCode ?? null,
     address: doc.address ?? null,
     standardisationGrade: doc.standardisationGrade,
     supervisingAuthority: doc.supervisingAuthority ?? null,
@@ -95,11 +96,13 @@ export async function updateEnterprise(uscc: string, patch: Partial<EnterpriseIn
   const set: Record<string, unknown> = {};
   for (const f of ENTERPRISE_MUTABLE_FIELDS) if (patch[f] !== undefined) set[f] = patch[f];
   // Conditioned on the revision read, so two concurrent edits cannot silently overwrite each other.
-  const after = await EnterpriseModel.findOneAndUpdate(
-    { _id: before._id, revision: before.revision },
-    { $set: { ...set, updatedBy: ctx.principal.id }, $inc: { revision: 1 } },
-    { new: true },
-  ).lean();
+  const after = await withDocLocks('enterprises', [uscc], () =>
+    EnterpriseModel.findOneAndUpdate(
+      { _id: before._id, revision: before.revision },
+      { $set: { ...set, updatedBy: ctx.principal.id }, $inc: { revision: 1 } },
+      { new: true },
+    ).lean(),
+  );
   if (!after) throw AppError.conflict('企业信息已被他人修改，请刷新后重试');
   const out = presentEnterprise(after);
   await recordAudit({
@@ -112,4 +115,62 @@ export async function updateEnterprise(uscc: string, patch: Partial<EnterpriseIn
     after: out,
   });
   return out;
+}
+
+export interface SubjectFields {
+  uscc: string;
+  name: string;
+  subjectType: EnterpriseDoc['subjectType'];
+  legalRepresentative?: string;
+  /** Division to use when the enterprise must be created and its USCC has no numeric division. */
+  fallbackDistrict: string;
+}
+
+/**
+ * Links records to their enterprises: creates the missing ones from the records' subject fields
+ * (one bulk upsert), flags every touched enterprise for regrading, and returns each USCC's district.
+ */
+export async function ensureEnterprises(subjects: SubjectFields[], by: string): Promise<Map<string, string>> {
+  const byUscc = new Map<string, SubjectFields>();
+  for (const s of subjects) if (!byUscc.has(s.uscc)) byUscc.set(s.uscc, s);
+  if (byUscc.size === 0) return new Map();
+  const now = new Date();
+  await withDocLocks('enterprises', [...byUscc.keys()], () => EnterpriseModel.bulkWrite(
+    [...byUscc.values()].map((s) => {
+      const division = usccDivision(s.uscc);
+      return {
+        updateOne: {
+          filter: { uscc: s.uscc },
+          update: {
+            $setOnInsert: {
+              uscc: s.uscc,
+              name: s.name,
+              subjectType: s.subjectType,
+              legalRepresentative: s.legalRepresentative ?? s.name,
+              districtCode: /^\d{6}$/.test(division) && division !== '000000' ? division : s.fallbackDistrict,
+              standardisationGrade: '无',
+              origin: 'record',
+              revision: 1,
+              createdBy: by,
+              createdAt: now,
+              updatedBy: by,
+              updatedAt: now,
+            },
+            $set: { gradeDirty: true },
+          },
+          upsert: true,
+        },
+      };
+    }),
+    { ordered: false, timestamps: false },
+  ));
+  const docs = await EnterpriseModel.find({ uscc: { $in: [...byUscc.keys()] } }, { uscc: 1, districtCode: 1 }).lean();
+  return new Map(docs.map((d) => [d.uscc, d.districtCode]));
+}
+
+/** Flags enterprises for regrading (the grading sweep clears the flag). */
+export async function markGradeDirty(usccs: string[]): Promise<void> {
+  if (usccs.length) {
+    await withDocLocks('enterprises', usccs, () => EnterpriseModel.updateMany({ uscc: { $in: usccs } }, { $set: { gradeDirty: true } }, { timestamps: false }));
+  }
 }

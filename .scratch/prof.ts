@@ -1,0 +1,30 @@
+import mongoose from 'mongoose';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { startEmbedded } from '../src/db/embedded.js';
+import { connectMongoose } from '../src/db/connection.js';
+import { setLogLevel } from '../src/lib/logger.js';
+import { recordBody } from '../schemas/records.js';
+import { validateValue } from '../src/http/validate.js';
+import { derive } from '../src/modules/records/rules.js';
+import { contentHash, createRecords, SYSTEM_PRINCIPAL, RecordModel } from '../src/modules/records/index.js';
+import { penaltyBody } from '../test/support/fixtures.js';
+setLogLevel('error');
+const dir = mkdtempSync(join(tmpdir(), 'prof-'));
+const e = await startEmbedded({ dataDir: dir, binPath: resolve('.bin/ferretdb'), dbName: 'prof' });
+await connectMongoose(e.uri, 'prof');
+const t = async <T>(label: string, fn: () => Promise<T> | T) => { const t0 = performance.now(); const r = await fn(); console.log(label, Math.round(performance.now() - t0), 'ms'); return r; };
+const inputs = Array.from({ length: 1000 }, (_, i) => penaltyBody(1000 + i));
+const schema = recordBody('penalty');
+const vals = await t('validate 1000', () => inputs.map((x) => validateValue<Record<string, unknown>>(schema, x).value!));
+await t('derive 1000', () => vals.map((v) => derive('penalty', v)));
+await t('hash 1000', () => vals.map((v) => contentHash(v)));
+const N = Number(process.env.N ?? 3);
+for (let b = 0; b < N; b++) {
+  await t(`createRecords batch ${b}`, () => createRecords('penalty', Array.from({ length: 1000 }, (_, i) => penaltyBody(100000 + b * 1000 + i)), { principal: SYSTEM_PRINCIPAL }));
+}
+const sample = await RecordModel.collection.find({}).limit(1000).toArray();
+const raw = mongoose.connection.db!.collection('raw');
+for (let b = 0; b < N; b++) await t(`raw insert ${b}`, () => raw.insertMany(sample.map((s) => ({ ...s, _id: new mongoose.Types.ObjectId() }))));
+await mongoose.disconnect(); await e.stop();

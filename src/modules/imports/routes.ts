@@ -1,0 +1,93 @@
+import { defineRoutes } from '../../http/route.js';
+import { clientIp } from '../../http/auth.js';
+import { AppError } from '../../http/errors.js';
+import { currentRequestId } from '../../lib/context.js';
+import { createImportQuery, importIdParams, listImportsQuery } from '../../../schemas/imports.js';
+import type { Role } from '../auth/index.js';
+import { IMPORT_CONTENT_TYPES, formatOfContentType } from './parse.js';
+import { IMPORT_MAX_ROWS, createImport, errorReportFor, getImport, listImports, presentImport, startImport, writeErrorReport } from './service.js';
+
+/**
+ * Imports are made by clerks (录入人员). Enterprise principals cannot import. A clerk's authority scope
+ * does not restrict which records a file may contain (as for the batch endpoint); clerks see their own
+ * imports, administrators every import.
+ */
+const IMPORTERS: Role[] = ['clerk'];
+const READERS: Role[] = ['clerk', 'admin'];
+
+export const importRoutes = defineRoutes([
+  {
+    method: 'post',
+    path: '/imports',
+    summary: `批量导入行政许可或行政处罚（CSV / XLSX / JSONL，最多 ${IMPORT_MAX_ROWS} 行，后台处理，立即返回 202）`,
+    tag: 'imports',
+    access: { roles: IMPORTERS },
+    query: createImportQuery,
+    rawBody: {
+      contentTypes: IMPORT_CONTENT_TYPES,
+      description:
+        '请求体即文件本身（不是 multipart）。CSV：UTF-8（可带 BOM）或 GB18030，自动识别；XLSX：读取第一个工作表；JSONL：每行一个 JSON 对象。' +
+        '首行（JSONL 为各键）使用《双公示》数据标准的中文名称或字段代码。超过大小上限（IMPORT_MAX_BYTES）返回 413；其他类型返回 415。' +
+        '同一文件重复上传不会重复创建记录（按决定机关 + 决定文书号幂等）。',
+    },
+    responses: { 202: { description: '已接收，后台处理中；用 GET /api/v1/imports/{id} 查询进度' } },
+    handler: async ({ req, query, principal }) => {
+      const format = formatOfContentType(req.get('content-type'));
+      if (!format) {
+        const message = `不支持的文件类型 ${req.get('content-type') ?? '（未声明 Content-Type）'}：请以 ${IMPORT_CONTENT_TYPES.join('、')} 之一上传 CSV、XLSX 或 JSONL 文件`;
+        throw new AppError('UNSUPPORTED_MEDIA_TYPE', 415, message, [{ path: 'Content-Type', message }]);
+      }
+      const declared = req.get('content-length');
+      const doc = await createImport({
+        kind: query.kind === 'permits' ? 'permit' : 'penalty',
+        format,
+        fileName: query.fileName,
+        source: req,
+        declaredBytes: declared ? Number(declared) : undefined,
+        principal,
+        origin: 'api',
+        ip: clientIp(req),
+        requestId: currentRequestId(),
+      });
+      const body = presentImport(doc);
+      startImport(body.id);
+      return { status: 202, headers: { Location: `/api/v1/imports/${body.id}` }, body };
+    },
+  },
+  {
+    method: 'get',
+    path: '/imports',
+    summary: '导入任务列表（时间倒序，游标分页；录入人员只看到自己的导入）',
+    tag: 'imports',
+    access: { roles: READERS },
+    query: listImportsQuery,
+    handler: async ({ query, principal }) => ({ body: await listImports(query, principal) }),
+  },
+  {
+    method: 'get',
+    path: '/imports/:id',
+    summary: '导入进度：已读行数、新建、未变化（已存在且内容相同）、失败',
+    tag: 'imports',
+    access: { roles: READERS },
+    params: importIdParams,
+    handler: async ({ params, principal }) => ({ body: await getImport(params.id, principal) }),
+  },
+  {
+    method: 'get',
+    path: '/imports/:id/errors.csv',
+    summary: '逐行错误报告（CSV，UTF-8 带 BOM）：行号、列（文件中的表头）、值、原因',
+    tag: 'imports',
+    access: { roles: READERS },
+    params: importIdParams,
+    responses: { 200: { description: 'text/csv：行号,列,值,原因' } },
+    handler: async ({ params, principal, res }) => {
+      const doc = await errorReportFor(params.id, principal);
+      res.status(200).set({
+        'Content-Type': 'text/csv; charset=utf-8',
+        'Content-Disposition': `attachment; filename="import-${params.id}-errors.csv"`,
+        'Cache-Control': 'no-store',
+      });
+      await writeErrorReport(doc, res);
+    },
+  },
+]);

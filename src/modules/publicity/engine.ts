@@ -1,0 +1,294 @@
+import mongoose from 'mongoose';
+import CircuitBreaker from 'opossum';
+import { randomUUID } from 'node:crypto';
+import { RecordModel, type RecordDoc } from '../records/index.js';
+import { RECORD_KINDS, type RecordKind } from '../records/fields.js';
+import { logger } from '../../lib/logger.js';
+import { INSTANCE_ID } from '../../lib/jobLock.js';
+import { withDocLocks } from '../../db/docLock.js';
+import { DeliveryAttemptModel, FeedbackCursorModel, type DeliveryAttemptDoc } from './model.js';
+import { PlatformError, type EntryResult, type PlatformAdapter, type SubmitEntry, type SubmitResult } from './adapters/types.js';
+import type { PlatformConfig } from './platforms.js';
+import type { DeliveryState } from './outbox.js';
+
+/**
+ * The delivery engine (双公示 push): claims due record versions with a lease, sends batches of at most
+ * `batchSize` per platform and kind, and settles each record by its own result with an update
+ * conditioned on its lease and version. A late answer to an expired lease changes nothing.
+ * At-least-once sending + the platforms' idempotency on (recordId, version) = none lost, none twice.
+ */
+export interface EngineOptions {
+  platforms: { config: PlatformConfig; adapter: PlatformAdapter }[];
+  owner?: string;
+  now?: () => Date;
+  random?: () => number;
+}
+
+export interface PlatformSweep {
+  platform: string;
+  batches: number;
+  sent: number;
+  delivered: number;
+  superseded: number;
+  rejected: number;
+  retried: number;
+  failed: number;
+  skipped?: 'not-configured' | 'circuit-open';
+}
+
+type Lean = RecordDoc & { _id: mongoose.Types.ObjectId };
+
+export function backoffMs(attempts: number, cfg: PlatformConfig['backoff'], random: () => number): number {
+  const cap = Math.min(cfg.maxMs, cfg.baseMs * 2 ** Math.max(0, attempts - 1));
+  return Math.round(cap / 2 + (random() * cap) / 2);
+}
+
+export class DeliveryEngine {
+  readonly owner: string;
+  private readonly now: () => Date;
+  private readonly random: () => number;
+  private readonly breakers = new Map<string, CircuitBreaker<[RecordKind, SubmitEntry[]], SubmitResult>>();
+  private seq = 0;
+  private notConfiguredWarned = new Set<string>();
+
+  constructor(private readonly opts: EngineOptions) {
+    this.owner = opts.owner ?? INSTANCE_ID;
+    this.now = opts.now ?? (() => new Date());
+    this.random = opts.random ?? Math.random;
+    for (const { config, adapter } of opts.platforms) {
+      const breaker = new CircuitBreaker((kind: RecordKind, entries: SubmitEntry[]) => adapter.submit(kind, entries), {
+        timeout: false,
+        resetTimeout: config.circuit.openMs,
+        volumeThreshold: config.circuit.failureThreshold,
+        errorThresholdPercentage: 50,
+        rollingCountTimeout: Math.max(10_000, config.circuit.openMs),
+        // Throttling (429) and our own malformed batches say nothing about the platform's health.
+        errorFilter: (err: unknown) => err instanceof PlatformError && (err.kind === 'badRequest' || (err.kind === 'retryAfter' && err.status === 429)),
+      });
+      breaker.on('open', () => logger.warn('platform circuit opened: pausing delivery', { platform: config.id }));
+      breaker.on('halfOpen', () => logger.info('platform circuit half-open: probing', { platform: config.id }));
+      breaker.on('close', () => logger.info('platform circuit closed: delivery resumed', { platform: config.id }));
+      this.breakers.set(config.id, breaker);
+    }
+  }
+
+  circuitState(platform: string): 'open' | 'half-open' | 'closed' {
+    const b = this.breakers.get(platform);
+    if (!b) return 'closed';
+    return b.halfOpen ? 'half-open' : b.opened ? 'open' : 'closed';
+  }
+
+  shutdown(): void {
+    for (const b of this.breakers.values()) b.shutdown();
+  }
+
+  /** Delivers everything due, platform by platform in parallel, until nothing is due or the budget is spent. */
+  async sweep(opts: { budgetMs?: number; maxBatches?: number } = {}): Promise<PlatformSweep[]> {
+    const deadline = Date.now() + (opts.budgetMs ?? 240_000);
+    return Promise.all(this.opts.platforms.map((p) => this.sweepPlatform(p, deadline, opts.maxBatches ?? Infinity)));
+  }
+
+  private async sweepPlatform(p: { config: PlatformConfig; adapter: PlatformAdapter }, deadline: number, maxBatches: number): Promise<PlatformSweep> {
+    const s: PlatformSweep = { platform: p.config.id, batches: 0, sent: 0, delivered: 0, superseded: 0, rejected: 0, retried: 0, failed: 0 };
+    if (!p.adapter.configured) {
+      if (!this.notConfiguredWarned.has(p.config.id)) {
+        this.notConfiguredWarned.add(p.config.id);
+        logger.warn('platform not configured: its records stay queued', { platform: p.config.id, env: `${p.config.envPrefix}_URL/_APP_ID/_APP_SECRET` });
+      }
+      s.skipped = 'not-configured';
+      return s;
+    }
+    const kinds = [...RECORD_KINDS];
+    while (kinds.length && Date.now() < deadline && s.batches < maxBatches) {
+      const breaker = this.breakers.get(p.config.id)!;
+      if (breaker.opened && !breaker.halfOpen) {
+        s.skipped = 'circuit-open';
+        break;
+      }
+      const kind = kinds[0];
+      const n = await this.deliverBatch(p, kind, s);
+      if (n === 0) kinds.shift();
+      else kinds.push(kinds.shift()!); // alternate kinds while both have work
+    }
+    if (s.sent) logger.info('delivery sweep', { ...s });
+    return s;
+  }
+
+  private dueFilter(platform: string, kind: RecordKind, now: Date) {
+    const d = `delivery.${platform}`;
+    return {
+      kind,
+      $or: [
+        { [`${d}.state`]: 'pending', [`${d}.nextAttemptAt`]: { $lte: now } },
+        { [`${d}.state`]: 'inflight', [`${d}.leaseUntil`]: { $lt: now } },
+      ],
+    };
+  }
+
+  /** Claims up to batchSize due records of one kind with this engine's lease token. */
+  async claim(platform: PlatformConfig, kind: RecordKind): Promise<{ token: string; docs: Lean[] }> {
+    const now = this.now();
+    const d = `delivery.${platform.id}`;
+    const filter = this.dueFilter(platform.id, kind, now);
+    const ids = (await RecordModel.find(filter, { _id: 1 }).sort({ [`${d}.nextAttemptAt`]: 1 }).limit(platform.batchSize).lean()).map((x) => x._id);
+    if (ids.length === 0) return { token: '', docs: [] };
+    const token = `${this.owner}#${++this.seq}`;
+    // Each document is claimed with a conditional update (the due filter is re-checked per document)
+    // under its write lock: two engines never hold the same one. Documents locked by another writer
+    // right now are simply left for the next round.
+    await withDocLocks(
+      'records',
+      ids.map(String),
+      (held) =>
+        RecordModel.updateMany(
+          { $and: [{ _id: { $in: held } }, filter] },
+          { $set: { [`${d}.state`]: 'inflight', [`${d}.leaseOwner`]: token, [`${d}.leaseUntil`]: new Date(now.getTime() + platform.leaseMs) }, $inc: { [`${d}.attempts`]: 1 } },
+          { timestamps: false },
+        ),
+      { all: false },
+    );
+    const docs = (await RecordModel.find({ _id: { $in: ids }, [`${d}.leaseOwner`]: token }, { versions: 0 }).lean()) as Lean[];
+    return { token, docs };
+  }
+
+  private async deliverBatch(p: { config: PlatformConfig; adapter: PlatformAdapter }, kind: RecordKind, s: PlatformSweep): Promise<number> {
+    const cfg = p.config;
+    const { token, docs } = await this.claim(cfg, kind);
+    if (docs.length === 0) return 0;
+    s.batches++;
+    s.sent += docs.length;
+    const entries: SubmitEntry[] = docs.map((doc) => {
+      const st = doc.delivery[cfg.id];
+      return st.op === 'upsert'
+        ? { recordId: String(doc._id), version: st.version, op: 'upsert', data: { ...doc.data, publicityEndDate: doc.derived.publicityEndDate } }
+        : { recordId: String(doc._id), version: st.version, op: 'withdraw', reason: st.reason ?? undefined };
+    });
+    const started = Date.now();
+    let result: SubmitResult | undefined;
+    let failure: PlatformError | undefined;
+    try {
+      result = await this.breakers.get(cfg.id)!.fire(kind, entries);
+    } catch (err) {
+      failure =
+        err instanceof PlatformError
+          ? err
+          : (err as { code?: string }).code === 'EOPENBREAKER'
+            ? new PlatformError('retryAfter', '平台熔断中，暂停报送', undefined, cfg.circuit.openMs)
+            : new PlatformError('transient', (err as Error).message);
+    }
+    const ms = Date.now() - started;
+    const now = this.now();
+    const d = `delivery.${cfg.id}`;
+    const ops: mongoose.AnyBulkWriteOperation<RecordDoc>[] = [];
+    const attempts: Partial<DeliveryAttemptDoc>[] = [];
+    const batchId = result?.batchId ?? randomUUID();
+    docs.forEach((doc, i) => {
+      const st = doc.delivery[cfg.id] as DeliveryState;
+      const filter = { _id: doc._id, [`${d}.leaseOwner`]: token, [`${d}.version`]: st.version };
+      const release = { [`${d}.leaseOwner`]: null, [`${d}.leaseUntil`]: null };
+      const attempt = { recordId: doc._id, platform: cfg.id, kind, version: st.version, op: st.op, batchId, at: now, ms, owner: token };
+      const r: EntryResult | undefined = result?.results[i];
+      if (failure || !r) {
+        const f = failure ?? new PlatformError('transient', '平台未返回该记录的结果');
+        if (f.kind === 'retryAfter') {
+          s.retried++;
+          ops.push({ updateOne: { filter, update: { $set: { ...release, [`${d}.state`]: 'pending', [`${d}.nextAttemptAt`]: new Date(now.getTime() + (f.retryAfterMs ?? 30_000)) }, $inc: { [`${d}.attempts`]: -1 } } } });
+          attempts.push({ ...attempt, outcome: 'retry-after', error: { message: f.message } });
+          return;
+        }
+        const lastError = { code: f.kind, message: f.message, at: now };
+        if (st.attempts >= cfg.maxAttempts) {
+          s.failed++;
+          logger.error('delivery failed after the maximum attempts', { platform: cfg.id, recordId: String(doc._id), version: st.version, attempts: st.attempts, error: f.message });
+          ops.push({ updateOne: { filter, update: { $set: { ...release, [`${d}.state`]: 'failed', [`${d}.nextAttemptAt`]: null, [`${d}.lastError`]: lastError } } } });
+        } else {
+          s.retried++;
+          ops.push({ updateOne: { filter, update: { $set: { ...release, [`${d}.state`]: 'pending', [`${d}.nextAttemptAt`]: new Date(now.getTime() + backoffMs(st.attempts, cfg.backoff, this.random)), [`${d}.lastError`]: lastError } } } });
+        }
+        attempts.push({ ...attempt, outcome: f.kind === 'badRequest' ? 'bad-request' : f.kind, error: { message: f.message } });
+        return;
+      }
+      attempts.push({ ...attempt, outcome: r.status, receiptId: r.receiptId, error: r.status === 'rejected' ? { code: r.code, field: r.field, message: r.message ?? '' } : undefined });
+      if (r.status === 'accepted' || r.status === 'duplicate') {
+        s.delivered++;
+        ops.push({
+          updateOne: {
+            filter,
+            update: {
+              $set: {
+                ...release,
+                [`${d}.state`]: 'delivered',
+                [`${d}.nextAttemptAt`]: null,
+                [`${d}.receiptId`]: r.receiptId ?? null,
+                [`${d}.deliveredVersion`]: st.version,
+                [`${d}.deliveredAt`]: now,
+                [`${d}.firstDeliveredAt`]: st.firstDeliveredAt ?? now,
+                [`${d}.lastError`]: null,
+                [`${d}.review`]: null,
+              },
+            },
+          },
+        });
+      } else if (r.status === 'stale') {
+        s.superseded++;
+        ops.push({ updateOne: { filter, update: { $set: { ...release, [`${d}.state`]: 'superseded', [`${d}.nextAttemptAt`]: null } } } });
+      } else {
+        s.rejected++;
+        logger.warn('platform rejected a record', { platform: cfg.id, recordId: String(doc._id), version: st.version, code: r.code, field: r.field });
+        ops.push({
+          updateOne: {
+            filter,
+            update: { $set: { ...release, [`${d}.state`]: 'rejected', [`${d}.nextAttemptAt`]: null, [`${d}.lastError`]: { code: r.code, field: r.field, message: r.message ?? '平台拒收', at: now } } },
+          },
+        });
+      }
+    });
+    const settled = await withDocLocks('records', docs.map((x) => String(x._id)), () => RecordModel.bulkWrite(ops, { ordered: false, timestamps: false }));
+    if (settled.modifiedCount < ops.length) {
+      // The lease expired or a newer version arrived meanwhile: that newer state wins, nothing is overwritten.
+      logger.info('some settlements found a newer state', { platform: cfg.id, expected: ops.length, settled: settled.modifiedCount });
+    }
+    await DeliveryAttemptModel.insertMany(attempts, { lean: true });
+    return docs.length;
+  }
+
+  /** Polls each platform's feedback (数据反馈) from the stored cursor; records published / rejected-after-review. */
+  async pollFeedback(limit = 500): Promise<{ platform: string; items: number; updated: number }[]> {
+    const out: { platform: string; items: number; updated: number }[] = [];
+    for (const { config, adapter } of this.opts.platforms) {
+      if (!adapter.configured) continue;
+      const st = await FeedbackCursorModel.findById(config.id).lean();
+      let cursor = st?.cursor ?? null;
+      let items = 0;
+      let updated = 0;
+      for (let page = 0; page < 100; page++) {
+        const res = await adapter.feedback(cursor, limit);
+        if (res.items.length) {
+          const d = `delivery.${config.id}`;
+          const ops = res.items
+            .filter((it) => mongoose.isValidObjectId(it.recordId))
+            .map((it) => ({
+              updateOne: {
+                filter: { _id: new mongoose.Types.ObjectId(it.recordId), [`${d}.deliveredVersion`]: it.version },
+                update: { $set: { [`${d}.review`]: { status: it.status, code: it.code ?? null, message: it.message ?? null, at: new Date(it.at) } } },
+              },
+            }));
+          if (ops.length) {
+            const ids = ops.map((o) => String(o.updateOne.filter._id));
+            updated += (await withDocLocks('records', ids, () => RecordModel.bulkWrite(ops, { ordered: false, timestamps: false }))).modifiedCount;
+          }
+          items += res.items.length;
+          for (const it of res.items.filter((x) => x.status === 'rejected')) {
+            logger.warn('platform rejected a record after review', { platform: config.id, recordId: it.recordId, version: it.version, code: it.code });
+          }
+        }
+        const advanced = res.nextCursor !== null && res.nextCursor !== cursor;
+        if (res.nextCursor !== null) cursor = res.nextCursor;
+        await FeedbackCursorModel.updateOne({ _id: config.id }, { $set: { cursor, updatedAt: this.now() }, $inc: { processed: res.items.length } }, { upsert: true });
+        if (!advanced || res.items.length === 0) break;
+      }
+      out.push({ platform: config.id, items, updated });
+    }
+    return out;
+  }
+}

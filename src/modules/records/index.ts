@@ -1,0 +1,20 @@
+export { recordRoutes } from './routes.js';
+export { RecordModel, type RecordDoc, type RecordVersion, type Lifecycle } from './model.js';
+export {
+  createRecords,
+  createRecord,
+  getRecord,
+  listRecords,
+  correctRecord,
+  revokeRecord,
+  withdrawRecord,
+  expirePermits,
+  endExpiredPublicity,
+  contentHash,
+  SYSTEM_PRINCIPAL,
+  type BatchResult,
+  type CallContext,
+} from './service.js';
+export { presentRecord } from './present.js';
+export * from './fields.js';
+export { derivePenalty, derivePermit, classifySeverity, publicityDeadline, SEVERITIES, type Severity, creditRules } from './rules.js';

@@ -1,0 +1,91 @@
+import mongoose, { Schema } from 'mongoose';
+import type { RecordKind } from './fields.js';
+import type { DeliveryState, DeliveryOp, WithdrawReason } from '../publicity/outbox.js';
+import { platformIds } from '../publicity/platforms.js';
+
+/** Lifecycle of a record (what its latest version says). */
+export const LIFECYCLES = ['active', 'revoked', 'expired', 'withdrawn'] as const;
+export type Lifecycle = (typeof LIFECYCLES)[number];
+
+export const VERSION_ACTIONS = ['create', 'correct', 'revoke', 'expire', 'withdraw'] as const;
+export type VersionAction = (typeof VERSION_ACTIONS)[number];
+
+export interface RecordVersion {
+  version: number;
+  action: VersionAction;
+  /** What the platforms receive for this version. */
+  op: DeliveryOp;
+  withdrawReason?: WithdrawReason | null;
+  data: Record<string, unknown>;
+  derived: Record<string, unknown>;
+  contentHash: string;
+  /** 更正 reason, 撤销 decision, or why it was withdrawn. */
+  reason?: string | null;
+  revocation?: { decisionNumber: string; decisionDate: string; reason: string } | null;
+  at: Date;
+  by: string;
+}
+
+/**
+ * A permit (行政许可) or penalty (行政处罚). Every version is kept in `versions` (nothing is ever
+ * overwritten or deleted); `data`/`derived` mirror the latest version for queries; `delivery` is the
+ * embedded outbox, one state per platform.
+ */
+export interface RecordDoc {
+  kind: RecordKind;
+  /** Natural key: (authorityUscc, decisionNumber) per kind. */
+  authorityUscc: string;
+  decisionNumber: string;
+  uscc?: string | null;
+  subjectName: string;
+  districtCode: string;
+  decisionDate: string;
+  version: number;
+  lifecycle: Lifecycle;
+  data: Record<string, unknown>;
+  derived: Record<string, unknown>;
+  contentHash: string;
+  versions: RecordVersion[];
+  delivery: Record<string, DeliveryState>;
+  /** Set when this record has a pending effect on the enterprise grade (grading sweeps it). */
+  createdBy: string;
+  updatedBy: string;
+  createdAt: Date;
+  updatedAt: Date;
+  /** Source of the record: api, batch, or an import id. */
+  source?: string;
+}
+
+const recordSchema = new Schema<RecordDoc>(
+  {
+    kind: { type: String, required: true },
+    authorityUscc: { type: String, required: true },
+    decisionNumber: { type: String, required: true },
+    uscc: String,
+    subjectName: { type: String, required: true },
+    districtCode: { type: String, required: true },
+    decisionDate: { type: String, required: true },
+    version: { type: Number, required: true },
+    lifecycle: { type: String, required: true },
+    data: { type: Schema.Types.Mixed, required: true },
+    derived: { type: Schema.Types.Mixed, required: true },
+    contentHash: { type: String, required: true },
+    versions: { type: Schema.Types.Mixed, required: true },
+    delivery: { type: Schema.Types.Mixed, required: true },
+    createdBy: { type: String, required: true },
+    updatedBy: { type: String, required: true },
+    source: String,
+  },
+  { timestamps: true, collection: 'records', versionKey: false, minimize: false },
+);
+recordSchema.index({ kind: 1, authorityUscc: 1, decisionNumber: 1 }, { unique: true });
+recordSchema.index({ uscc: 1, decisionDate: -1 });
+recordSchema.index({ kind: 1, decisionDate: -1 });
+recordSchema.index({ districtCode: 1 });
+recordSchema.index({ 'derived.severity': 1 });
+// The delivery engine's claim query, per platform: due pending states, and expired leases.
+for (const p of platformIds()) {
+  recordSchema.index({ kind: 1, [`delivery.${p}.state`]: 1, [`delivery.${p}.nextAttemptAt`]: 1 });
+}
+
+export const RecordModel = mongoose.model<RecordDoc>('Record', recordSchema);

@@ -1,0 +1,172 @@
+/**
+ * Pure rules for permit and penalty records: no database, no clock (callers pass `today`).
+ * Derived legal dates follow domain.md; the numbers live in config/credit-rules.json.
+ */
+import Joi from 'joi';
+import { addMonths, addWorkdays, type LegalDate } from '../../lib/calendar.js';
+import { readConfigFile } from '../../lib/configFiles.js';
+import { PENALTY_TYPES, type PenaltyType, type RecordKind } from './fields.js';
+
+export const SEVERITIES = ['轻微', '一般', '严重'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export interface RuleVersion {
+  id: string;
+  name: string;
+  from: LegalDate | null;
+  to: LegalDate | null;
+  periods: Record<Severity, { minMonths: number; maxMonths: number }>;
+}
+
+export interface CreditRules {
+  publicityWorkingDays: number;
+  publishMinor: boolean;
+  severity: {
+    floor: Severity | null;
+    severeTypes: PenaltyType[];
+    severeFineFrom: number;
+    minorTypes: PenaltyType[];
+    simplifiedMinorFineUpTo: number;
+  };
+  ruleVersions: RuleVersion[];
+}
+
+const dateOrNull = Joi.string().pattern(/^\d{4}-\d{2}-\d{2}$/).allow(null);
+const period = Joi.object({ minMonths: Joi.number().integer().min(0).required(), maxMonths: Joi.number().integer().min(0).required() });
+const penaltyType = Joi.string().valid(...PENALTY_TYPES);
+export const creditRulesSchema = Joi.object({
+  $comment: Joi.string(),
+  publicityWorkingDays: Joi.number().integer().min(1).max(60).required(),
+  publishMinor: Joi.boolean().required(),
+  severity: Joi.object({
+    floor: Joi.string().valid(...SEVERITIES).allow(null).required(),
+    severeTypes: Joi.array().items(penaltyType).required(),
+    severeFineFrom: Joi.number().min(0).required(),
+    minorTypes: Joi.array().items(penaltyType).required(),
+    simplifiedMinorFineUpTo: Joi.number().min(0).required(),
+  }).required(),
+  ruleVersions: Joi.array()
+    .items(
+      Joi.object({
+        id: Joi.string().required(),
+        name: Joi.string().required(),
+        from: dateOrNull.required(),
+        to: dateOrNull.required(),
+        periods: Joi.object({ 轻微: period.required(), 一般: period.required(), 严重: period.required() }).required(),
+      }),
+    )
+    .min(1)
+    .required(),
+});
+
+export function creditRules(): CreditRules {
+  return readConfigFile<CreditRules>('credit-rules.json', creditRulesSchema);
+}
+
+/** 双公示 deadline: the n-th (default 7th) working day after the decision date. */
+export function publicityDeadline(decisionDate: LegalDate, rules: CreditRules = creditRules()): LegalDate {
+  return addWorkdays(decisionDate, rules.publicityWorkingDays);
+}
+
+/** The rule version in force on the decision date. */
+export function ruleVersionFor(decisionDate: LegalDate, rules: CreditRules = creditRules()): RuleVersion {
+  const found = rules.ruleVersions.find((v) => (v.from === null || decisionDate >= v.from) && (v.to === null || decisionDate <= v.to));
+  return found ?? rules.ruleVersions[0];
+}
+
+export interface SeverityInput {
+  penaltyTypes: PenaltyType[];
+  fineAmount?: number;
+  simplifiedProcedure?: boolean;
+  /** The penalty led to a serious-dishonesty listing. */
+  listed?: boolean;
+}
+
+const RANK: Record<Severity, number> = { 轻微: 0, 一般: 1, 严重: 2 };
+
+/** Classifies a penalty as 轻微 / 一般 / 严重, with the reasons that decided it. */
+export function classifySeverity(p: SeverityInput, rules: CreditRules = creditRules()): { severity: Severity; reasons: string[] } {
+  const s = rules.severity;
+  let severity: Severity;
+  const reasons: string[] = [];
+  const severeTypes = p.penaltyTypes.filter((t) => s.severeTypes.includes(t));
+  if (p.listed) {
+    severity = '严重';
+    reasons.push('因该处罚被列入严重失信主体名单');
+  } else if (severeTypes.length) {
+    severity = '严重';
+    reasons.push(`处罚类别含${severeTypes.join('、')}`);
+  } else if ((p.fineAmount ?? 0) >= s.severeFineFrom) {
+    severity = '严重';
+    reasons.push(`罚款金额 ${p.fineAmount} 万元，达到 ${s.severeFineFrom} 万元`);
+  } else if (p.penaltyTypes.every((t) => s.minorTypes.includes(t))) {
+    severity = '轻微';
+    reasons.push(`处罚类别仅为${p.penaltyTypes.join('、')}`);
+  } else if (
+    p.simplifiedProcedure &&
+    p.penaltyTypes.every((t) => t === '罚款' || s.minorTypes.includes(t)) &&
+    (p.fineAmount ?? 0) <= s.simplifiedMinorFineUpTo
+  ) {
+    severity = '轻微';
+    reasons.push(`简易程序作出，罚款不超过 ${s.simplifiedMinorFineUpTo} 万元`);
+  } else {
+    severity = '一般';
+    reasons.push(`处罚类别含${p.penaltyTypes.filter((t) => !s.minorTypes.includes(t)).join('、')}`);
+  }
+  if (s.floor && RANK[s.floor] > RANK[severity]) {
+    reasons.push(`本地规定安全生产处罚至少按「${s.floor}」认定`);
+    severity = s.floor;
+  }
+  return { severity, reasons };
+}
+
+export interface PenaltyDerived {
+  publicityDeadline: LegalDate;
+  severity: Severity;
+  severityReasons: string[];
+  published: boolean;
+  repairEarliestDate: LegalDate;
+  publicityEndDate: LegalDate;
+  ruleVersion: string;
+}
+
+export interface PermitDerived {
+  publicityDeadline: LegalDate;
+  published: boolean;
+}
+
+/** Everything derived from a penalty decision, by the rule version in force on its decision date. */
+export function derivePenalty(p: SeverityInput & { decisionDate: LegalDate }, rules: CreditRules = creditRules()): PenaltyDerived {
+  const { severity, reasons } = classifySeverity(p, rules);
+  const version = ruleVersionFor(p.decisionDate, rules);
+  const period = version.periods[severity];
+  return {
+    publicityDeadline: publicityDeadline(p.decisionDate, rules),
+    severity,
+    severityReasons: reasons,
+    published: severity !== '轻微' || rules.publishMinor,
+    repairEarliestDate: addMonths(p.decisionDate, period.minMonths),
+    publicityEndDate: addMonths(p.decisionDate, period.maxMonths),
+    ruleVersion: version.id,
+  };
+}
+
+export function derivePermit(p: { decisionDate: LegalDate }, rules: CreditRules = creditRules()): PermitDerived {
+  return { publicityDeadline: publicityDeadline(p.decisionDate, rules), published: true };
+}
+
+export function derive(kind: RecordKind, data: Record<string, unknown>, rules: CreditRules = creditRules()): PenaltyDerived | PermitDerived {
+  return kind === 'penalty'
+    ? derivePenalty(data as unknown as SeverityInput & { decisionDate: LegalDate }, rules)
+    : derivePermit(data as { decisionDate: LegalDate }, rules);
+}
+
+/** A permit whose validity ended before `today` (its 当前状态 becomes 2 无效). */
+export function permitExpired(validTo: LegalDate | undefined, today: LegalDate): boolean {
+  return validTo !== undefined && validTo < today;
+}
+
+/** Publication of a penalty ends by itself the day after its publicityEndDate. */
+export function publicityEnded(publicityEndDate: LegalDate | undefined, today: LegalDate): boolean {
+  return publicityEndDate !== undefined && today > publicityEndDate;
+}

@@ -1,0 +1,384 @@
+import { createHash } from 'node:crypto';
+import mongoose from 'mongoose';
+import { RecordModel, type RecordDoc, type RecordVersion, type Lifecycle, type VersionAction } from './model.js';
+import { KIND_PATH, KIND_LABEL, type RecordKind } from './fields.js';
+import { derive } from './rules.js';
+import { recordBody } from '../../../schemas/records.js';
+import { validateValue } from '../../http/validate.js';
+import { AppError, type ErrorDetail } from '../../http/errors.js';
+import { paginate, type PageRequest } from '../../lib/pagination.js';
+import { usccDivision, USCC_PLACEHOLDER } from '../../lib/uscc.js';
+import { todayInShanghai } from '../../lib/calendar.js';
+import { AuditModel } from '../audit/index.js';
+import { recordAudit } from '../audit/index.js';
+import { scopeFilter, type Principal } from '../auth/index.js';
+import { ensureEnterprises, markGradeDirty } from '../enterprises/index.js';
+import { deliveryMarks, initialDelivery, type WithdrawReason } from '../publicity/outbox.js';
+import { platformIds } from '../publicity/platforms.js';
+import { presentRecord, presentVersion } from './present.js';
+import { currentRequestId, requestContext } from '../../lib/context.js';
+import { withDocLocks } from '../../db/docLock.js';
+
+export interface CallContext {
+  principal: Principal;
+  ip?: string;
+  /** Where the record came from: 'api', 'batch' or 'import:<id>'. */
+  source?: string;
+}
+
+type Lean = RecordDoc & { _id: mongoose.Types.ObjectId };
+
+/** Canonical JSON (sorted keys, no undefined) → sha256: equal content ⇔ equal hash. */
+export function contentHash(data: Record<string, unknown>): string {
+  const canon = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(canon);
+    if (v && typeof v === 'object' && !(v instanceof Date)) {
+      return Object.fromEntries(
+        Object.keys(v as object)
+          .sort()
+          .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+          .map((k) => [k, canon((v as Record<string, unknown>)[k])]),
+      );
+    }
+    return v;
+  };
+  return createHash('sha256').update(JSON.stringify(canon(data))).digest('hex');
+}
+
+const scope = (p: Principal) => scopeFilter(p, { uscc: 'uscc', district: 'districtCode' });
+
+function correctionRoute(kind: RecordKind, id: unknown): string {
+  return `PATCH /api/v1/${KIND_PATH[kind]}/${String(id)}`;
+}
+
+function lifecycleOf(kind: RecordKind, data: Record<string, unknown>): Lifecycle {
+  return kind === 'permit' && data.status === '2' ? 'expired' : 'active';
+}
+
+export type BatchResult =
+  | { index: number; status: 'created'; id: string; record: ReturnType<typeof presentRecord> }
+  | { index: number; status: 'unchanged'; id: string; record: ReturnType<typeof presentRecord> }
+  | { index: number; status: 'error'; code: 'VALIDATION_FAILED' | 'CONFLICT'; message: string; details: ErrorDetail[]; id?: string };
+
+/**
+ * Creates records idempotently on the natural key (deciding authority, 决定文书号): the same key with
+ * the same content answers `unchanged`; different content is a conflict pointing to the correction
+ * route. Valid records are stored even when others fail. One bulk insert per call.
+ */
+export async function createRecords(kind: RecordKind, inputs: unknown[], ctx: CallContext, opts: { today?: string; validated?: boolean } = {}): Promise<BatchResult[]> {
+  const today = opts.today ?? todayInShanghai();
+  const schema = recordBody(kind);
+  const results: BatchResult[] = new Array(inputs.length);
+  const valid: { index: number; data: Record<string, unknown> }[] = [];
+  inputs.forEach((input, index) => {
+    if (opts.validated) {
+      valid.push({ index, data: input as Record<string, unknown> });
+      return;
+    }
+    const { value, details } = validateValue<Record<string, unknown>>(schema, input, today);
+    if (details) results[index] = { index, status: 'error', code: 'VALIDATION_FAILED', message: '记录校验失败', details };
+    else valid.push({ index, data: value! });
+  });
+  if (valid.length === 0) return results;
+
+  const by = ctx.principal.id;
+  const now = new Date();
+  const districts = await ensureEnterprises(
+    valid
+      .filter((v) => typeof v.data.uscc === 'string' && v.data.uscc !== USCC_PLACEHOLDER)
+      .map((v) => ({
+        uscc: v.data.uscc as string,
+        name: v.data.subjectName as string,
+        subjectType: v.data.subjectType as never,
+        legalRepresentative: v.data.legalRepresentative as string | undefined,
+        fallbackDistrict: usccDivision(v.data.authorityUscc as string),
+      })),
+    by,
+  );
+  const platforms = platformIds();
+  const docs = valid.map(({ data }) => {
+    const derived = derive(kind, data) as unknown as Record<string, unknown>;
+    const hash = contentHash(data);
+    const uscc = (data.uscc as string | undefined) ?? null;
+    const version: RecordVersion = { version: 1, action: 'create', op: 'upsert', withdrawReason: null, data, derived, contentHash: hash, reason: null, revocation: null, at: now, by };
+    return {
+      _id: new mongoose.Types.ObjectId(),
+      kind,
+      authorityUscc: data.authorityUscc as string,
+      decisionNumber: data.decisionNumber as string,
+      uscc,
+      subjectName: data.subjectName as string,
+      districtCode: (uscc && districts.get(uscc)) || usccDivision(data.authorityUscc as string),
+      decisionDate: data.decisionDate as string,
+      version: 1,
+      lifecycle: lifecycleOf(kind, data),
+      data,
+      derived,
+      contentHash: hash,
+      versions: [version],
+      delivery: initialDelivery(platforms, derived.published as boolean, now),
+      createdBy: by,
+      updatedBy: by,
+      createdAt: now,
+      updatedAt: now,
+      source: ctx.source ?? 'api',
+    };
+  });
+
+  const failed = new Map<number, { code: number; message: string }>();
+  try {
+    await RecordModel.collection.insertMany(docs, { ordered: false });
+  } catch (err) {
+    const writeErrors = (err as { writeErrors?: { index: number; code: number; errmsg?: string }[] }).writeErrors;
+    if (!writeErrors) throw err;
+    for (const we of writeErrors) failed.set(we.index, { code: we.code, message: we.errmsg ?? '' });
+  }
+
+  // Duplicates of the natural key: same content → unchanged, else a conflict.
+  const dupKeys = [...failed.entries()].filter(([, e]) => e.code === 11000).map(([i]) => docs[i]);
+  const existing = dupKeys.length
+    ? await RecordModel.find({ kind, $or: dupKeys.map((d) => ({ authorityUscc: d.authorityUscc, decisionNumber: d.decisionNumber })) }).lean()
+    : [];
+  const existingByKey = new Map(existing.map((e) => [`${e.authorityUscc}\u0000${e.decisionNumber}`, e as Lean]));
+
+  docs.forEach((doc, i) => {
+    const index = valid[i].index;
+    const fail = failed.get(i);
+    if (!fail) {
+      results[index] = { index, status: 'created', id: String(doc._id), record: presentRecord(doc as unknown as Lean, ctx.principal) };
+      return;
+    }
+    const prior = fail.code === 11000 ? existingByKey.get(`${doc.authorityUscc}\u0000${doc.decisionNumber}`) : undefined;
+    if (!prior) throw new Error(`insert failed: ${fail.message}`);
+    const sameContent = prior.contentHash === doc.contentHash || prior.versions[0]?.contentHash === doc.contentHash;
+    if (sameContent) {
+      results[index] = { index, status: 'unchanged', id: String(prior._id), record: presentRecord(prior, ctx.principal) };
+    } else {
+      results[index] = {
+        index,
+        status: 'error',
+        code: 'CONFLICT',
+        id: String(prior._id),
+        message: `同一决定机关的决定文书号 ${doc.decisionNumber} 已存在且内容不同；如需更正请使用 ${correctionRoute(kind, prior._id)}`,
+        details: [{ path: 'decisionNumber', message: `已存在（记录 ${String(prior._id)}），更正请使用 ${correctionRoute(kind, prior._id)}` }],
+      };
+    }
+  });
+  // Every created record, and every idempotent replay of one, leaves its audit entry.
+  const audited = results.filter((r): r is Extract<BatchResult, { status: 'created' | 'unchanged' }> => r?.status === 'created' || r?.status === 'unchanged');
+  if (audited.length) {
+    await AuditModel.insertMany(
+      audited.map((r) => ({
+        at: now,
+        action: r.status === 'created' ? `${kind}.create` : `${kind}.create.unchanged`,
+        resource: kind,
+        resourceId: r.id,
+        outcome: 'success',
+        principalId: ctx.principal.id,
+        principalName: ctx.principal.name,
+        roles: ctx.principal.roles,
+        ip: ctx.ip ?? requestContext.getStore()?.ip,
+        requestId: currentRequestId(),
+        after: { version: r.record.version, decisionNumber: (r.record as { decisionNumber?: string }).decisionNumber, source: ctx.source ?? 'api' },
+      })),
+    );
+  }
+  return results;
+}
+
+/** One record through the same path as a batch: 201 created, 200 unchanged, 409 conflict, 400 invalid. */
+export async function createRecord(kind: RecordKind, input: Record<string, unknown>, ctx: CallContext) {
+  const [r] = await createRecords(kind, [input], ctx, { validated: true });
+  if (r.status === 'error') {
+    if (r.code === 'CONFLICT') throw AppError.conflict(r.message, r.details);
+    throw AppError.validation(r.details);
+  }
+  return r;
+}
+
+async function findScoped(kind: RecordKind, id: string, principal: Principal): Promise<Lean> {
+  if (!mongoose.isValidObjectId(id)) throw AppError.notFound(`${KIND_LABEL[kind]}记录不存在`);
+  const doc = await RecordModel.findOne({ $and: [{ _id: id, kind }, scope(principal)] }).lean();
+  if (!doc) throw AppError.notFound(`${KIND_LABEL[kind]}记录不存在`);
+  return doc as Lean;
+}
+
+export async function getRecord(kind: RecordKind, id: string, principal: Principal) {
+  return presentRecord(await findScoped(kind, id, principal), principal);
+}
+
+export async function listVersions(kind: RecordKind, id: string, principal: Principal) {
+  const doc = await findScoped(kind, id, principal);
+  return { id: String(doc._id), items: doc.versions.map((v) => presentVersion(kind, v, principal)) };
+}
+
+export interface RecordListQuery extends PageRequest {
+  uscc?: string;
+  authority?: string;
+  district?: string;
+  from?: string;
+  to?: string;
+  severity?: string;
+  status?: Lifecycle;
+  delivery?: string;
+}
+
+export async function listRecords(kind: RecordKind | undefined, q: RecordListQuery, principal: Principal) {
+  const and: Record<string, unknown>[] = [scope(principal)];
+  if (kind) and.push({ kind });
+  if (q.uscc) and.push({ uscc: q.uscc });
+  if (q.authority) and.push({ authorityUscc: q.authority });
+  if (q.district) and.push({ districtCode: { $regex: `^${q.district}` } });
+  if (q.from) and.push({ decisionDate: { $gte: q.from } });
+  if (q.to) and.push({ decisionDate: { $lte: q.to } });
+  if (q.severity) and.push({ 'derived.severity': q.severity });
+  if (q.status) and.push({ lifecycle: q.status });
+  if (q.delivery) and.push({ $or: platformIds().map((p) => ({ [`delivery.${p}.state`]: q.delivery })) });
+  const page = await paginate(RecordModel, { $and: and }, q, { field: 'decisionDate', order: -1 }, { versions: 0 });
+  return { items: page.items.map((d) => presentRecord(d as Lean, principal)), nextCursor: page.nextCursor };
+}
+
+interface NewVersion {
+  action: VersionAction;
+  data: Record<string, unknown>;
+  reason: string | null;
+  revocation?: RecordVersion['revocation'];
+  /** Withdrawals: take the record off public view with this contract reason. */
+  withdraw?: WithdrawReason;
+  lifecycle: Lifecycle;
+}
+
+/**
+ * Appends version n+1 and queues its delivery in ONE conditional single-document update (on the
+ * version read), so concurrent changes cannot interleave and nothing is ever overwritten.
+ */
+async function appendVersion(kind: RecordKind, prior: Lean, nv: NewVersion, ctx: CallContext): Promise<Lean> {
+  const now = new Date();
+  const version = prior.version + 1;
+  const derived = derive(kind, nv.data) as unknown as Record<string, unknown>;
+  const op = nv.withdraw ? 'withdraw' : 'upsert';
+  const publish = Boolean(derived.published);
+  const entry: RecordVersion = {
+    version,
+    action: nv.action,
+    op,
+    withdrawReason: nv.withdraw ?? null,
+    data: nv.data,
+    derived,
+    contentHash: contentHash(nv.data),
+    reason: nv.reason,
+    revocation: nv.revocation ?? null,
+    at: now,
+    by: ctx.principal.id,
+  };
+  const after = await withDocLocks('records', [String(prior._id)], () => RecordModel.findOneAndUpdate(
+    { _id: prior._id, version: prior.version },
+    {
+      $set: {
+        version,
+        lifecycle: nv.lifecycle,
+        data: nv.data,
+        derived,
+        contentHash: entry.contentHash,
+        authorityUscc: nv.data.authorityUscc,
+        decisionNumber: nv.data.decisionNumber,
+        subjectName: nv.data.subjectName,
+        decisionDate: nv.data.decisionDate,
+        updatedBy: ctx.principal.id,
+        updatedAt: now,
+        ...deliveryMarks(platformIds(), prior.delivery, version, op, nv.withdraw ?? null, publish, now),
+      },
+      $push: { versions: entry },
+    },
+    { new: true, timestamps: false },
+  ).lean());
+  if (!after) throw AppError.conflict('记录已被他人修改，请刷新后重试');
+  if (prior.uscc) await markGradeDirty([prior.uscc]);
+  await recordAudit({
+    action: `${kind}.${nv.action}`,
+    resource: kind,
+    resourceId: String(prior._id),
+    principal: ctx.principal,
+    ip: ctx.ip,
+    before: { version: prior.version, contentHash: prior.contentHash, lifecycle: prior.lifecycle },
+    after: { version, contentHash: entry.contentHash, lifecycle: nv.lifecycle, reason: nv.reason, withdraw: nv.withdraw ?? null },
+  });
+  return after as Lean;
+}
+
+/** 更正: merges the changes, re-validates the whole record, appends version n+1. */
+export async function correctRecord(kind: RecordKind, id: string, body: { reason: string; changes: Record<string, unknown> }, ctx: CallContext) {
+  const prior = await findScoped(kind, id, ctx.principal);
+  if (prior.lifecycle === 'revoked') throw AppError.conflict('记录已撤销，不能更正');
+  if (prior.lifecycle === 'withdrawn') throw AppError.conflict('记录已停止公示（已修复或公示期满），不能更正');
+  const merged = { ...prior.data, ...body.changes };
+  const { value, details } = validateValue<Record<string, unknown>>(recordBody(kind), merged);
+  if (details) throw AppError.validation(details, '更正后的记录校验失败');
+  if (contentHash(value!) === prior.contentHash) throw AppError.validation([{ path: 'changes', message: '更正内容与当前版本相同' }]);
+  try {
+    const after = await appendVersion(kind, prior, { action: 'correct', data: value!, reason: body.reason, lifecycle: lifecycleOf(kind, value!) }, ctx);
+    return presentRecord(after, ctx.principal);
+  } catch (err) {
+    if ((err as { code?: number }).code === 11000) throw AppError.conflict('更正后的决定文书号与同一机关的其他记录重复', [{ path: 'changes.decisionNumber', message: '决定文书号已存在' }]);
+    throw err;
+  }
+}
+
+/** 撤销: the decision was revoked; the record is withdrawn from public view (reason 撤销). */
+export async function revokeRecord(kind: RecordKind, id: string, revocation: NonNullable<RecordVersion['revocation']>, ctx: CallContext) {
+  const prior = await findScoped(kind, id, ctx.principal);
+  if (prior.lifecycle === 'revoked') throw AppError.conflict('记录已撤销');
+  if (revocation.decisionDate < (prior.data.decisionDate as string)) {
+    throw AppError.validation([{ path: 'revocation.decisionDate', message: '撤销决定日期不得早于原决定日期' }]);
+  }
+  const after = await appendVersion(kind, prior, { action: 'revoke', data: prior.data, reason: revocation.reason, revocation, withdraw: '撤销', lifecycle: 'revoked' }, ctx);
+  return presentRecord(after, ctx.principal);
+}
+
+/**
+ * Ends a record's publication (信用修复 or 公示期满) with a withdraw version. Idempotent: a record
+ * already withdrawn or revoked is returned as it is.
+ */
+export async function withdrawRecord(id: string, reason: Extract<WithdrawReason, '信用修复' | '公示期满'>, note: string, ctx: CallContext) {
+  const prior = (await RecordModel.findById(id).lean()) as Lean | null;
+  if (!prior) throw AppError.notFound('记录不存在');
+  if (prior.lifecycle === 'withdrawn' || prior.lifecycle === 'revoked') return { record: prior, changed: false };
+  const after = await appendVersion(prior.kind, prior, { action: 'withdraw', data: prior.data, reason: note, withdraw: reason, lifecycle: 'withdrawn' }, ctx);
+  return { record: after, changed: true };
+}
+
+const SYSTEM: Principal = { id: 'system', name: '系统任务', roles: ['admin'], scope: [], via: 'apiKey' };
+
+/** Daily: permits whose validity ended become version n+1 with 当前状态 2 (无效). */
+export async function expirePermits(today: string, onProgress?: (n: number) => void): Promise<number> {
+  let n = 0;
+  const cursor = RecordModel.find({ kind: 'permit', lifecycle: 'active', 'data.validTo': { $lt: today } }).lean().cursor();
+  for await (const doc of cursor) {
+    try {
+      await appendVersion('permit', doc as Lean, { action: 'expire', data: { ...doc.data, status: '2' }, reason: `有效期至 ${String(doc.data.validTo)} 届满`, lifecycle: 'expired' }, { principal: SYSTEM });
+      n++;
+      onProgress?.(n);
+    } catch (err) {
+      if (!(err instanceof AppError && err.status === 409)) throw err;
+    }
+  }
+  return n;
+}
+
+/** Daily: penalties whose maximum publicity period passed are withdrawn with reason 公示期满. */
+export async function endExpiredPublicity(today: string, onProgress?: (n: number) => void): Promise<number> {
+  let n = 0;
+  const cursor = RecordModel.find({ kind: 'penalty', lifecycle: 'active', 'derived.publicityEndDate': { $lt: today } }).lean().cursor();
+  for await (const doc of cursor) {
+    try {
+      const { changed } = await withdrawRecord(String(doc._id), '公示期满', `公示截止期 ${String(doc.derived.publicityEndDate)} 已过`, { principal: SYSTEM });
+      if (changed) n++;
+      onProgress?.(n);
+    } catch (err) {
+      if (!(err instanceof AppError && err.status === 409)) throw err;
+    }
+  }
+  return n;
+}
+
+export { SYSTEM as SYSTEM_PRINCIPAL };
