@@ -17,6 +17,13 @@ export interface Scheduler {
  * `stop()` stops scheduling and waits for runs in progress.
  */
 export function startScheduler(jobs: JobDefinition[], timezone: string): Scheduler {
+  // node-cron's own messages (e.g. a run skipped because the previous one still runs) go to our logs.
+  cron.setLogger({
+    info: (m: string) => logger.debug(m, { source: 'node-cron' }),
+    warn: (m: string) => logger.debug(m, { source: 'node-cron' }),
+    error: (m: string | Error) => logger.error('node-cron error', { source: 'node-cron', err: m }),
+    debug: (m: string) => logger.debug(m, { source: 'node-cron' }),
+  });
   const running = new Set<Promise<unknown>>();
   const tasks: ScheduledTask[] = jobs.map((job) =>
     cron.schedule(

@@ -23,7 +23,8 @@ interface LockDoc {
 const lockSchema = new Schema<LockDoc>({ _id: String, owner: String, until: Date }, { collection: 'docLocks', versionKey: false });
 export const DocLockModel = mongoose.model<LockDoc>('DocLock', lockSchema);
 
-const LOCK_TTL_MS = 30_000;
+/** Locks are held only for the duration of one database write: a short expiry frees a dead holder's locks fast. */
+const LOCK_TTL_MS = 5_000;
 let crossProcess = false;
 
 /** Called after connecting: cross-process locks are needed on FerretDB, not on MongoDB. */
@@ -84,7 +85,7 @@ async function releaseRemote(keys: string[], owner: string): Promise<void> {
 
 /** Removes expired locks (their holder died). */
 async function breakStale(keys: string[]): Promise<void> {
-  await DocLockModel.deleteMany({ _id: { $in: keys }, until: { $lt: new Date(Date.now() - 1000) } });
+  await DocLockModel.deleteMany({ _id: { $in: keys }, until: { $lt: new Date() } });
 }
 
 /**

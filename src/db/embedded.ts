@@ -96,7 +96,8 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedDb> 
   const port = opts.port || (await freePort());
   const args = [
     '--handler=sqlite',
-    `--sqlite-url=file:${opts.dataDir.endsWith('/') ? opts.dataDir : opts.dataDir + '/'}`,
+    // WAL + synchronous=NORMAL: durable across process crashes (SIGKILL), not across power loss.
+    `--sqlite-url=file:${opts.dataDir.endsWith('/') ? opts.dataDir : opts.dataDir + '/'}?_pragma=synchronous(normal)`,
     `--listen-addr=127.0.0.1:${port}`,
     '--debug-addr=-',
     '--state-dir=-',

@@ -99,6 +99,7 @@ export class DeliveryEngine {
       return s;
     }
     const kinds = [...RECORD_KINDS];
+    let busyRounds = 0;
     while (kinds.length && Date.now() < deadline && s.batches < maxBatches) {
       const breaker = this.breakers.get(p.config.id)!;
       if (breaker.opened && !breaker.halfOpen) {
@@ -107,7 +108,12 @@ export class DeliveryEngine {
       }
       const kind = kinds[0];
       const n = await this.deliverBatch(p, kind, s);
-      if (n === 0) kinds.shift();
+      if (n === -1 && ++busyRounds <= 20) {
+        // Due work is locked by another writer this instant: wait a moment, then try again.
+        await new Promise((r) => setTimeout(r, 100));
+        continue;
+      }
+      if (n <= 0) kinds.shift();
       else kinds.push(kinds.shift()!); // alternate kinds while both have work
     }
     if (s.sent) logger.info('delivery sweep', { ...s });
@@ -125,36 +131,41 @@ export class DeliveryEngine {
     };
   }
 
-  /** Claims up to batchSize due records of one kind with this engine's lease token. */
-  async claim(platform: PlatformConfig, kind: RecordKind): Promise<{ token: string; docs: Lean[] }> {
+  /**
+   * Claims up to batchSize due records of one kind with this engine's lease token. `busy` means due
+   * records exist but all were being written by someone else at that instant.
+   */
+  async claim(platform: PlatformConfig, kind: RecordKind): Promise<{ token: string; docs: Lean[]; busy: boolean }> {
     const now = this.now();
     const d = `delivery.${platform.id}`;
     const filter = this.dueFilter(platform.id, kind, now);
-    const ids = (await RecordModel.find(filter, { _id: 1 }).sort({ [`${d}.nextAttemptAt`]: 1 }).limit(platform.batchSize).lean()).map((x) => x._id);
-    if (ids.length === 0) return { token: '', docs: [] };
+    // Twice the batch as candidates, so documents locked by another writer do not starve the claim.
+    const ids = (await RecordModel.find(filter, { _id: 1 }).sort({ [`${d}.nextAttemptAt`]: 1 }).limit(platform.batchSize * 2).lean()).map((x) => String(x._id));
+    if (ids.length === 0) return { token: '', docs: [], busy: false };
     const token = `${this.owner}#${++this.seq}`;
     // Each document is claimed with a conditional update (the due filter is re-checked per document)
     // under its write lock: two engines never hold the same one. Documents locked by another writer
     // right now are simply left for the next round.
     await withDocLocks(
       'records',
-      ids.map(String),
+      ids,
       (held) =>
         RecordModel.updateMany(
-          { $and: [{ _id: { $in: held } }, filter] },
+          { $and: [{ _id: { $in: held.slice(0, platform.batchSize) } }, filter] },
           { $set: { [`${d}.state`]: 'inflight', [`${d}.leaseOwner`]: token, [`${d}.leaseUntil`]: new Date(now.getTime() + platform.leaseMs) }, $inc: { [`${d}.attempts`]: 1 } },
           { timestamps: false },
         ),
       { all: false },
     );
     const docs = (await RecordModel.find({ _id: { $in: ids }, [`${d}.leaseOwner`]: token }, { versions: 0 }).lean()) as Lean[];
-    return { token, docs };
+    return { token, docs, busy: docs.length === 0 };
   }
 
+  /** Claims, sends and settles one batch; returns how many records it handled (0: none due; -1: due but busy). */
   private async deliverBatch(p: { config: PlatformConfig; adapter: PlatformAdapter }, kind: RecordKind, s: PlatformSweep): Promise<number> {
     const cfg = p.config;
-    const { token, docs } = await this.claim(cfg, kind);
-    if (docs.length === 0) return 0;
+    const { token, docs, busy } = await this.claim(cfg, kind);
+    if (docs.length === 0) return busy ? -1 : 0;
     s.batches++;
     s.sent += docs.length;
     const entries: SubmitEntry[] = docs.map((doc) => {
