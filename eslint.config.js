@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.bin/', 'data/', 'artifacts/', 'web/dist/'] },
+  { ignores: ['dist/', 'node_modules/', '.bin/', 'data/', 'artifacts/', 'web/dist/', '.scratch*/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -28,7 +28,16 @@ function installedVersion() {
   return r.status === 0 && m ? m[1] : null;
 }
 
-if (installedVersion() === VERSION) {
+const indexTool = join(binDir, 'ferretdb-id-index');
+
+/** Our own small tool (scripts/ferretdb-id-index) that adds the _id expression index FerretDB 1.24 lacks. */
+function buildIndexTool(env) {
+  if (existsSync(indexTool)) return;
+  log('building scripts/ferretdb-id-index …');
+  execFileSync('go', ['build', '-o', indexTool, '.'], { cwd: join(root, 'scripts', 'ferretdb-id-index'), stdio: 'inherit', env });
+}
+
+if (installedVersion() === VERSION && existsSync(indexTool)) {
   log(`FerretDB ${VERSION} already built at ${bin}; skipping.`);
   process.exit(0);
 }
@@ -38,8 +47,12 @@ if (go.status !== 0) {
   log('Set MONGODB_URI to a MongoDB >= 6.0 server to run the service and the tests.');
   process.exit(0);
 }
-log(`building FerretDB ${VERSION} with ${go.stdout.trim()} (about a minute the first time)…`);
 const env = { ...process.env, GOFLAGS: '-mod=mod', CGO_ENABLED: '0' };
+if (installedVersion() === VERSION) {
+  buildIndexTool(env);
+  process.exit(0);
+}
+log(`building FerretDB ${VERSION} with ${go.stdout.trim()} (about a minute the first time)…`);
 const info = JSON.parse(execFileSync('go', ['mod', 'download', '-json', `${MODULE}@${VERSION}`], { encoding: 'utf8', env }));
 const work = mkdtempSync(join(tmpdir(), 'ferretdb-src-'));
 try {
@@ -57,6 +70,7 @@ if (v !== VERSION) {
   log(`build finished but ${bin} reports ${v ?? 'nothing'}`);
   process.exit(1);
 }
+buildIndexTool(env);
 log(`FerretDB ${VERSION} ready at ${bin}`);
 
 function makeWritable(dir) {

@@ -1,6 +1,8 @@
 import mongoose from 'mongoose';
 import type { Config } from '../config.js';
-import { startEmbedded, type EmbeddedDb } from './embedded.js';
+import { join } from 'node:path';
+import { addIdIndexes, startEmbedded, type EmbeddedDb } from './embedded.js';
+import { projectRoot } from '../config.js';
 import { logger } from '../lib/logger.js';
 import { configureDocLocks } from './docLock.js';
 
@@ -25,6 +27,7 @@ export async function connectMongoose(uri: string, dbName?: string): Promise<voi
     heartbeatFrequencyMS: 2000,
   });
   await ensureIndexes();
+  await addIdIndexes(uri, mongoose.connection.name, join(projectRoot, '.bin'));
   await configureDocLocks();
 }
 

@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -35,6 +35,24 @@ export interface EmbeddedOptions {
 
 // fd 3 keeps our stdin pipe: an asynchronous list gets /dev/null as its stdin, so the watcher reads fd 3.
 const GUARD = 'exec 3<&0; "$@" </dev/null 3<&- & pid=$!; (read _ <&3; kill -TERM "$pid" 2>/dev/null) & wait "$pid"';
+
+/** Data directory of each embedded server this process started or reuses, by port. */
+const dataDirs = new Map<number, string>();
+
+/**
+ * Adds the `_id` expression index FerretDB 1.24 lacks (scripts/ferretdb-id-index/main.go explains)
+ * to every collection table of one database of an embedded server. Without it every update or delete
+ * scans its whole table. A no-op for servers this process does not know the data directory of.
+ */
+export async function addIdIndexes(uri: string, dbName: string, binDir: string): Promise<void> {
+  const port = Number(new URL(uri).port);
+  const dir = dataDirs.get(port);
+  const tool = join(binDir, 'ferretdb-id-index');
+  if (!dir || !existsSync(tool)) return;
+  await new Promise<void>((resolve, reject) =>
+    execFile(tool, [dir, `${dbName}.sqlite`], (err, stdout, stderr) => (err ? reject(new Error(`ferretdb-id-index: ${stderr || err.message}`)) : (logger.debug('id indexes', { out: stdout.trim() }), resolve()))),
+  );
+}
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -135,6 +153,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedDb> 
     await new Promise((r) => setTimeout(r, 100));
   }
   writeFileSync(lockPath(opts.dataDir), JSON.stringify({ pid: process.pid, port }));
+  dataDirs.set(port, opts.dataDir);
   logger.info('embedded database ready', { engine: 'FerretDB 1.24.2 (SQLite)', port, dataDir: opts.dataDir });
 
   let stopping: Promise<void> | undefined;
@@ -170,6 +189,7 @@ async function findRunning(dataDir: string, dbName: string): Promise<EmbeddedDb 
     if (!pidAlive(lock.pid)) return null;
     const uri = `mongodb://127.0.0.1:${lock.port}/${dbName}`;
     if (!(await ping(uri, 1000))) return null;
+    dataDirs.set(lock.port, dataDir);
     return { uri, port: lock.port, owned: false, stop: async () => undefined };
   } catch {
     return null;
