@@ -4,11 +4,17 @@
  */
 import { benchEnterprises } from './enterprises.bench.js';
 import { benchImport, benchRecords } from './records.bench.js';
+import { benchGrading } from './grading.bench.js';
+import { benchExports } from './exports.bench.js';
+import { benchPublicity } from './publicity.bench.js';
 
 const benches: Record<string, () => Promise<void>> = {
   enterprises: () => benchEnterprises(),
   records: () => benchRecords(),
   import: () => benchImport(),
+  grading: () => benchGrading(),
+  exports: () => benchExports(),
+  publicity: () => benchPublicity(),
 };
 
 const selected = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -13,9 +13,14 @@ import { enterpriseRoutes } from './modules/enterprises/index.js';
 import { recordRoutes } from './modules/records/index.js';
 import { importRoutes } from './modules/imports/index.js';
 import { publicityRoutes } from './modules/publicity/index.js';
+import { repairRoutes } from './modules/repair/index.js';
+import { gradingRoutes } from './modules/grading/index.js';
+import { commitmentRoutes } from './modules/commitments/index.js';
+import { dishonestyRoutes } from './modules/dishonesty/index.js';
+import { metricsMiddleware, metricsRoutes } from './modules/metrics/index.js';
 
 /** Every API route, in mount order. */
-export const apiRoutes: RouteSpec[] = [...authRoutes, ...enterpriseRoutes, ...recordRoutes, ...importRoutes, ...publicityRoutes, ...auditRoutes];
+export const apiRoutes: RouteSpec[] = [...authRoutes, ...enterpriseRoutes, ...recordRoutes, ...importRoutes, ...publicityRoutes, ...repairRoutes, ...gradingRoutes, ...commitmentRoutes, ...dishonestyRoutes, ...auditRoutes, ...metricsRoutes];
 
 /** What the app needs from the configuration; unset JWT = API keys only, unset CORS = none, unset limits = defaults. */
 export type AppOptions = Pick<Config, 'bodyLimit'> & Partial<Pick<Config, 'jwt' | 'corsOrigins' | 'rateLimit'>>;
@@ -28,6 +33,7 @@ export function createApp(config: AppOptions): express.Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(requestIdMiddleware);
+  app.use(metricsMiddleware);
   app.use(securityHeaders());
   const cors = corsPolicy(config.corsOrigins ?? []);
   if (cors) app.use(cors);

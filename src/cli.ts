@@ -158,6 +158,110 @@ program
     });
   });
 
+const repairs = program.command('repairs').description('信用修复');
+repairs
+  .command('overdue')
+  .description('列出逾期未办结的信用修复环节（受理、作出决定、结果共享），按工作日计算')
+  .option('--date <YYYY-MM-DD>', '以该日期判断（默认今天，Asia/Shanghai）')
+  .action(async (opts: { date?: string }) => {
+    const { todayInShanghai } = await import('./lib/calendar.js');
+    const { isCalendarDate } = await import('../schemas/common.js');
+    if (opts.date && !isCalendarDate(opts.date)) fail('--date 须为 YYYY-MM-DD 格式的有效日期');
+    const date = opts.date ?? todayInShanghai();
+    await withDb(async () => {
+      const { allOverdue } = await import('./modules/repair/index.js');
+      const items = await allOverdue(date);
+      process.stdout.write(`${JSON.stringify({ date, count: items.length, items }, null, 2)}\n`);
+      process.stderr.write(items.length ? `${date}：${items.length} 个环节逾期\n` : `${date}：没有逾期的环节\n`);
+    });
+  });
+repairs
+  .command('effects')
+  .description('执行（或续做）已准予修复申请的后续处理：停止公示、标记重新评级')
+  .action(async () => {
+    await withDb(async () => {
+      const { runRepairEffectsOnce } = await import('./modules/repair/index.js');
+      process.stdout.write(`${JSON.stringify(await runRepairEffectsOnce(), null, 2)}\n`);
+    });
+  });
+
+program
+  .command('regrade')
+  .description('信用重新评级：--all 全量重评（与夜间任务相同），--uscc 指定企业；逐步打印进度')
+  .option('--all', '全部企业')
+  .option('--uscc <uscc...>', '指定企业的统一社会信用代码（可多个）')
+  .option('--date <YYYY-MM-DD>', '以该日期评级（默认今天，Asia/Shanghai）')
+  .option('--wait <seconds>', '评级租约被占用（如定时清扫进行中）时最多等待的秒数', '120')
+  .action(async (opts: { all?: boolean; uscc?: string[]; date?: string; wait: string }) => {
+    const { isCalendarDate } = await import('../schemas/common.js');
+    if (Boolean(opts.all) === Boolean(opts.uscc?.length)) fail('须且只能指定 --all 或 --uscc 之一');
+    const usccs = (opts.uscc ?? []).map((u) => u.trim().toUpperCase());
+    const bad = usccs.filter((u) => !/^[0-9A-Z]{18}$/.test(u));
+    if (bad.length) fail(`统一社会信用代码格式不正确：${bad.join(', ')}`);
+    if (opts.date && !isCalendarDate(opts.date)) fail('--date 须为 YYYY-MM-DD 格式的有效日期');
+    await withDb(async () => {
+      const { runFullRegrade, runRegradeUsccs } = await import('./modules/grading/index.js');
+      const started = Date.now();
+      let lastLine = 0;
+      const progress = (p: { stage: string; read?: number; enterprises: number; graded: number; changed: number }) => {
+        const now = Date.now();
+        if (p.stage !== 'done' && now - lastLine < 1000) return;
+        lastLine = now;
+        const secs = ((now - started) / 1000).toFixed(1);
+        const what = p.stage === 'grading' || p.stage === 'done' ? `已评级 ${p.graded}/${p.enterprises}，等级或分数变化 ${p.changed}` : `读取 ${p.stage} ${p.read ?? 0}`;
+        process.stderr.write(`[${secs}s] ${what}\n`);
+      };
+      const options = { trigger: 'cli' as const, today: opts.date, principal: { ...CLI_PRINCIPAL, scope: [], via: 'apiKey' as const }, onProgress: progress, waitMs: Number(opts.wait) * 1000 };
+      const r = opts.all ? await runFullRegrade(options) : await runRegradeUsccs(usccs, options);
+      if (!r.ran) {
+        process.stderr.write(`${r.reason}，请稍后重试\n`);
+        process.exit(3);
+      }
+      process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+    });
+  });
+
+program
+  .command('export')
+  .description('导出：export dishonesty-list …')
+  .command('dishonesty-list')
+  .description('导出严重失信主体名单（内容与 GET /api/v1/exports/dishonesty-list 相同）：--as-of 某日在名单内的主体，或 --since 增量；写入 --out 并保存清单（<out>.manifest.json）')
+  .addOption(new Option('--format <format>', '格式').choices(['csv', 'xlsx', 'jsonl']).default('csv'))
+  .option('--as-of <YYYY-MM-DD>', '时点名单的日期（默认今天）')
+  .option('--since <ISO 8601>', '增量起始时刻')
+  .option('--until <ISO 8601>', '增量截止时刻（默认现在）')
+  .requiredOption('--out <file>', '输出文件')
+  .action(async (opts: { format: string; asOf?: string; since?: string; until?: string; out: string }) => {
+    const { exportQuery } = await import('../schemas/dishonesty.js');
+    const { value, details } = validateValue<{ format: 'csv' | 'xlsx' | 'jsonl'; asOf?: string; since?: Date; until?: Date }>(exportQuery, {
+      format: opts.format,
+      asOf: opts.asOf,
+      since: opts.since,
+      until: opts.until,
+    });
+    if (!value) fail(details!.map((d) => `${d.path}: ${d.message}`).join('\n'));
+    const { resolve } = await import('node:path');
+    await withDb(async () => {
+      const { exportToFile } = await import('./modules/dishonesty/index.js');
+      const manifest = await exportToFile(value, resolve(opts.out), { principal: CLI_PRINCIPAL, origin: 'cli' });
+      process.stdout.write(`${JSON.stringify(manifest, null, 2)}\n`);
+      process.stderr.write(`已导出 ${manifest.rowCount} 行（${manifest.bytes} 字节，sha256 ${manifest.sha256}）到 ${opts.out}\n`);
+    });
+  });
+
+program
+  .command('dishonesty-daily')
+  .description('严重失信主体名单日常任务：期满移出、续做未完成的后续处理、写出当日全量和增量导出文件（EXPORT_DIR）')
+  .option('--date <YYYY-MM-DD>', '以该日期执行（默认今天，Asia/Shanghai）')
+  .action(async (opts: { date?: string }) => {
+    const { isCalendarDate } = await import('../schemas/common.js');
+    if (opts.date && !isCalendarDate(opts.date)) fail('--date 须为 YYYY-MM-DD 格式的有效日期');
+    await withDb(async () => {
+      const { runDailyDishonesty } = await import('./modules/dishonesty/index.js');
+      process.stdout.write(`${JSON.stringify(await runDailyDishonesty({ exportDir: loadConfig().exportDir, today: opts.date }), null, 2)}\n`);
+    });
+  });
+
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);

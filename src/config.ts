@@ -33,6 +33,8 @@ export interface Config {
   rateLimit: RateLimitConfig;
   /** Largest import file (bytes); larger uploads → 413. */
   importMaxBytes: number;
+  /** Where the daily serious-dishonesty list exports (and their manifests) are written. */
+  exportDir: string;
 }
 
 /** Signature algorithms a token may use. `none` is never among them. */
@@ -98,6 +100,7 @@ const envSchema = Joi.object({
   RATE_LIMIT_PER_MINUTE: Joi.number().integer().min(0).default(DEFAULT_RATE_LIMIT.perMinute),
   RATE_LIMIT_IP_PER_MINUTE: Joi.number().integer().min(0).default(DEFAULT_RATE_LIMIT.ipPerMinute),
   IMPORT_MAX_BYTES: Joi.string().pattern(/^\d+(b|kb|mb|gb)?$/i).default('200mb'),
+  EXPORT_DIR: Joi.string().default('./exports'),
 })
   .and('MUNICIPAL_PLATFORM_URL', 'MUNICIPAL_PLATFORM_APP_ID', 'MUNICIPAL_PLATFORM_APP_SECRET')
   .and('NATIONAL_PLATFORM_URL', 'NATIONAL_PLATFORM_APP_ID', 'NATIONAL_PLATFORM_APP_SECRET')
@@ -232,5 +235,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins: cors,
     rateLimit: { perMinute: e.RATE_LIMIT_PER_MINUTE, ipPerMinute: e.RATE_LIMIT_IP_PER_MINUTE },
     importMaxBytes: parseBytes(e.IMPORT_MAX_BYTES),
+    exportDir: resolve(e.EXPORT_DIR),
   };
 }

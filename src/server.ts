@@ -11,10 +11,13 @@ import { startScheduler, type Scheduler } from '../jobs/scheduler.js';
 import { jobDefinitions } from '../jobs/index.js';
 import { EmbeddedDbUnavailable } from './db/embedded.js';
 import { setEngine } from './modules/publicity/index.js';
+import { validateGradingConfig } from './modules/grading/index.js';
 
 function readConfig(): Config {
   try {
-    return loadConfig();
+    const config = loadConfig();
+    validateGradingConfig(); // config/scorecard.json, config/supervision-policy.json
+    return config;
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`配置无效 (invalid configuration):\n${err.problems.map((p) => `  - ${p}`).join('\n')}\n`);

@@ -7,6 +7,9 @@ import { apiRoutes } from '../../src/app.js';
 import { routeRegistry, type RouteSpec } from '../../src/http/route.js';
 import { loadConfig } from '../../src/config.js';
 import { ROLES, type Role } from '../../src/modules/auth/index.js';
+import { addMonths, todayInShanghai } from '../../src/lib/calendar.js';
+import { runGradeSweep } from '../../src/modules/grading/index.js';
+import { daysAgo, listThroughHttp } from '../support/dishonesty.js';
 
 /**
  * Route × role: who may call what. Written out by hand — NOT derived from the route specs — so that a
@@ -16,11 +19,13 @@ import { ROLES, type Role } from '../../src/modules/auth/index.js';
 const READERS: Role[] = ['clerk', 'reviewer', 'regulator', 'enterprise'];
 const CLERK: Role[] = ['clerk'];
 const ADMIN: Role[] = ['admin'];
+const STAFF: Role[] = ['clerk', 'reviewer', 'regulator'];
 const EXPECTED: Record<string, readonly Role[] | 'public'> = {
   'POST /api-keys': ADMIN,
   'GET /api-keys': ADMIN,
   'DELETE /api-keys/:id': ADMIN,
   'GET /audit': ADMIN,
+  'GET /metrics': ADMIN,
 
   'POST /enterprises': CLERK,
   'GET /enterprises': READERS,
@@ -52,7 +57,85 @@ const EXPECTED: Record<string, readonly Role[] | 'public'> = {
   'GET /publicity/timeliness': ['admin', 'clerk', 'reviewer', 'regulator'],
   'GET /permits/:id/deliveries': READERS,
   'GET /penalties/:id/deliveries': READERS,
+
+  'POST /penalties/:id/fulfilment': CLERK,
+  'GET /penalties/:id/repair-eligibility': READERS,
+  'GET /penalties/:id/repair-notice': READERS,
+  'POST /repairs': ['enterprise'],
+  'GET /repairs/overdue': ['reviewer', 'regulator'],
+  'GET /repairs': READERS,
+  'GET /repairs/:id': READERS,
+  'GET /repairs/:id/decision': READERS,
+  'GET /repairs/:id/files/:fileId': READERS,
+  'POST /repairs/:id/accept': ['reviewer'],
+  'POST /repairs/:id/refuse': ['reviewer'],
+  'POST /repairs/:id/extend': ['reviewer'],
+  'POST /repairs/:id/approve': ['reviewer'],
+  'POST /repairs/:id/deny': ['reviewer'],
+
+  'GET /grades': READERS,
+  'GET /grades/stats': STAFF,
+  'GET /grades/:uscc': READERS,
+  'GET /grades/:uscc/history': READERS,
+  'POST /enterprises/:uscc/accidents': CLERK,
+  'GET /enterprises/:uscc/accidents': READERS,
+  'POST /enterprises/:uscc/hazards': CLERK,
+  'GET /enterprises/:uscc/hazards': READERS,
+  'PATCH /enterprises/:uscc/hazards/:id': CLERK,
+  'POST /supervision-plans': ['clerk', 'regulator'],
+  'GET /supervision-plans': STAFF,
+  'GET /supervision-plans/:id': STAFF,
+  'GET /supervision-plans/:id/items': STAFF,
+  'GET /supervision-plans/:id/export': STAFF,
+  'POST /commitments': ['enterprise', 'clerk'],
+  'GET /commitments': READERS,
+  'GET /commitments/:id': READERS,
+  'POST /commitments/:id/breach': CLERK,
+  'GET /enterprises/:uscc/commitments': READERS,
+
+  'POST /dishonesty-list/proposals': CLERK,
+  'GET /dishonesty-list': READERS,
+  'GET /dishonesty-list/check': ['partner', 'clerk', 'reviewer', 'regulator'],
+  'POST /dishonesty-list/comparisons': ['partner'],
+  'GET /dishonesty-list/measures': STAFF,
+  'GET /dishonesty-list/measures/summary': STAFF,
+  'GET /dishonesty-list/:id': READERS,
+  'POST /dishonesty-list/:id/notice': CLERK,
+  'POST /dishonesty-list/:id/notice/service': CLERK,
+  'GET /dishonesty-list/:id/notice': READERS,
+  'POST /dishonesty-list/:id/objections': ['clerk', 'enterprise'],
+  'POST /dishonesty-list/:id/decision': ['reviewer'],
+  'GET /dishonesty-list/:id/decision': READERS,
+  'PATCH /dishonesty-list/:id': ['reviewer'],
+  'GET /dishonesty-list/:id/removal-eligibility': READERS,
+  'POST /dishonesty-list/:id/removal-applications': ['clerk', 'enterprise'],
+  'POST /dishonesty-list/:id/removal-decision': ['reviewer'],
+  'POST /dishonesty-list/:id/removal-revocation': ['reviewer'],
+  'POST /dishonesty-list/:id/measures': ['partner'],
+  'GET /exports/dishonesty-list': ['partner', 'clerk', 'reviewer', 'regulator'],
+  'GET /exports': ['admin', 'partner', 'clerk', 'reviewer', 'regulator'],
+  'GET /exports/:id': ['admin', 'partner', 'clerk', 'reviewer', 'regulator'],
+  'GET /exports/:id/file': ['admin', 'partner', 'clerk', 'reviewer', 'regulator'],
 };
+
+/** A real 1×1 PNG: the evidence of the repair applications made here. */
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+
+/** A credit repair application (multipart) for a record, as an enterprise. */
+function applyForRepair(agent: ReturnType<typeof supertest>, headers: Record<string, string>, recordId: string) {
+  let req = agent.post('/api/v1/repairs');
+  for (const [k, v] of Object.entries(headers)) req = req.set(k, v);
+  return req
+    .field('recordId', recordId)
+    .field('commitmentText', '本单位郑重承诺：已纠正违法行为并履行全部义务，所提交材料真实有效，如违反承诺自愿接受相应处理。')
+    .field('commitmentAccepted', 'true')
+    .field('contactName', '王五')
+    .field('contactPhone', '13800138000')
+    .attach('evidence', PNG, { filename: '缴款凭证.png', contentType: 'image/png' });
+}
+
+/** A credit commitment (信用承诺) body; `uscc` omitted = the calling enterprise's own. */
+const commitmentBody = (uscc?: string) => ({ ...(uscc ? { uscc } : {}), type: '安全生产承诺', text: '本单位承诺严格落实安全生产主体责任。', signedDate: '2026-01-05', termEnd: '2027-01-04' });
 
 const rowOf = (r: RouteSpec) => `${r.method.toUpperCase()} ${r.path}`;
 type Caller = Role | 'none';
@@ -81,7 +164,14 @@ describe('access control: every route × every role (explicit table)', () => {
   let jwtApp: ReturnType<typeof supertest>;
   const apiKeys = {} as Record<Role, string>;
   const tokens = {} as Record<Role, string>;
-  const ids: Record<'permit' | 'penalty', { own: string; other: string }> = { permit: { own: '', other: '' }, penalty: { own: '', other: '' } };
+  const ids: Record<'permit' | 'penalty' | 'repair' | 'file' | 'commitment' | 'dishonesty', { own: string; other: string }> = {
+    dishonesty: { own: '', other: '' },
+    commitment: { own: '', other: '' },
+    permit: { own: '', other: '' },
+    penalty: { own: '', other: '' },
+    repair: { own: '', other: '' },
+    file: { own: '', other: '' },
+  };
 
   before(async () => {
     t = await startTestApp('access');
@@ -108,6 +198,45 @@ describe('access control: every route × every role (explicit table)', () => {
       expect(penalty.status, JSON.stringify(penalty.body)).to.equal(201);
       ids.penalty[side] = penalty.body.id;
     }
+    // A credit repair application of each enterprise (an eligible penalty of 4 months ago); the own one decided.
+    const today = todayInShanghai();
+    const otherEnterprise = await t.key(['enterprise'], { uscc: OTHER.uscc });
+    for (const [n, side, key] of [[1, 'own', apiKeys.enterprise], [2, 'other', otherEnterprise]] as const) {
+      const penalty = await t.request
+        .post('/api/v1/penalties')
+        .set('X-API-Key', clerk)
+        .send(penaltyBody(n, { decisionNumber: `深应急罚〔修复〕${n}号`, decisionDate: addMonths(today, -4), validUntil: addMonths(today, 8) }));
+      expect(penalty.status, JSON.stringify(penalty.body)).to.equal(201);
+      const fulfilment = await t.request
+        .post(`/api/v1/penalties/${penalty.body.id}/fulfilment`)
+        .set('X-API-Key', clerk)
+        .send({ finePaidDate: addMonths(today, -3), correctionConfirmedDate: addMonths(today, -3), evidence: '缴款书及整改复查意见书' });
+      expect(fulfilment.status, JSON.stringify(fulfilment.body)).to.equal(200);
+      const repair = await applyForRepair(t.request, { 'X-API-Key': key }, penalty.body.id);
+      expect(repair.status, JSON.stringify(repair.body)).to.equal(201);
+      ids.repair[side] = repair.body.id;
+      ids.file[side] = repair.body.files[0].id;
+    }
+    for (const step of ['accept', 'approve']) {
+      const res = await t.request.post(`/api/v1/repairs/${ids.repair.own}/${step}`).set('X-API-Key', apiKeys.reviewer).send({});
+      expect(res.status, JSON.stringify(res.body)).to.equal(200);
+    }
+    // A credit commitment of each enterprise (the own one signed by the enterprise), then grades for both.
+    for (const [side, key, uscc] of [['own', apiKeys.enterprise, undefined], ['other', clerk, OTHER.uscc]] as const) {
+      const c = await t.request.post('/api/v1/commitments').set('X-API-Key', key).send(commitmentBody(uscc));
+      expect(c.status, JSON.stringify(c.body)).to.equal(201);
+      ids.commitment[side] = c.body.id;
+    }
+    expect((await runGradeSweep()).ran).to.equal(true);
+    // A serious-dishonesty listing of each enterprise (own penalties of 60 days ago), through the whole procedure.
+    for (const [n, side, e] of [[1, 'own', OWN], [2, 'other', OTHER]] as const) {
+      const penalty = await t.request
+        .post('/api/v1/penalties')
+        .set('X-API-Key', clerk)
+        .send(penaltyBody(n, { decisionNumber: `深应急罚〔失信〕${n}号`, decisionDate: daysAgo(70), validUntil: daysAgo(1) }));
+      expect(penalty.status, JSON.stringify(penalty.body)).to.equal(201);
+      ids.dishonesty[side] = (await listThroughHttp(t, { clerk, reviewer: apiKeys.reviewer, regulator: apiKeys.regulator, partner: apiKeys.partner }, { uscc: e.uscc, penaltyId: penalty.body.id }, 30)).id;
+    }
   });
   after(() => t.close());
 
@@ -120,7 +249,7 @@ describe('access control: every route × every role (explicit table)', () => {
   });
 
   /** Sample path values: ids that do not exist (allowed callers get 404/400, never data). */
-  const samples = { id: '0123456789abcdef01234567', uscc: OWN.uscc };
+  const samples = { id: '0123456789abcdef01234567', fileId: '0123456789abcdef01234567', uscc: OWN.uscc };
 
   for (const credential of ['apiKey', 'jwt'] as const) {
     describe(`with ${credential === 'apiKey' ? 'API keys (X-API-Key)' : 'bearer tokens (JWT)'}`, () => {
@@ -165,10 +294,13 @@ describe('access control: every route × every role (explicit table)', () => {
   describe('enterprise isolation: an enterprise principal never reads another enterprise’s data, by any route', () => {
     /** Path values pointing at the other enterprise's data, and at its own (the control). */
     const values = (side: 'own' | 'other', route: RouteSpec): Record<string, string> => {
+      if (route.path.startsWith('/repairs')) return { id: ids.repair[side], fileId: ids.file[side] };
+      if (route.path.startsWith('/commitments')) return { id: ids.commitment[side] };
+      if (route.path.startsWith('/dishonesty-list')) return { id: ids.dishonesty[side] };
       const kind = route.path.startsWith('/penalties') ? 'penalty' : 'permit';
       return { uscc: side === 'own' ? OWN.uscc : OTHER.uscc, id: ids[kind][side] };
     };
-    const leaks = (text: string) => [OTHER.uscc, OTHER.name, ids.permit.other, ids.penalty.other].filter((s) => text.includes(s));
+    const leaks = (text: string) => [OTHER.uscc, OTHER.name, ids.permit.other, ids.penalty.other, ids.commitment.other, ids.dishonesty.other].filter((s) => text.includes(s));
 
     for (const credential of ['apiKey', 'jwt'] as const) {
       it(`every route open to enterprises, with ${credential}`, async () => {
@@ -181,7 +313,39 @@ describe('access control: every route × every role (explicit table)', () => {
         expect(open.length).to.be.greaterThan(0);
         for (const route of open) {
           const row = rowOf(route);
-          // Enterprise writes (e.g. repair applications) need a valid body per route: add them here when they exist.
+          if (row === 'POST /repairs') {
+            // Applying for another enterprise's penalty: 404, nothing of it shown; for its own (not yet eligible): refused with reasons.
+            const own = await applyForRepair(agent, headers, ids.penalty.own);
+            expect(own.status, `${row} for its own penalty: ${JSON.stringify(own.body)}`).to.equal(422);
+            const other = await applyForRepair(agent, headers, ids.penalty.other);
+            expect(other.status, `${row} for another enterprise's penalty`).to.equal(404);
+            expect(leaks(other.text), `${row} leaked`).to.deep.equal([]);
+            continue;
+          }
+          if (row === 'POST /dishonesty-list/:id/objections' || row === 'POST /dishonesty-list/:id/removal-applications') {
+            // Statements and early-removal applications: on another enterprise's case 404, nothing shown; on its own
+            // (listed 30 days ago: the objection period is over, 12 months have not passed) refused with the reason.
+            const body = row.endsWith('objections')
+              ? { content: '本单位对列入有异议，特此陈述。' }
+              : { statements: { penaltyFulfilled: true, hazardRectified: true, commitment: true }, commitment: '本单位承诺依法诚信经营，落实安全生产主体责任。', evidence: '缴款凭证1份' };
+            const own = await agent.post(`/api/v1${fillPath(route.path, values('own', route))}`).set(headers).send(body);
+            expect(own.status, `${row} on its own case: ${JSON.stringify(own.body)}`).to.equal(409);
+            const other = await agent.post(`/api/v1${fillPath(route.path, values('other', route))}`).set(headers).send(body);
+            expect(other.status, `${row} on another enterprise's case`).to.equal(404);
+            expect(leaks(other.text), `${row} leaked`).to.deep.equal([]);
+            continue;
+          }
+          if (row === 'POST /commitments') {
+            // Signing for itself: 201; for another enterprise: 403, nothing of it shown.
+            const own = await agent.post('/api/v1/commitments').set(headers).send(commitmentBody());
+            expect(own.status, `${row} for itself: ${JSON.stringify(own.body)}`).to.equal(201);
+            expect(own.body.uscc).to.equal(OWN.uscc);
+            const other = await agent.post('/api/v1/commitments').set(headers).send(commitmentBody(OTHER.uscc));
+            expect(other.status, `${row} for another enterprise`).to.equal(403);
+            expect(leaks(other.text), `${row} leaked`).to.deep.equal([]);
+            continue;
+          }
+          // Enterprise writes need a valid body per route: add them here when they exist.
           expect(route.method, `${row}: add an isolation case for this enterprise write`).to.equal('get');
           if (/:[A-Za-z]/.test(route.path)) {
             const own = await send(agent, route, fillPath(route.path, values('own', route)), headers);

@@ -131,7 +131,8 @@ describe('imports: bulk import of permits and penalties (CSV, XLSX, JSONL) throu
       const finish = await expectAudited('import.finish', body.id, { outcome: 'success' });
       expect(finish.after).to.include({ status: 'done', created: 3 });
       await expectAudited('penalty.create', String(stored!._id));
-      // The stored upload is removed once the import ends.
+      // The stored upload is removed once the import ends (right after its status is written).
+      for (let i = 0; i < 50 && readdirSync(join(dataDir, 'imports')).includes(body.id); i++) await new Promise((r) => setTimeout(r, 20));
       expect(readdirSync(join(dataDir, 'imports'))).to.not.include(body.id);
     });
 
@@ -270,6 +271,26 @@ describe('imports: bulk import of permits and penalties (CSV, XLSX, JSONL) throu
       expect(await RecordModel.countDocuments()).to.equal(before);
     });
 
+    it('after a correction changed a decision number: the old number is free for a new record, the new one answers unchanged', async () => {
+      const original = penaltyBody(10_091);
+      const first = await importAndWait(csvOf('penalty', [original]), 'text/csv');
+      expect(first.created).to.equal(1);
+      const stored = await RecordModel.findOne({ decisionNumber: original.decisionNumber }).lean();
+      const renumbered = '深应急罚〔2026〕10091-1号';
+      const patch = await t.request
+        .patch(`/api/v1/penalties/${String(stored!._id)}`)
+        .set('X-API-Key', clerk)
+        .send({ action: 'correct', reason: '文书号录入错误，予以更正', changes: { decisionNumber: renumbered } });
+      expect(patch.status, JSON.stringify(patch.body)).to.equal(200);
+      const reused = penaltyBody(10_092, { decisionNumber: original.decisionNumber });
+      const corrected = { ...original, decisionNumber: renumbered };
+      const body = await importAndWait(csvOf('penalty', [reused, corrected]), 'text/csv');
+      expect(body).to.include({ created: 1, unchanged: 1, failed: 0 });
+      const again = await importAndWait(csvOf('penalty', [reused, corrected, original]), 'text/csv');
+      expect(again).to.include({ created: 0, unchanged: 2, failed: 1 });
+      expect(await RecordModel.countDocuments({ decisionNumber: { $in: [original.decisionNumber, renumbered] } })).to.equal(2);
+    });
+
     it(`a file over ${IMPORT_MAX_ROWS} rows fails with a clear error, creating nothing`, async () => {
       const head = csvOf('penalty', [penaltyBody(10_051)], 'label');
       const row = head.split('\r\n')[1];
@@ -318,6 +339,9 @@ describe('imports: bulk import of permits and penalties (CSV, XLSX, JSONL) throu
       const noKind = await t.request.post('/api/v1/imports').set('X-API-Key', clerk).set('Content-Type', 'text/csv').send('a');
       expect(noKind.status).to.equal(400);
       expect(noKind.body.error.details[0].path).to.equal('query.kind');
+      const utf16 = await upload(iconv.encode('\uFEFF决定文书号\r\n1\r\n', 'utf-16le'), 'text/csv');
+      expect(utf16.status).to.equal(400);
+      expect(utf16.body.error.message).to.match(/UTF-16/);
       const empty = await upload('', 'text/csv');
       expect(empty.status).to.equal(400);
       expect(empty.body.error.message).to.equal('文件为空');

@@ -14,7 +14,7 @@ import { createRecords, RecordModel, SYSTEM_PRINCIPAL } from '../../src/modules/
  * once (a batch in flight at the kill is resent and answered `duplicate`), none is lost, no lease stays.
  */
 describe('publicity: SIGKILL in the middle of a push loses nothing and publishes nothing twice', function () {
-  this.timeout(180_000);
+  this.timeout(400_000);
   const N = 100;
   let t: TestApp;
   let fakes: Awaited<ReturnType<typeof startFakes>>;
@@ -75,7 +75,7 @@ describe('publicity: SIGKILL in the middle of a push loses nothing and publishes
     svc = await spawnService(serviceEnv());
     await waitFor(
       async () => (await RecordModel.countDocuments({ 'delivery.municipal.state': 'delivered', 'delivery.national.state': 'delivered' })) === N,
-      120_000,
+      300_000,
       'every record delivered to both platforms',
     );
     svc.child.kill('SIGTERM');

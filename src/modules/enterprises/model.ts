@@ -18,6 +18,8 @@ export interface EnterpriseDoc {
   origin?: 'api' | 'record';
   /** Set when a record, listing or repair of this enterprise changed: the grading sweep regrades it and clears the flag. */
   gradeDirty?: boolean;
+  /** 严重失信主体名单: maintained by the dishonesty module (the grading module forces tier D while active). */
+  listing?: { active: boolean; listingId: string; since: string; until: string | null } | null;
   /** Incremented on every change. */
   revision: number;
   createdBy: string;
@@ -40,7 +42,9 @@ const enterpriseSchema = new Schema<EnterpriseDoc>(
     supervisingAuthorityUscc: String,
     usccOverride: { type: new Schema({ reason: String, by: String, at: Date }, { _id: false }), default: undefined },
     origin: { type: String, default: 'api' },
-    gradeDirty: { type: Boolean, default: false, index: true },
+    // New enterprises start dirty: the grading sweep gives them their first grade within a minute.
+    gradeDirty: { type: Boolean, default: true, index: true },
+    listing: { type: Schema.Types.Mixed, default: undefined },
     revision: { type: Number, required: true, default: 1 },
     createdBy: { type: String, required: true },
     updatedBy: { type: String, required: true },

@@ -128,44 +128,58 @@ export interface SubjectFields {
 
 /**
  * Links records to their enterprises: creates the missing ones from the records' subject fields
- * (one bulk upsert), flags every touched enterprise for regrading, and returns each USCC's district.
+ * (one bulk insert; existing ones answer duplicate-key), flags every touched enterprise for regrading, and returns each USCC's district.
  */
 export async function ensureEnterprises(subjects: SubjectFields[], by: string): Promise<Map<string, string>> {
   const byUscc = new Map<string, SubjectFields>();
   for (const s of subjects) if (!byUscc.has(s.uscc)) byUscc.set(s.uscc, s);
   if (byUscc.size === 0) return new Map();
   const now = new Date();
-  await withDocLocks('enterprises', [...byUscc.keys()], () => EnterpriseModel.bulkWrite(
-    [...byUscc.values()].map((s) => {
-      const division = usccDivision(s.uscc);
-      return {
-        updateOne: {
-          filter: { uscc: s.uscc },
-          update: {
-            $setOnInsert: {
-              uscc: s.uscc,
-              name: s.name,
-              subjectType: s.subjectType,
-              legalRepresentative: s.legalRepresentative ?? s.name,
-              districtCode: /^\d{6}$/.test(division) && division !== '000000' ? division : s.fallbackDistrict,
-              standardisationGrade: '无',
-              origin: 'record',
-              revision: 1,
-              createdBy: by,
-              createdAt: now,
-              updatedBy: by,
-              updatedAt: now,
-            },
-            $set: { gradeDirty: true },
-          },
-          upsert: true,
-        },
-      };
-    }),
-    { ordered: false, timestamps: false },
-  ));
-  const docs = await EnterpriseModel.find({ uscc: { $in: [...byUscc.keys()] } }, { uscc: 1, districtCode: 1 }).lean();
-  return new Map(docs.map((d) => [d.uscc, d.districtCode]));
+  // Missing enterprises are inserted, not upserted: a unique-index insert is one indexed write on every
+  // server, whereas an upsert's filter on `uscc` is a full collection scan PER DOCUMENT on FerretDB 1.x
+  // (only `{ _id: … }` filters are pushed down to SQLite), which made a 1,000-record batch take minutes.
+  // Inserts are atomic, so only the updates of existing enterprises need the document locks.
+  const fresh = [...byUscc.values()].map((s) => {
+    const division = usccDivision(s.uscc);
+    return {
+      uscc: s.uscc,
+      name: s.name,
+      subjectType: s.subjectType,
+      legalRepresentative: s.legalRepresentative ?? s.name,
+      districtCode: /^\d{6}$/.test(division) && division !== '000000' ? division : s.fallbackDistrict,
+      standardisationGrade: '无',
+      origin: 'record',
+      gradeDirty: true,
+      revision: 1,
+      createdBy: by,
+      createdAt: now,
+      updatedBy: by,
+      updatedAt: now,
+    };
+  });
+  const existing = new Set<string>();
+  try {
+    await EnterpriseModel.collection.insertMany(fresh, { ordered: false });
+  } catch (err) {
+    const writeErrors = (err as { writeErrors?: { index: number; code: number }[] }).writeErrors;
+    if (!writeErrors || writeErrors.some((w) => w.code !== 11000)) throw err;
+    for (const w of writeErrors) existing.add(fresh[w.index].uscc);
+  }
+  const districts = new Map(fresh.filter((f) => !existing.has(f.uscc)).map((f) => [f.uscc, f.districtCode]));
+  if (existing.size) {
+    const docs = await EnterpriseModel.find({ uscc: { $in: [...existing] } }, { uscc: 1, districtCode: 1 }).lean();
+    for (const d of docs) districts.set(d.uscc, d.districtCode);
+    // Flagged by `_id` (point updates, 8 at a time): an update by `uscc` is one more scan on FerretDB.
+    await withDocLocks('enterprises', docs.map((d) => d.uscc), async () => {
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: Math.min(8, docs.length) }, async () => {
+          while (next < docs.length) await EnterpriseModel.updateOne({ _id: docs[next++]._id }, { $set: { gradeDirty: true } }, { timestamps: false });
+        }),
+      );
+    });
+  }
+  return districts;
 }
 
 /** Flags enterprises for regrading (the grading sweep clears the flag). */

@@ -122,3 +122,7 @@ const importErrorSchema = new Schema<ImportErrorDoc>(
 importErrorSchema.index({ importId: 1, row: 1 }, { unique: true });
 
 export const ImportErrorModel = mongoose.model<ImportErrorDoc>('ImportError', importErrorSchema);
+
+/** Takeovers of imports whose lease expired: `_id` names the lease taken over, so only one instance wins it. */
+const importClaimSchema = new Schema<{ _id: string; by: string; at: Date }>({ _id: String, by: String, at: Date }, { collection: 'import_claims', versionKey: false });
+export const ImportClaimModel = mongoose.model('ImportClaim', importClaimSchema);

@@ -20,6 +20,7 @@ import iconv from 'iconv-lite';
 import { fieldsOf, headerIndex, labelOf, type FieldDef, type RecordKind } from '../records/index.js';
 import type { ErrorDetail } from '../../http/errors.js';
 import type { ImportColumn, ImportFormat, RowProblem, TextEncoding } from './model.js';
+import { xlsxArchiveProblem } from './zipGuard.js';
 
 /** A problem with the file as a whole (zh-CN message): the import fails with it. */
 export class ImportFileError extends Error {
@@ -110,11 +111,14 @@ export class FileTooLarge extends Error {
 
 const ZIP = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
 const OLE = Buffer.from([0xd0, 0xcf, 0x11, 0xe0]);
+const UTF16LE = Buffer.from([0xff, 0xfe]);
+const UTF16BE = Buffer.from([0xfe, 0xff]);
 
 /** Checks the first bytes against the declared format; returns the zh-CN problem, if any. */
 export function formatProblem(format: ImportFormat, head: Buffer, bytes: number): string | undefined {
   if (bytes === 0) return '文件为空';
   if (head.subarray(0, 4).equals(OLE)) return '不支持旧版 Excel（.xls）文件，请另存为 .xlsx 或 CSV 后上传';
+  if (format !== 'xlsx' && (head.subarray(0, 2).equals(UTF16LE) || head.subarray(0, 2).equals(UTF16BE))) return '不支持 UTF-16 编码的文本文件，请另存为 UTF-8 或 GB18030 编码后上传';
   const zip = head.subarray(0, 4).equals(ZIP);
   if (format === 'xlsx' && !zip) return '文件内容不是 XLSX（Excel 2007 及以上）格式';
   if (format !== 'xlsx' && zip) return `文件内容是压缩包或 XLSX，与声明的 ${format.toUpperCase()} 格式不符`;
@@ -196,6 +200,8 @@ export function cellValue(v: unknown): unknown {
 }
 
 async function* readXlsx(path: string): AsyncGenerator<SourceItem> {
+  const problem = await xlsxArchiveProblem(path);
+  if (problem) throw new ImportFileError(`XLSX 文件无法读取：${problem}`);
   const input = createReadStream(path);
   const workbook = new ExcelJS.stream.xlsx.WorkbookReader(input, { entries: 'emit', sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', worksheets: 'emit' });
   let header = false;

@@ -26,7 +26,7 @@ import { paginate, type PageRequest } from '../../lib/pagination.js';
 import { recordAudit } from '../audit/index.js';
 import type { Principal } from '../auth/index.js';
 import { createRecords, KIND_LABEL, KIND_PATH, type RecordKind } from '../records/index.js';
-import { ImportErrorModel, ImportModel, type ImportColumn, type ImportDoc, type ImportErrorDoc, type ImportFormat, type ImportStatus } from './model.js';
+import { ImportClaimModel, ImportErrorModel, ImportModel, type ImportColumn, type ImportDoc, type ImportErrorDoc, type ImportFormat, type ImportStatus } from './model.js';
 import { FileInspector, FileTooLarge, ImportFileError, RowMapper, formatProblem, readSource, type MappedRow, type SourceItem } from './parse.js';
 
 /** Most data rows one import accepts (the issue's limit); a longer file fails before anything is created. */
@@ -66,6 +66,11 @@ const HEARTBEAT_MS = 15_000;
 const instanceId = `${hostname()}/${process.pid}/${randomBytes(3).toString('hex')}`;
 /** Imports this instance holds a lease on (queued here or running). */
 const owned = new Set<string>();
+/**
+ * The import running here. Only its own sequential flow writes its document (progress and lease):
+ * FerretDB applies an update as read-then-write, so a concurrent heartbeat could undo a counter.
+ */
+let active: string | undefined;
 let heartbeat: NodeJS.Timeout | undefined;
 let queue: Promise<void> = Promise.resolve();
 let stopping = false;
@@ -75,11 +80,23 @@ const leaseUntil = () => new Date(Date.now() + LEASE_MS);
 function own(id: string): void {
   owned.add(id);
   heartbeat ??= setInterval(() => {
-    if (owned.size === 0) return;
-    ImportModel.updateMany({ _id: { $in: [...owned] }, leaseOwner: instanceId }, { $set: { leaseUntil: leaseUntil() } }, { timestamps: false }).catch((err: unknown) =>
+    const waiting = [...owned].filter((x) => x !== active);
+    if (waiting.length === 0) return;
+    ImportModel.updateMany({ _id: { $in: waiting }, leaseOwner: instanceId }, { $set: { leaseUntil: leaseUntil() } }, { timestamps: false }).catch((err: unknown) =>
       logger.warn('import lease renewal failed', { err }),
     );
   }, HEARTBEAT_MS).unref();
+}
+
+/** Renews the running import's lease from its own flow (at most every HEARTBEAT_MS). */
+function leaseRenewer(id: string): () => Promise<void> {
+  let last = Date.now();
+  return async () => {
+    if (Date.now() - last < HEARTBEAT_MS) return;
+    last = Date.now();
+    const res = await ImportModel.updateOne({ _id: id, leaseOwner: instanceId }, { $set: { leaseUntil: leaseUntil() } }, { timestamps: false });
+    if (res.matchedCount === 0) throw new LeaseLost();
+  };
 }
 
 function disown(id: string): void {
@@ -215,10 +232,12 @@ type Lean = ImportDoc & { _id: mongoose.Types.ObjectId };
 /** Counts data rows (checking the header and the file's structure on the way). */
 async function countRows(doc: Lean): Promise<number> {
   const mapper = new RowMapper(doc.kind);
+  const renew = leaseRenewer(String(doc._id));
   let rows = 0;
   let header = doc.format === 'jsonl';
   for await (const item of readSource(doc.filePath, doc.format, doc.encoding)) {
     if (stopping) throw new Stopped();
+    if (rows % 5000 === 0) await renew();
     if (item.type === 'header') {
       mapper.setHeader(item.headers);
       header = true;
@@ -333,13 +352,9 @@ async function processRows(doc: Lean, progress: ImportProgress, onProgress?: (p:
   return { stopped, columns };
 }
 
-async function finish(doc: Lean, status: 'done' | 'failed', error: string | null, columns?: ImportColumn[]): Promise<Lean | null> {
-  const after = (await ImportModel.findOneAndUpdate(
-    { _id: doc._id, leaseOwner: instanceId },
-    { $set: { status, error, finishedAt: new Date(), leaseOwner: null, leaseUntil: null, ...(columns ? { columns } : {}) } },
-    { new: true },
-  ).lean()) as Lean | null;
-  if (!after) return null;
+/** Ends an import: audited first (a reader who sees the final status finds its entry), then the status, then the file removed. */
+async function finish(doc: Lean, progress: ImportProgress, status: 'done' | 'failed', error: string | null, columns?: ImportColumn[]): Promise<Lean | null> {
+  const { rowsTotal, rowsRead, created, unchanged, failed } = progress;
   await recordAudit({
     action: 'import.finish',
     resource: 'import',
@@ -347,10 +362,16 @@ async function finish(doc: Lean, status: 'done' | 'failed', error: string | null
     outcome: status === 'done' ? 'success' : 'failure',
     principal: doc.principal,
     ip: doc.ip ?? undefined,
-    after: { status, rowsTotal: after.rowsTotal, rowsRead: after.rowsRead, created: after.created, unchanged: after.unchanged, failed: after.failed, error },
+    after: { status, rowsTotal, rowsRead, created, unchanged, failed, error },
   });
+  const after = (await ImportModel.findOneAndUpdate(
+    { _id: doc._id, leaseOwner: instanceId },
+    { $set: { status, error, finishedAt: new Date(), leaseOwner: null, leaseUntil: null, ...(columns ? { columns } : {}) } },
+    { new: true },
+  ).lean()) as Lean | null;
+  if (!after) return null;
   await rm(doc.filePath, { force: true });
-  logger.info('import finished', { importId: String(doc._id), status, rowsRead: after.rowsRead, created: after.created, unchanged: after.unchanged, failed: after.failed });
+  logger.info('import finished', { importId: String(doc._id), status, rowsRead, created, unchanged, failed });
   return after;
 }
 
@@ -365,6 +386,7 @@ export async function runImport(id: string, onProgress?: (p: ImportProgress) => 
     return (await ImportModel.findById(id).lean()) as Lean | null;
   }
   const run = async (): Promise<Lean | null> => {
+    active = id;
     const doc = (await ImportModel.findOneAndUpdate(
       { _id: id, leaseOwner: instanceId },
       { $set: { status: 'running', startedAt: claimed.startedAt ?? new Date(), leaseUntil: leaseUntil() }, $inc: { runs: 1 } },
@@ -381,7 +403,7 @@ export async function runImport(id: string, onProgress?: (p: ImportProgress) => 
       onProgress?.({ ...progress });
       const { stopped, columns } = await processRows(doc, progress, onProgress);
       if (stopped) throw new Stopped();
-      return await finish(doc, 'done', null, columns);
+      return await finish(doc, progress, 'done', null, columns);
     } catch (err) {
       if (err instanceof Stopped) {
         await ImportModel.updateOne({ _id: id, leaseOwner: instanceId }, { $set: { leaseOwner: null, leaseUntil: null } }).catch(() => undefined);
@@ -399,8 +421,9 @@ export async function runImport(id: string, onProgress?: (p: ImportProgress) => 
       }
       if (!(err instanceof ImportFileError)) logger.error('import failed', { err, importId: id });
       const message = err instanceof ImportFileError ? err.message : `导入过程中发生内部错误，已停止：${(err as Error).message ?? String(err)}`;
-      return await finish(doc, 'failed', message);
+      return await finish(doc, progress, 'failed', message);
     } finally {
+      active = undefined;
       disown(id);
     }
   };
@@ -426,9 +449,19 @@ export async function resumeImports(): Promise<number> {
       recheckAt = Math.min(recheckAt ?? Infinity, imp.leaseUntil.getTime());
       continue;
     }
+    // Taking over is decided by a unique-key insert naming the lease being taken over: the one atomic
+    // primitive FerretDB has (its updates are read-then-write), so two starting instances cannot both win.
+    const claimKey = `${id}:${imp.leaseOwner ?? '-'}:${imp.leaseUntil?.getTime() ?? '-'}`;
+    try {
+      await ImportClaimModel.collection.insertOne({ _id: claimKey as never, by: instanceId, at: now });
+    } catch (err) {
+      if ((err as { code?: number }).code === 11000) continue;
+      throw err;
+    }
     const claimed = await ImportModel.findOneAndUpdate(
-      { _id: imp._id, status: { $in: ['queued', 'running'] }, $or: [{ leaseOwner: null }, { leaseUntil: null }, { leaseUntil: { $lte: now } }] },
+      { _id: imp._id, status: { $in: ['queued', 'running'] } },
       { $set: { leaseOwner: instanceId, leaseUntil: leaseUntil() } },
+      { new: true },
     ).lean();
     if (!claimed) continue;
     logger.info('resuming import', { importId: id, lastRow: claimed.lastRow, previousOwner: imp.leaseOwner });

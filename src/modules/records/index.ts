@@ -8,6 +8,8 @@ export {
   correctRecord,
   revokeRecord,
   withdrawRecord,
+  markListed,
+  type ListingMark,
   expirePermits,
   endExpiredPublicity,
   contentHash,

@@ -7,7 +7,7 @@ import { platformIds } from '../publicity/platforms.js';
 export const LIFECYCLES = ['active', 'revoked', 'expired', 'withdrawn'] as const;
 export type Lifecycle = (typeof LIFECYCLES)[number];
 
-export const VERSION_ACTIONS = ['create', 'correct', 'revoke', 'expire', 'withdraw'] as const;
+export const VERSION_ACTIONS = ['create', 'correct', 'revoke', 'expire', 'withdraw', 'list', 'delist'] as const;
 export type VersionAction = (typeof VERSION_ACTIONS)[number];
 
 export interface RecordVersion {
@@ -89,3 +89,18 @@ for (const p of platformIds()) {
 }
 
 export const RecordModel = mongoose.model<RecordDoc>('Record', recordSchema);
+
+/**
+ * Natural key → record, addressable by `_id`. FerretDB 1.x pushes only `{ _id: … }` filters down to
+ * SQLite, so finding a record by (deciding authority, 决定文书号) in `records` scans the collection
+ * (~1 ms per record per lookup batch: a re-import of a large file took hours). createRecords reads
+ * duplicates through this first (point reads) and falls back to the scan — repairing this — when an
+ * entry is missing or stale (records made before it existed, a correction that changed the number).
+ */
+export interface RecordKeyDoc {
+  /** `<kind>:<authorityUscc>:<decisionNumber>` */
+  _id: string;
+  recordId: mongoose.Types.ObjectId;
+}
+const recordKeySchema = new Schema<RecordKeyDoc>({ _id: String, recordId: { type: Schema.Types.ObjectId, required: true } }, { collection: 'record_keys', versionKey: false });
+export const RecordKeyModel = mongoose.model<RecordKeyDoc>('RecordKey', recordKeySchema);

@@ -8,6 +8,7 @@ import { KIND_LABEL, KIND_PATH, RECORD_KINDS, type RecordKind } from './fields.j
 import { correctRecord, createRecord, createRecords, getRecord, listRecords, listVersions, revokeRecord } from './service.js';
 import type { Role } from '../auth/index.js';
 import { getEnterprise } from '../enterprises/index.js';
+import { recordAudit } from '../audit/index.js';
 
 const READERS: Role[] = ['clerk', 'reviewer', 'regulator', 'enterprise'];
 const WRITERS: Role[] = ['clerk'];
@@ -41,6 +42,8 @@ function kindRoutes(kind: RecordKind): RouteSpec[] {
         const results = await createRecords(kind, body.records, { principal, ip: clientIp(req), source: 'batch' });
         const summary = { created: 0, unchanged: 0, error: 0 };
         for (const r of results) summary[r.status]++;
+        // The batch itself is audited too (each stored record also has its own entry), even when every record failed.
+        await recordAudit({ action: `${kind}.batch`, resource: kind, principal, ip: clientIp(req), detail: { summary, size: results.length } });
         return {
           body: {
             summary,

@@ -156,9 +156,13 @@ export function derivePermit(p: { decisionDate: LegalDate }, rules: CreditRules 
 }
 
 export function derive(kind: RecordKind, data: Record<string, unknown>, rules: CreditRules = creditRules()): PenaltyDerived | PermitDerived {
-  return kind === 'penalty'
-    ? derivePenalty(data as unknown as SeverityInput & { decisionDate: LegalDate }, rules)
-    : derivePermit(data as { decisionDate: LegalDate }, rules);
+  if (kind === 'permit') return derivePermit(data as { decisionDate: LegalDate }, rules);
+  // A penalty that grounds a serious-dishonesty listing is 严重 and stays published while the listing lasts.
+  const listing = data.listedAsSeriouslyDishonest as { until?: LegalDate } | undefined;
+  const input = data as unknown as SeverityInput & { decisionDate: LegalDate };
+  const derived = derivePenalty({ ...input, listed: Boolean(listing) || input.listed === true }, rules);
+  if (listing?.until && listing.until > derived.publicityEndDate) derived.publicityEndDate = listing.until;
+  return derived;
 }
 
 /** A permit whose validity ended before `today` (its 当前状态 becomes 2 无效). */

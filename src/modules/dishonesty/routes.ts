@@ -1,0 +1,340 @@
+import type { Response } from 'express';
+import { defineRoutes } from '../../http/route.js';
+import { clientIp } from '../../http/auth.js';
+import { AppError } from '../../http/errors.js';
+import {
+  caseIdParams,
+  checkQuery,
+  comparisonQuery,
+  correctionBody,
+  decisionBody,
+  exportIdParams,
+  exportQuery,
+  feedbackBody,
+  feedbackSummaryQuery,
+  listCasesQuery,
+  listExportsQuery,
+  listFeedbackQuery,
+  noticeBody,
+  objectionBody,
+  proposalBody,
+  removalApplicationBody,
+  removalDecisionBody,
+  revocationBody,
+  serviceBody,
+} from '../../../schemas/dishonesty.js';
+import { mayReadIdNumbers, type Principal, type Role } from '../auth/index.js';
+import {
+  applyForRemoval,
+  checkListed,
+  correctListing,
+  decide,
+  decideRemoval,
+  findVisible,
+  getCase,
+  issueNotice,
+  listCases,
+  propose,
+  removalEligibility,
+  revokeRemoval,
+  serveNotice,
+  submitObjection,
+} from './service.js';
+import { COMPARISON_CONTENT_TYPES, comparisonCsv, feedbackSummary, listFeedback, readBody, recordFeedback, runComparison } from './compare.js';
+import { CONTENT_TYPES, exportFile, getManifest, listManifests, runExport } from './exports.js';
+import { renderDecision, renderNotice } from './documents.js';
+import { dishonestyRules } from './rules.js';
+
+/** Who does what: clerks prepare, reviewers decide, the subject reads its own case and states its case, partners read the list. */
+const CASE_READERS: Role[] = ['clerk', 'reviewer', 'regulator', 'enterprise'];
+const CLERK: Role[] = ['clerk'];
+const REVIEWER: Role[] = ['reviewer'];
+const SUBJECT_OR_CLERK: Role[] = ['clerk', 'enterprise'];
+const LIST_READERS: Role[] = ['partner', 'clerk', 'reviewer', 'regulator'];
+const MANIFEST_READERS: Role[] = ['admin', 'partner', 'clerk', 'reviewer', 'regulator'];
+const FEEDBACK_READERS: Role[] = ['clerk', 'reviewer', 'regulator'];
+const PARTNER: Role[] = ['partner'];
+
+const ctxOf = (principal: Principal, req: Parameters<typeof clientIp>[0]) => ({ principal, ip: clientIp(req) });
+
+function sendHtml(res: Response, html: string): void {
+  res.status(200).set({ 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' }).send(html);
+}
+
+export const dishonestyRoutes = defineRoutes([
+  {
+    method: 'post',
+    path: '/dishonesty-list/proposals',
+    summary: '提请列入严重失信主体名单（单位，及事由允许时其主要负责人、其他责任人员；引用本机关对该单位作出的行政处罚决定）',
+    tag: 'dishonesty-list',
+    access: { roles: CLERK },
+    body: proposalBody,
+    responses: { 201: { description: '已提请' }, 409: { description: '所引用的处罚已在其他名单案件中' } },
+    handler: async ({ body, principal, req }) => ({ status: 201, body: await propose(body, ctxOf(principal, req)) }),
+  },
+  {
+    method: 'get',
+    path: '/dishonesty-list',
+    summary: '名单案件列表（按状态、单位、事由、决定机关、区划筛选，游标分页；企业用户只看到本单位已告知的案件）',
+    tag: 'dishonesty-list',
+    access: { roles: CASE_READERS },
+    query: listCasesQuery,
+    handler: async ({ query, principal }) => ({ body: await listCases(query, principal) }),
+  },
+  {
+    method: 'get',
+    path: '/dishonesty-list/check',
+    summary: '查询某单位在某日（缺省今天）是否在严重失信主体名单内，及列入事由、决定和惩戒措施',
+    tag: 'dishonesty-list',
+    access: { roles: LIST_READERS },
+    query: checkQuery,
+    handler: async ({ query, principal }) => ({ body: await checkListed(query.uscc, principal, query.date) }),
+  },
+  {
+    method: 'post',
+    path: '/dishonesty-list/comparisons',
+    summary: `批量比对：上传统一社会信用代码、名称或证件号码（CSV / XLSX 第一列，最多 ${dishonestyRules().comparisonMaxRows} 个），逐个返回在指定日期是否在名单内及原因`,
+    tag: 'dishonesty-list',
+    access: { roles: PARTNER },
+    query: comparisonQuery,
+    rawBody: { contentTypes: Object.keys(COMPARISON_CONTENT_TYPES), description: '请求体即文件本身（不是 multipart）：CSV（UTF-8 或 GB18030）或 XLSX，第一列为统一社会信用代码、单位名称或人员证件号码，可有表头。answer=csv 时返回 CSV（UTF-8 带 BOM）。' },
+    handler: async ({ req, res, query, principal }) => {
+      const format = COMPARISON_CONTENT_TYPES[(req.get('content-type') ?? '').split(';')[0].trim().toLowerCase()];
+      if (!format) {
+        const message = `不支持的文件类型 ${req.get('content-type') ?? '（未声明 Content-Type）'}：请以 ${Object.keys(COMPARISON_CONTENT_TYPES).join('、')} 之一上传 CSV 或 XLSX 文件`;
+        throw new AppError('UNSUPPORTED_MEDIA_TYPE', 415, message, [{ path: 'Content-Type', message }]);
+      }
+      const out = await runComparison(await readBody(req), format, query, ctxOf(principal, req));
+      if (query.answer === 'json') return { body: out };
+      res
+        .status(200)
+        .set({ 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': `attachment; filename="comparison-${out.date}.csv"`, 'Cache-Control': 'no-store' })
+        .send(comparisonCsv(out.results));
+    },
+  },
+  {
+    method: 'get',
+    path: '/dishonesty-list/measures',
+    summary: '惩戒反馈：协同部门登记的联合惩戒措施实施情况（按单位、协同部门、名单案件筛选）',
+    tag: 'dishonesty-list',
+    access: { roles: FEEDBACK_READERS },
+    query: listFeedbackQuery,
+    handler: async ({ query, principal }) => ({ body: await listFeedback(query, principal) }),
+  },
+  {
+    method: 'get',
+    path: '/dishonesty-list/measures/summary',
+    summary: '惩戒反馈汇总：按协同部门或按被惩戒单位统计各项措施的实施次数',
+    tag: 'dishonesty-list',
+    access: { roles: FEEDBACK_READERS },
+    query: feedbackSummaryQuery,
+    handler: async ({ query, principal }) => ({ body: await feedbackSummary(query.by, principal) }),
+  },
+  {
+    method: 'get',
+    path: '/dishonesty-list/:id',
+    summary: '名单案件详情：提请、告知、送达、陈述申辩、决定、列入期间、移出申请及全部历史',
+    tag: 'dishonesty-list',
+    access: { roles: CASE_READERS },
+    params: caseIdParams,
+    handler: async ({ params, principal }) => ({ body: await getCase(params.id, principal) }),
+  },
+  {
+    method: 'post',
+    path: '/dishonesty-list/:id/notice',
+    summary: '制发列入告知书（事实、理由、依据、拟采取的惩戒措施、陈述申辩权利）',
+    tag: 'dishonesty-list',
+    access: { roles: CLERK },
+    params: caseIdParams,
+    body: noticeBody,
+    handler: async ({ params, body, principal, req }) => ({ body: await issueNotice(params.id, body, ctxOf(principal, req)) }),
+  },
+  {
+    method: 'post',
+    path: '/dishonesty-list/:id/notice/service',
+    summary: '登记告知书送达（日期、方式、签收人）：陈述申辩期自送达次日起按工作日计算',
+    tag: 'dishonesty-list',
+    access: { roles: CLERK },
+    params: caseIdParams,
+    body: serviceBody,
+    handler: async ({ params, body, principal, req }) => ({ body: await serveNotice(params.id, body, ctxOf(principal, req)) }),
+  },
+  {
+    method: 'get',
+    path: '/dishonesty-list/:id/notice',
+    summary: '列入告知书（HTML）',
+    tag: 'dishonesty-list',
+    access: { roles: CASE_READERS },
+    params: caseIdParams,
+    responses: { 200: { description: 'text/html' } },
+    handler: async ({ params, principal, res }) => {
+      const doc = await findVisible(params.id, principal);
+      if (!doc.notice) throw AppError.notFound('告知书尚未制发');
+      sendHtml(res, renderNotice(doc, dishonestyRules(), !mayReadIdNumbers(principal)));
+    },
+  },
+  {
+    method: 'post',
+    path: '/dishonesty-list/:id/objections',
+    summary: '陈述申辩（当事人通过企业账号提出，或由录入人员记录）或明确放弃陈述申辩，须在陈述申辩期内',
+    tag: 'dishonesty-list',
+    access: { roles: SUBJECT_OR_CLERK },
+    params: caseIdParams,
+    body: objectionBody,
+    handler: async ({ params, body, principal, req }) => ({ status: 201, body: await submitObjection(params.id, body, ctxOf(principal, req)) }),
+  },
+  {
+    method: 'post',
+    path: '/dishonesty-list/:id/decision',
+    summary: '作出列入或不予列入决定（陈述申辩期届满后，当事人明确放弃的除外）；列入的自决定日起 3 年',
+    tag: 'dishonesty-list',
+    access: { roles: REVIEWER },
+    params: caseIdParams,
+    body: decisionBody,
+    handler: async ({ params, body, principal, req }) => ({ body: await decide(params.id, body, ctxOf(principal, req)) }),
+  },
+  {
+    method: 'get',
+    path: '/dishonesty-list/:id/decision',
+    summary: '列入决定书或不予列入决定书（HTML）',
+    tag: 'dishonesty-list',
+    access: { roles: CASE_READERS },
+    params: caseIdParams,
+    responses: { 200: { description: 'text/html' } },
+    handler: async ({ params, principal, res }) => {
+      const doc = await findVisible(params.id, principal);
+      if (!doc.decision) throw AppError.notFound('尚未作出决定');
+      sendHtml(res, renderDecision(doc, dishonestyRules(), !mayReadIdNumbers(principal)));
+    },
+  },
+  {
+    method: 'patch',
+    path: '/dishonesty-list/:id',
+    summary: '变更列入信息（单位名称、列入人员、惩戒措施），自生效日起；须说明原因',
+    tag: 'dishonesty-list',
+    access: { roles: REVIEWER },
+    params: caseIdParams,
+    body: correctionBody,
+    handler: async ({ params, body, principal, req }) => ({ body: await correctListing(params.id, body, ctxOf(principal, req)) }),
+  },
+  {
+    method: 'get',
+    path: '/dishonesty-list/:id/removal-eligibility',
+    summary: '提前移出条件：逐项说明是否满足及原因（列入满 12 个月、无新的失信情形等；履行义务、整改、信用承诺须在申请中声明）',
+    tag: 'dishonesty-list',
+    access: { roles: CASE_READERS },
+    params: caseIdParams,
+    handler: async ({ params, principal }) => ({ body: await removalEligibility(params.id, principal) }),
+  },
+  {
+    method: 'post',
+    path: '/dishonesty-list/:id/removal-applications',
+    summary: '申请提前移出（当事人或由录入人员代为登记）：条件不满足时逐项说明原因',
+    tag: 'dishonesty-list',
+    access: { roles: SUBJECT_OR_CLERK },
+    params: caseIdParams,
+    body: removalApplicationBody,
+    handler: async ({ params, body, principal, req }) => ({ status: 201, body: await applyForRemoval(params.id, body, ctxOf(principal, req)) }),
+  },
+  {
+    method: 'post',
+    path: '/dishonesty-list/:id/removal-decision',
+    summary: '对待决定的提前移出申请作出决定（应在受理后 20 个工作日内）；准予的自决定日起移出',
+    tag: 'dishonesty-list',
+    access: { roles: REVIEWER },
+    params: caseIdParams,
+    body: removalDecisionBody,
+    handler: async ({ params, body, principal, req }) => ({ body: await decideRemoval(params.id, body, ctxOf(principal, req)) }),
+  },
+  {
+    method: 'post',
+    path: '/dishonesty-list/:id/removal-revocation',
+    summary: '撤销以虚假材料等不正当手段取得的提前移出决定：恢复列入，截止日期不变',
+    tag: 'dishonesty-list',
+    access: { roles: REVIEWER },
+    params: caseIdParams,
+    body: revocationBody,
+    handler: async ({ params, body, principal, req }) => ({ body: await revokeRemoval(params.id, body, ctxOf(principal, req)) }),
+  },
+  {
+    method: 'post',
+    path: '/dishonesty-list/:id/measures',
+    summary: '惩戒反馈：协同部门登记对名单内主体实施的联合惩戒措施（措施、实施日期、本部门案件编号）',
+    tag: 'dishonesty-list',
+    access: { roles: PARTNER },
+    params: caseIdParams,
+    body: feedbackBody,
+    responses: { 201: { description: '已登记' }, 409: { description: '该日不在名单内、措施不在决定范围内或已登记' } },
+    handler: async ({ params, body, principal, req }) => ({ status: 201, body: await recordFeedback(params.id, body, ctxOf(principal, req)) }),
+  },
+  {
+    method: 'get',
+    path: '/exports/dishonesty-list',
+    summary: '导出严重失信主体名单：asOf=某日在名单内的主体，或 since=某时刻以来的新增、移出和变更；CSV（带 BOM）、XLSX 或 JSONL，流式输出，证件号码脱敏；每次导出留存清单（行数、sha256）',
+    tag: 'exports',
+    access: { roles: LIST_READERS },
+    query: exportQuery,
+    responses: { 200: { description: 'text/csv、XLSX 或 application/x-ndjson；响应头 X-Export-Id 为导出清单编号' } },
+    handler: async ({ query, principal, req, res }) => {
+      // A reader that went away is not a server error: the manifest and audit entry record it as failed.
+      await runExport(query, res, {
+        principal,
+        origin: 'api',
+        ip: clientIp(req),
+        onStart: (m) => {
+          res.status(200).set({
+            'Content-Type': CONTENT_TYPES[m.format],
+            'Content-Disposition': `attachment; filename="${m.fileName}"`,
+            'X-Export-Id': m.id,
+            'Cache-Control': 'no-store',
+          });
+        },
+      }).catch((err: unknown) => {
+        if (!res.destroyed) throw err;
+      });
+    },
+  },
+  {
+    method: 'get',
+    path: '/exports',
+    summary: '导出清单列表（时间倒序，游标分页；协同部门只看到本部门的和定时任务的导出）',
+    tag: 'exports',
+    access: { roles: MANIFEST_READERS },
+    query: listExportsQuery,
+    handler: async ({ query, principal }) => ({ body: await listManifests(query, principal) }),
+  },
+  {
+    method: 'get',
+    path: '/exports/:id',
+    summary: '导出清单：查询条件、导出人、时间、行数、字节数和 sha256',
+    tag: 'exports',
+    access: { roles: MANIFEST_READERS },
+    params: exportIdParams,
+    handler: async ({ params, principal }) => ({ body: await getManifest(params.id, principal) }),
+  },
+  {
+    method: 'get',
+    path: '/exports/:id/file',
+    summary: '下载定时任务（或命令行）保存的导出文件',
+    tag: 'exports',
+    access: { roles: MANIFEST_READERS },
+    params: exportIdParams,
+    responses: { 200: { description: '导出文件本身' } },
+    handler: async ({ params, principal, res }) => {
+      const { manifest, stream, bytes } = await exportFile(params.id, principal);
+      res.status(200).set({
+        'Content-Type': CONTENT_TYPES[manifest.format],
+        'Content-Length': String(bytes),
+        'Content-Disposition': `attachment; filename="${manifest.fileName}"`,
+        'X-Export-Id': manifest.id,
+        'X-Content-SHA256': manifest.sha256 ?? '',
+      });
+      await new Promise<void>((resolve, reject) => {
+        stream.on('error', reject);
+        res.on('finish', resolve);
+        res.on('close', resolve);
+        stream.pipe(res);
+      });
+    },
+  },
+]);

@@ -1,0 +1,399 @@
+import { createHash } from 'node:crypto';
+import type mongoose from 'mongoose';
+import { AppError } from '../../http/errors.js';
+import { escapeRegex, paginate, type PageRequest } from '../../lib/pagination.js';
+import { todayInShanghai, type LegalDate } from '../../lib/calendar.js';
+import { withDocLocks } from '../../db/docLock.js';
+import { logger } from '../../lib/logger.js';
+import { recordAudit } from '../audit/index.js';
+import { scopeFilter, type Principal } from '../auth/index.js';
+import { EnterpriseModel } from '../enterprises/index.js';
+import { collectFacts, type EnterpriseFacts, type FactsProgress } from './facts.js';
+import { GradeHistoryModel, GradeModel, GradingClaimModel, GradingRunModel, gradeId, historyId, type GradeDoc, type GradeHistoryDoc, type GradeTrigger } from './model.js';
+import { grade, type GradeResult } from './rules.js';
+import { scorecard, TIERS, type Scorecard, type Tier } from './scorecard.js';
+
+/** Who runs scheduled and CLI regrades (audit entries, run documents). */
+export const GRADING_PRINCIPAL: Principal = { id: 'system:grading', name: '信用评级任务', roles: ['admin'], scope: [], via: 'apiKey' };
+
+export interface RegradeProgress {
+  stage: FactsProgress['stage'] | 'grades' | 'grading' | 'done';
+  read?: number;
+  enterprises: number;
+  graded: number;
+  changed: number;
+}
+
+export interface RegradeOptions {
+  today?: LegalDate;
+  trigger: GradeTrigger;
+  principal?: Principal;
+  onProgress?: (p: RegradeProgress) => void;
+}
+
+export interface RegradeCounts {
+  enterprises: number;
+  graded: number;
+  /** Grade documents created or rewritten (anything shown changed). */
+  written: number;
+  /** New history entries (score or tier changed, or first grade). */
+  changed: number;
+  unchanged: number;
+}
+
+type Prev = Pick<GradeDoc, 'uscc' | 'score' | 'tier' | 'seq' | 'resultHash'>;
+
+/**
+ * FerretDB 1.x (the embedded database) deadlocks on an `update` command of 100 or more statements: each
+ * statement's read cursor stays open until the command ends and the SQLite pool runs dry. Updates are
+ * therefore sent in commands of at most this many statements (harmless on MongoDB).
+ */
+export const UPDATE_CHUNK = 50;
+const INSERT_CHUNK = 1000;
+
+/** Native collections are typed with ObjectId ids; claims use string ids, so bulk writes are typed loosely here. */
+type BulkWritable = { bulkWrite(ops: any[], options: { ordered: boolean }): Promise<unknown> };
+
+export async function bulkUpdate(coll: BulkWritable, ops: object[]): Promise<void> {
+  for (let i = 0; i < ops.length; i += UPDATE_CHUNK) await coll.bulkWrite(ops.slice(i, i + UPDATE_CHUNK), { ordered: false });
+}
+
+/** Inserts; documents whose `_id` already exists (a retry after a crash) are replaced instead. */
+async function insertOrReplace(coll: BulkWritable & { insertMany(docs: any[], options: { ordered: boolean }): Promise<unknown> }, docs: { _id: unknown }[]): Promise<void> {
+  for (let i = 0; i < docs.length; i += INSERT_CHUNK) {
+    const chunk = docs.slice(i, i + INSERT_CHUNK);
+    try {
+      await coll.insertMany(chunk, { ordered: false });
+    } catch (err) {
+      const writeErrors = (err as { writeErrors?: { index: number; code: number }[] }).writeErrors;
+      if (!writeErrors || writeErrors.some((w) => w.code !== 11000)) throw err;
+      await bulkUpdate(
+        coll,
+        writeErrors.map((w) => ({ replaceOne: { filter: { _id: chunk[w.index]._id }, replacement: chunk[w.index] } })),
+      );
+    }
+  }
+}
+
+export function resultHash(r: GradeResult, sc: Scorecard, f: Pick<EnterpriseFacts, 'name' | 'districtCode' | 'industryCode'>): string {
+  return createHash('sha256').update(JSON.stringify([r.score, r.tier, r.reasons, sc.version, f.name, f.districtCode, f.industryCode])).digest('base64url');
+}
+
+async function previousGrades(usccs: string[] | null): Promise<Map<string, Prev>> {
+  const out = new Map<string, Prev>();
+  const filter = usccs ? { uscc: { $in: usccs } } : {};
+  for await (const g of GradeModel.collection.find(filter, { projection: { uscc: 1, score: 1, tier: 1, seq: 1, resultHash: 1 }, batchSize: 5000 })) {
+    out.set(g.uscc as string, g as unknown as Prev);
+  }
+  return out;
+}
+
+/**
+ * Grades every enterprise of `facts` and stores what changed, in chunks, without transactions:
+ *  1. a history entry for each change of score or tier (`_id` = (uscc, seq): a retry replaces it);
+ *  2. then the grade document itself (insert when new, else a replacement addressed by `_id`).
+ * A crash between 1 and 2 leaves at most an entry with seq above the grade's, which the history query
+ * never shows (it reads seq ≤ the grade's) and the next change overwrites. Unchanged results are not
+ * rewritten: `confirm` names those whose `checkedAt` must move (single regrades); a completed full
+ * run confirms them all at once (its GradingRun document).
+ * Grades have one writer at a time (the `grading` job lock), so writes need no condition; they are
+ * addressed by `_id` alone, the only filter FerretDB 1.x serves from an index.
+ */
+async function gradeAndStore(facts: Map<string, EnterpriseFacts>, previous: Map<string, Prev>, opts: RegradeOptions, confirm: boolean): Promise<RegradeCounts> {
+  const sc = scorecard();
+  const today = opts.today ?? todayInShanghai();
+  const counts: RegradeCounts = { enterprises: facts.size, graded: 0, written: 0, changed: 0, unchanged: 0 };
+  let history: GradeHistoryDoc[] = [];
+  let inserts: GradeDoc[] = [];
+  let replaces: GradeDoc[] = [];
+  let checked: mongoose.Types.ObjectId[] = [];
+  const now = new Date();
+
+  const flush = async () => {
+    if (history.length) await insertOrReplace(GradeHistoryModel.collection, history);
+    if (inserts.length) await insertOrReplace(GradeModel.collection, inserts);
+    if (replaces.length) await bulkUpdate(GradeModel.collection, replaces.map((d) => ({ replaceOne: { filter: { _id: d._id }, replacement: d } })));
+    if (checked.length) await bulkUpdate(GradeModel.collection, checked.map((_id) => ({ updateOne: { filter: { _id }, update: { $set: { checkedAt: now } } } })));
+    history = [];
+    inserts = [];
+    replaces = [];
+    checked = [];
+  };
+
+  for (const f of facts.values()) {
+    const result = grade(f, sc, today);
+    const hash = resultHash(result, sc, f);
+    const prev = previous.get(f.uscc);
+    counts.graded++;
+    if (prev && prev.resultHash === hash) {
+      counts.unchanged++;
+      if (confirm) checked.push(gradeId(f.uscc));
+    } else {
+      const moved = !prev || prev.score !== result.score || prev.tier !== result.tier;
+      const seq = (prev?.seq ?? 0) + (moved ? 1 : 0);
+      if (moved) {
+        counts.changed++;
+        history.push({
+          _id: historyId(f.uscc, seq),
+          uscc: f.uscc,
+          seq,
+          score: result.score,
+          tier: result.tier,
+          previous: prev ? { score: prev.score, tier: prev.tier } : null,
+          reasons: result.reasons,
+          scorecardVersion: sc.version,
+          gradedAt: now,
+          trigger: opts.trigger,
+        });
+      }
+      const doc: GradeDoc = {
+        _id: gradeId(f.uscc),
+        uscc: f.uscc,
+        name: f.name,
+        districtCode: f.districtCode,
+        industryCode: f.industryCode,
+        score: result.score,
+        tier: result.tier,
+        reasons: result.reasons,
+        scorecardVersion: sc.version,
+        seq,
+        resultHash: hash,
+        gradedAt: now,
+        checkedAt: now,
+        trigger: opts.trigger,
+      };
+      (prev ? replaces : inserts).push(doc);
+      counts.written++;
+    }
+    if (inserts.length + history.length >= INSERT_CHUNK || replaces.length + checked.length >= 10 * UPDATE_CHUNK) await flush();
+    if (counts.graded % 10_000 === 0) opts.onProgress?.({ stage: 'grading', enterprises: facts.size, graded: counts.graded, changed: counts.changed });
+  }
+  await flush();
+  return counts;
+}
+
+async function runRegrade(usccs: string[] | null, opts: RegradeOptions): Promise<RegradeCounts & { runId: string }> {
+  const principal = opts.principal ?? GRADING_PRINCIPAL;
+  const run = await GradingRunModel.create({ kind: usccs ? 'batch' : 'full', trigger: opts.trigger, scorecardVersion: scorecard().version, startedAt: new Date(), counts: {}, by: principal.id });
+  const progress = (p: Omit<RegradeProgress, 'enterprises' | 'graded' | 'changed'> & Partial<RegradeProgress>) =>
+    opts.onProgress?.({ enterprises: 0, graded: 0, changed: 0, ...p });
+  const facts = await collectFacts(usccs, (p) => progress({ stage: p.stage, read: p.read }));
+  const previous = await previousGrades(usccs);
+  progress({ stage: 'grades', read: previous.size, enterprises: facts.size });
+  const counts = await gradeAndStore(facts, previous, opts, usccs !== null);
+  await GradingRunModel.collection.updateOne({ _id: run._id }, { $set: { finishedAt: new Date(), counts } });
+  opts.onProgress?.({ stage: 'done', enterprises: counts.enterprises, graded: counts.graded, changed: counts.changed });
+  if (counts.graded > 0) {
+    await recordAudit({
+      action: usccs ? 'grading.regrade.batch' : 'grading.regrade.full',
+      resource: 'grade',
+      resourceId: usccs && usccs.length === 1 ? usccs[0] : undefined,
+      principal,
+      detail: { runId: String(run._id), trigger: opts.trigger, scorecardVersion: scorecard().version, counts, usccs: usccs?.slice(0, 100) },
+    });
+  }
+  return { ...counts, runId: String(run._id) };
+}
+
+/** 全量重评: every enterprise, one pass over each source collection; grades written in chunks. */
+export async function regradeAll(opts: RegradeOptions): Promise<RegradeCounts & { runId: string }> {
+  return runRegrade(null, opts);
+}
+
+/** Regrades the named enterprises (unknown USCCs are ignored). */
+export async function regradeUsccs(usccs: string[], opts: RegradeOptions): Promise<RegradeCounts & { runId: string }> {
+  const unique = [...new Set(usccs)];
+  if (unique.length === 0) return { enterprises: 0, graded: 0, written: 0, changed: 0, unchanged: 0, runId: '' };
+  return runRegrade(unique, opts);
+}
+
+/** A sweep's claim older than this is taken to be abandoned (its sweeper died) and is regraded again. */
+export const CLAIM_LEASE_MS = 10 * 60_000;
+
+/**
+ * Takes dirty enterprises for grading: their claims are written first, then — under the enterprises'
+ * document locks, so a concurrent `markGradeDirty` cannot interleave — their `gradeDirty` flag is
+ * cleared. Grading then reads the facts AFTER the flag was cleared: a change arriving meanwhile sets
+ * the flag again and is regraded by the next sweep, never lost.
+ */
+async function claim(dirty: { _id: unknown; uscc: string }[], staleClaims: string[]): Promise<{ usccs: string[]; cleared: number }> {
+  const at = new Date();
+  if (dirty.length) {
+    try {
+      await (GradingClaimModel.collection as unknown as BulkWritable & { insertMany(docs: object[], o: object): Promise<unknown> }).insertMany(dirty.map((d) => ({ _id: d.uscc, at })), { ordered: false });
+    } catch (err) {
+      const writeErrors = (err as { writeErrors?: { index: number; code: number }[] }).writeErrors;
+      if (!writeErrors || writeErrors.some((w) => w.code !== 11000)) throw err;
+      await bulkUpdate(GradingClaimModel.collection, writeErrors.map((w) => ({ updateOne: { filter: { _id: dirty[w.index].uscc }, update: { $set: { at } } } })));
+    }
+  }
+  if (staleClaims.length) await bulkUpdate(GradingClaimModel.collection, staleClaims.map((u) => ({ updateOne: { filter: { _id: u }, update: { $set: { at } } } })));
+  const idOf = new Map(dirty.map((d) => [d.uscc, d._id]));
+  const cleared = await withDocLocks(
+    'enterprises',
+    dirty.map((d) => d.uscc),
+    async (held) => {
+      await bulkUpdate(EnterpriseModel.collection, held.map((u) => ({ updateOne: { filter: { _id: idOf.get(u) }, update: { $set: { gradeDirty: false } } } })));
+      return held.length;
+    },
+    { all: false },
+  );
+  return { usccs: [...new Set([...dirty.map((d) => d.uscc), ...staleClaims])], cleared };
+}
+
+export interface SweepResult {
+  batches: number;
+  graded: number;
+  changed: number;
+}
+
+/**
+ * 脏标记清扫: regrades the enterprises flagged `gradeDirty` (a record, listing, repair, accident, hazard or
+ * commitment changed), batch by batch, until none is left or the time budget is spent.
+ */
+export async function sweepDirty(
+  opts: {
+    today?: LegalDate;
+    batchSize?: number;
+    budgetMs?: number;
+    trigger?: GradeTrigger;
+    /** Called once a batch is graded and stored, before its claims are released (tests use it to change facts mid-sweep). */
+    afterBatch?: (usccs: string[]) => Promise<void>;
+  } = {},
+): Promise<SweepResult> {
+  const batchSize = opts.batchSize ?? 500;
+  const deadline = Date.now() + (opts.budgetMs ?? 50_000);
+  const out: SweepResult = { batches: 0, graded: 0, changed: 0 };
+  while (Date.now() < deadline) {
+    const stale = (await GradingClaimModel.find({ at: { $lt: new Date(Date.now() - CLAIM_LEASE_MS) } }, { _id: 1 }).limit(batchSize).lean()).map((c) => c._id);
+    const dirty = (await EnterpriseModel.find({ gradeDirty: true }, { uscc: 1 }).limit(batchSize).lean()) as { _id: unknown; uscc: string }[];
+    if (stale.length === 0 && dirty.length === 0) break;
+    const { usccs, cleared } = await claim(dirty, stale);
+    const r = await regradeUsccs(usccs, { today: opts.today, trigger: opts.trigger ?? 'sweep' });
+    await opts.afterBatch?.(usccs);
+    await GradingClaimModel.deleteMany({ _id: { $in: usccs } });
+    out.batches++;
+    out.graded += r.graded;
+    out.changed += r.changed;
+    // Flags held by other writers right now stay set: the next sweep takes them.
+    if ((dirty.length < batchSize && stale.length < batchSize) || (cleared === 0 && stale.length === 0)) break;
+  }
+  if (out.graded) logger.info('grading sweep', out);
+  return out;
+}
+
+// ---- queries -------------------------------------------------------------------------------
+
+const scope = (p: Principal) => scopeFilter(p, { uscc: 'uscc', district: 'districtCode' });
+
+/** When the last completed full regrade ended: it confirmed every grade it did not rewrite. */
+async function lastFullRegradeAt(): Promise<Date | null> {
+  const run = await GradingRunModel.findOne({ kind: 'full', finishedAt: { $ne: null } }, { finishedAt: 1 }).sort({ finishedAt: -1 }).lean();
+  return run?.finishedAt ?? null;
+}
+
+const later = (a: Date, b: Date | null) => (b && b > a ? b : a);
+
+export function presentGrade(doc: GradeDoc, lastFull: Date | null = null) {
+  return { ...presentGradeSummary(doc, lastFull), reasons: doc.reasons };
+}
+
+/** A grade without its reasons (lists). `version` counts the changes of score or tier. */
+export function presentGradeSummary(doc: GradeDoc, lastFull: Date | null = null) {
+  return {
+    uscc: doc.uscc,
+    name: doc.name,
+    districtCode: doc.districtCode,
+    industryCode: doc.industryCode ?? null,
+    score: doc.score,
+    tier: doc.tier,
+    scorecardVersion: doc.scorecardVersion,
+    gradedAt: doc.gradedAt,
+    checkedAt: later(doc.checkedAt, lastFull),
+    version: doc.seq,
+  };
+}
+
+async function findGrade(uscc: string, principal: Principal): Promise<GradeDoc> {
+  const doc = (await GradeModel.findOne({ $and: [{ uscc }, scope(principal)] }).lean()) as GradeDoc | null;
+  if (!doc) throw AppError.notFound('该企业暂无信用评级（不存在、不在职权范围内或尚未评级）');
+  return doc;
+}
+
+export async function getGrade(uscc: string, principal: Principal) {
+  return presentGrade(await findGrade(uscc, principal), await lastFullRegradeAt());
+}
+
+export async function gradeHistory(uscc: string, q: PageRequest, principal: Principal) {
+  const current = await findGrade(uscc, principal);
+  const page = await paginate(GradeHistoryModel, { $and: [{ uscc }, { seq: { $lte: current.seq } }] }, q, { field: 'seq', order: -1 });
+  return {
+    items: page.items.map((h) => ({
+      version: h.seq,
+      score: h.score,
+      tier: h.tier,
+      previous: h.previous ?? null,
+      reasons: h.reasons,
+      scorecardVersion: h.scorecardVersion,
+      gradedAt: h.gradedAt,
+      trigger: h.trigger,
+    })),
+    nextCursor: page.nextCursor,
+  };
+}
+
+export interface GradeListQuery extends PageRequest {
+  tier?: Tier;
+  district?: string;
+  industry?: string;
+}
+
+function filters(q: { tier?: Tier; district?: string; industry?: string }, principal: Principal): Record<string, unknown>[] {
+  const and: Record<string, unknown>[] = [scope(principal)];
+  if (q.tier) and.push({ tier: q.tier });
+  if (q.district) and.push({ districtCode: { $regex: `^${q.district}` } });
+  if (q.industry) and.push({ industryCode: { $regex: `^${escapeRegex(q.industry)}` } });
+  return and;
+}
+
+export async function listGrades(q: GradeListQuery, principal: Principal) {
+  const [page, lastFull] = await Promise.all([
+    paginate(GradeModel, { $and: filters(q, principal) }, q, { field: 'uscc', order: 1 }, { reasons: 0 }),
+    lastFullRegradeAt(),
+  ]);
+  return { items: page.items.map((d) => presentGradeSummary(d as GradeDoc, lastFull)), nextCursor: page.nextCursor };
+}
+
+/** Counts per tier, grouped by district or industry (one $group; FerretDB supports $sum). */
+export async function gradeStats(q: { by: 'district' | 'industry'; district?: string }, principal: Principal) {
+  const field = q.by === 'district' ? '$districtCode' : '$industryCode';
+  const rows = (await GradeModel.aggregate([{ $match: { $and: filters({ district: q.district }, principal) } }, { $group: { _id: { key: field, tier: '$tier' }, n: { $sum: 1 } } }])) as {
+    _id: { key: string | null; tier: Tier };
+    n: number;
+  }[];
+  const groups = new Map<string, Record<Tier, number> & { total: number }>();
+  const totals = { A: 0, B: 0, C: 0, D: 0, total: 0 };
+  for (const r of rows) {
+    const key = r._id.key ?? '未知';
+    const g = groups.get(key) ?? { A: 0, B: 0, C: 0, D: 0, total: 0 };
+    if (TIERS.includes(r._id.tier)) {
+      g[r._id.tier] += r.n;
+      totals[r._id.tier] += r.n;
+    }
+    g.total += r.n;
+    totals.total += r.n;
+    groups.set(key, g);
+  }
+  return {
+    by: q.by,
+    groups: [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([key, g]) => ({ key, ...g })),
+    totals,
+  };
+}
+
+/** Current grades of some enterprises (for supervision plans): USCC → tier and score. */
+export async function gradesOf(filter: Record<string, unknown>): Promise<Map<string, { tier: Tier; score: number }>> {
+  const out = new Map<string, { tier: Tier; score: number }>();
+  for await (const g of GradeModel.collection.find(filter, { projection: { uscc: 1, tier: 1, score: 1 }, batchSize: 5000 })) out.set(g.uscc as string, { tier: g.tier as Tier, score: g.score as number });
+  return out;
+}

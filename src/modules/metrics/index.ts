@@ -1,0 +1,2 @@
+export { metricsRoutes } from './routes.js';
+export { metricsMiddleware, renderMetrics } from './service.js';

@@ -1,0 +1,425 @@
+import { expect } from 'chai';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startTestApp, expectErrorShape, type TestApp } from '../support/app.js';
+import { expectAudited } from '../support/audit.js';
+import { makeUscc, penaltyBody } from '../support/fixtures.js';
+import { ID_LI, ID_ZHANG, daysAgo, enterpriseWithPenalty, listThroughHttp, type Keys } from '../support/dishonesty.js';
+import { addDays, addMonths, addWorkdays, addYears, todayInShanghai } from '../../src/lib/calendar.js';
+import { EnterpriseModel } from '../../src/modules/enterprises/index.js';
+import { RecordModel } from '../../src/modules/records/index.js';
+import { CaseModel, runDailyDishonesty } from '../../src/modules/dishonesty/index.js';
+
+const persons = [
+  { role: 'principal', name: '张三', idType: '身份证', idNumber: ID_ZHANG, position: '董事长' },
+  { role: 'responsible', name: '李四', idType: '身份证', idNumber: ID_LI, position: '安全总监' },
+];
+const MASKED_ZHANG = '110105********1232';
+
+describe('dishonesty list (严重失信主体名单): the listing procedure through HTTP', function () {
+  this.timeout(60_000);
+  let t: TestApp;
+  const keys = {} as Keys & { enterprise: string; otherEnterprise: string; admin: string };
+  let a: { uscc: string; name: string; penaltyId: string };
+  let caseId = '';
+  let deadline = '';
+
+  before(async () => {
+    t = await startTestApp('dishonesty');
+    keys.clerk = await t.key(['clerk']);
+    keys.reviewer = await t.key(['reviewer']);
+    keys.regulator = await t.key(['regulator']);
+    keys.partner = await t.key(['partner']);
+    keys.admin = await t.key(['admin']);
+    a = await enterpriseWithPenalty(t, keys, 801, 60);
+    keys.enterprise = await t.key(['enterprise'], { uscc: a.uscc });
+    keys.otherEnterprise = await t.key(['enterprise'], { uscc: makeUscc(999, '440305') });
+  });
+  after(() => t.close());
+
+  const as = (key: string) => ({
+    get: (path: string) => t.request.get(`/api/v1${path}`).set('X-API-Key', key),
+    post: (path: string, body: object) => t.request.post(`/api/v1${path}`).set('X-API-Key', key).send(body),
+    patch: (path: string, body: object) => t.request.patch(`/api/v1${path}`).set('X-API-Key', key).send(body),
+  });
+
+  describe('proposal (提请列入)', () => {
+    it('refuses penalties of another unit or authority, persons where the ground does not allow them, and unknown grounds — listing every problem', async () => {
+      const other = await enterpriseWithPenalty(t, keys, 802, 50);
+      const otherAuthority = makeUscc(31337, '440300');
+      const foreign = await as(keys.clerk).post('/penalties', penaltyBody(801, { uscc: a.uscc, subjectName: a.name, decisionNumber: '外机关罚〔2026〕1号', authorityUscc: otherAuthority, sourceUscc: otherAuthority, authorityName: '其他机关', decisionDate: daysAgo(55), validUntil: daysAgo(1) }));
+      expect(foreign.status, JSON.stringify(foreign.body)).to.equal(201);
+      const res = await as(keys.clerk).post('/dishonesty-list/proposals', {
+        uscc: a.uscc,
+        groundCode: 'f',
+        penaltyIds: [a.penaltyId, other.penaltyId, foreign.body.id, '0123456789abcdef01234567'],
+        facts: '无证经营，经查属实，情节严重。',
+        persons,
+      });
+      expect(res.status).to.equal(400);
+      expectErrorShape(res.body);
+      const paths = res.body.error.details.map((d: { path: string }) => d.path);
+      expect(paths).to.include.members(['persons', 'penaltyIds.1', 'penaltyIds.3', 'penaltyIds']);
+      expect(JSON.stringify(res.body)).to.include('谁处罚、谁决定');
+      const unknown = await as(keys.clerk).post('/dishonesty-list/proposals', { uscc: a.uscc, groundCode: 'z', penaltyIds: [a.penaltyId], facts: '事实与理由说明文字。' });
+      expect(unknown.status).to.equal(400);
+      expect(unknown.body.error.details[0].path).to.equal('groundCode');
+      const badId = await as(keys.clerk).post('/dishonesty-list/proposals', { uscc: a.uscc, groundCode: 'd', penaltyIds: [a.penaltyId], facts: '事实与理由说明文字。', persons: [{ ...persons[0], idNumber: '110105199001011231' }] });
+      expect(badId.status).to.equal(400);
+      expect(badId.body.error.details[0].path).to.equal('persons.0.idNumber');
+    });
+
+    it('creates the case with the unit, its persons and the cited penalty; the deciding authority is the punishing one', async () => {
+      const res = await as(keys.clerk).post('/dishonesty-list/proposals', { uscc: a.uscc, groundCode: 'd', penaltyIds: [a.penaltyId], facts: '该单位瞒报一起造成2人死亡的生产安全事故，经调查属实。', proposedOn: daysAgo(40), persons });
+      expect(res.status, JSON.stringify(res.body)).to.equal(201);
+      caseId = res.body.id;
+      expect(res.body.status).to.equal('proposed');
+      expect(res.body.ground).to.deep.equal({ code: 'd', text: '瞒报、谎报生产安全事故' });
+      expect(res.body.authorityName).to.equal('深圳市应急管理局');
+      expect(res.body.penalties[0].id).to.equal(a.penaltyId);
+      expect(res.body.persons[0]).to.include({ role: 'principal', name: '张三', idNumber: ID_ZHANG });
+      expect(res.body.history.map((h: { type: string }) => h.type)).to.deep.equal(['proposed']);
+      await expectAudited('dishonesty.propose', caseId);
+    });
+
+    it('a second proposal citing the same penalty while the first is open is a conflict', async () => {
+      const res = await as(keys.clerk).post('/dishonesty-list/proposals', { uscc: a.uscc, groundCode: 'd', penaltyIds: [a.penaltyId], facts: '重复提请的事实与理由。' });
+      expect(res.status).to.equal(409);
+      expect(res.body.error.message).to.include(caseId);
+    });
+
+    it('is not shown to the enterprise before the notice; other enterprises never see it', async () => {
+      expect((await as(keys.enterprise).get(`/dishonesty-list/${caseId}`)).status).to.equal(404);
+      expect((await as(keys.enterprise).get('/dishonesty-list')).body.items).to.deep.equal([]);
+    });
+  });
+
+  describe('notice (告知书), service and the objection period (陈述申辩)', () => {
+    it('issues the notice with reasons, basis, measures and rights; it cannot be served before it is dated', async () => {
+      const res = await as(keys.clerk).post(`/dishonesty-list/${caseId}/notice`, { number: '深应急失信告〔2026〕1号', issuedOn: daysAgo(39) });
+      expect(res.status, JSON.stringify(res.body)).to.equal(200);
+      expect(res.body.status).to.equal('notified');
+      expect(res.body.notice.basis).to.include('应急管理部令第11号').and.include('第（d）项');
+      expect(res.body.notice.measures.map((m: { code: string }) => m.code)).to.include('M01');
+      expect(res.body.notice.rights[0]).to.include('5个工作日');
+      const early = await as(keys.clerk).post(`/dishonesty-list/${caseId}/notice/service`, { servedOn: daysAgo(45), method: '直接送达', recipient: '张三' });
+      expect(early.status).to.equal(400);
+      expect((await as(keys.clerk).post(`/dishonesty-list/${caseId}/notice`, { number: 'X' })).status).to.equal(409);
+    });
+
+    it('records service: the objection period is 5 working days from the day after', async () => {
+      const servedOn = daysAgo(38);
+      const res = await as(keys.clerk).post(`/dishonesty-list/${caseId}/notice/service`, { servedOn, method: '直接送达', recipient: '张三' });
+      expect(res.status, JSON.stringify(res.body)).to.equal(200);
+      deadline = addWorkdays(servedOn, 5);
+      expect(res.body.status).to.equal('objection');
+      expect(res.body.objectionPeriod).to.deep.equal({ servedOn, deadline, waivedOn: null });
+      await expectAudited('dishonesty.notice.served', caseId);
+    });
+
+    it('the notice is an HTML document; ID numbers in full for clerks, masked for the subject and regulators', async () => {
+      const clerk = await as(keys.clerk).get(`/dishonesty-list/${caseId}/notice`);
+      expect(clerk.status).to.equal(200);
+      expect(clerk.headers['content-type']).to.match(/^text\/html/);
+      expect(clerk.text).to.include('安全生产严重失信主体名单列入告知书').and.include('深应急失信告〔2026〕1号').and.include(ID_ZHANG).and.include(`陈述申辩期至 ${deadline}`);
+      for (const key of [keys.enterprise, keys.regulator]) {
+        const res = await as(key).get(`/dishonesty-list/${caseId}/notice`);
+        expect(res.status).to.equal(200);
+        expect(res.text).to.include(MASKED_ZHANG).and.not.include(ID_ZHANG);
+      }
+      const json = await as(keys.regulator).get(`/dishonesty-list/${caseId}`);
+      expect(json.body.persons[0].idNumber).to.equal(MASKED_ZHANG);
+      expect((await as(keys.otherEnterprise).get(`/dishonesty-list/${caseId}/notice`)).status).to.equal(404);
+    });
+
+    it('the subject states its case through its own enterprise key; a clerk records another; late statements are refused', async () => {
+      const own = await as(keys.enterprise).post(`/dishonesty-list/${caseId}/objections`, { content: '事故已如实补报，请求不予列入。', evidence: '补报材料1份', submittedOn: daysAgo(37) });
+      expect(own.status, JSON.stringify(own.body)).to.equal(201);
+      expect(own.body.objections[0]).to.include({ no: 1, via: 'enterprise', submittedOn: daysAgo(37) });
+      const recorded = await as(keys.clerk).post(`/dishonesty-list/${caseId}/objections`, { content: '电话陈述：已整改。', submittedOn: daysAgo(36) });
+      expect(recorded.status).to.equal(201);
+      expect(recorded.body.objections[1].via).to.equal('clerk');
+      const late = await as(keys.clerk).post(`/dishonesty-list/${caseId}/objections`, { content: '逾期提出的意见。', submittedOn: addDays(deadline, 1) });
+      expect(late.status).to.equal(409);
+      expect(late.body.error.message).to.include(`陈述申辩期已于 ${deadline} 届满`);
+      expect((await as(keys.otherEnterprise).post(`/dishonesty-list/${caseId}/objections`, { content: '冒名提出的意见。' })).status).to.equal(404);
+      await expectAudited('dishonesty.objection', caseId);
+    });
+  });
+
+  describe('decision (列入决定)', () => {
+    it('cannot be made before the objection period ends, nor without answering the statements', async () => {
+      const early = await as(keys.reviewer).post(`/dishonesty-list/${caseId}/decision`, { outcome: 'list', decidedOn: deadline, reasons: '事实清楚', decisionNumber: '深应急失信决〔2026〕1号', objectionResponse: '不予采纳' });
+      expect(early.status).to.equal(409);
+      expect(early.body.error.message).to.include(`陈述申辩期至 ${deadline} 届满`);
+      const unanswered = await as(keys.reviewer).post(`/dishonesty-list/${caseId}/decision`, { outcome: 'list', decidedOn: daysAgo(30), reasons: '事实清楚', decisionNumber: '深应急失信决〔2026〕1号' });
+      expect(unanswered.status).to.equal(400);
+      expect(unanswered.body.error.details[0].path).to.equal('objectionResponse');
+      expect((await as(keys.clerk).post(`/dishonesty-list/${caseId}/decision`, { outcome: 'not_list', reasons: '越权' })).status).to.equal(403);
+    });
+
+    it('lists the unit and its persons for 3 years from the decision, with measures and removal conditions', async () => {
+      const decidedOn = daysAgo(30);
+      const res = await as(keys.reviewer).post(`/dishonesty-list/${caseId}/decision`, {
+        outcome: 'list',
+        decidedOn,
+        reasons: '瞒报事故事实清楚，证据确凿',
+        decisionNumber: '深应急失信决〔2026〕1号',
+        objectionResponse: '补报不能改变瞒报的事实，不予采纳',
+      });
+      expect(res.status, JSON.stringify(res.body)).to.equal(200);
+      const end = addDays(addYears(decidedOn, 3), -1);
+      expect(res.body.status).to.equal('listed');
+      expect(res.body.listing).to.deep.include({ start: decidedOn, end, removedOn: null });
+      expect(res.body.decision.measures.map((m: { code: string }) => m.code)).to.deep.equal(['M01', 'M02', 'M03', 'M04', 'M05', 'M06', 'M07']);
+      expect(res.body.decision.removalConditions.length).to.be.greaterThan(1);
+      expect(res.body.spans).to.have.length(1);
+      expect(res.body.history.map((h: { type: string }) => h.type)).to.deep.equal(['proposed', 'notice_issued', 'notice_served', 'objection', 'objection', 'listed']);
+      for (const h of res.body.history) expect(h.on).to.match(/^\d{4}-\d{2}-\d{2}$/);
+      await expectAudited('dishonesty.decide', caseId);
+    });
+
+    it('effects: the enterprise is flagged as listed (grading forces tier D) and marked for regrading', async () => {
+      const ent = await EnterpriseModel.findOne({ uscc: a.uscc }).lean();
+      expect(ent!.listing).to.deep.equal({ active: true, listingId: caseId, since: daysAgo(30), until: addDays(addYears(daysAgo(30), 3), -1) });
+      expect(ent!.gradeDirty).to.equal(true);
+      expect((await CaseModel.findById(caseId).lean())!.syncPending).to.equal(false);
+    });
+
+    it('effects: the cited penalty gets a new version marking it listed (严重, published while listed, noted in BZ) queued for the platforms', async () => {
+      const rec = (await RecordModel.findById(a.penaltyId).lean())!;
+      const last = rec.versions[rec.versions.length - 1];
+      expect(rec.version).to.equal(2);
+      expect(last.action).to.equal('list');
+      expect(rec.data.listedAsSeriouslyDishonest).to.deep.equal({ listingId: caseId, decisionNumber: '深应急失信决〔2026〕1号', since: daysAgo(30), until: addDays(addYears(daysAgo(30), 3), -1) });
+      expect(rec.derived.severity).to.equal('严重');
+      expect(rec.derived.severityReasons).to.include('因该处罚被列入严重失信主体名单');
+      expect(rec.derived.publicityEndDate).to.equal(addDays(addYears(daysAgo(30), 3), -1));
+      expect(String(rec.data.remarks)).to.include('【严重失信主体名单】').and.include('深应急失信决〔2026〕1号');
+      expect(rec.delivery.municipal).to.include({ state: 'pending', version: 2, op: 'upsert' });
+      await expectAudited('penalty.list', a.penaltyId);
+      // A correction of the penalty keeps the listed mark (not a field of the standard).
+      const corrected = await as(keys.clerk).patch(`/penalties/${a.penaltyId}`, { action: 'correct', reason: '更正罚款金额', changes: { fineAmount: 60 } });
+      expect(corrected.status, JSON.stringify(corrected.body)).to.equal(200);
+      expect(corrected.body.listedAsSeriouslyDishonest.listingId).to.equal(caseId);
+      expect(corrected.body.severity).to.equal('严重');
+    });
+
+    it('the decision is an HTML document with number, period, measures, removal conditions and remedies', async () => {
+      const res = await as(keys.enterprise).get(`/dishonesty-list/${caseId}/decision`);
+      expect(res.status).to.equal(200);
+      expect(res.text).to.include('安全生产严重失信主体名单列入决定书').and.include('深应急失信决〔2026〕1号').and.include(`列入期限自 ${daysAgo(30)} 至 ${addDays(addYears(daysAgo(30), 3), -1)}`);
+      expect(res.text).to.include('加大执法检查频次').and.include('提前移出').and.include('行政复议').and.include('不予采纳');
+      expect(res.text).to.include(MASKED_ZHANG).and.not.include(ID_ZHANG);
+    });
+
+    it('partners and regulators look the unit up: listed today, and why', async () => {
+      for (const key of [keys.partner, keys.regulator]) {
+        const res = await as(key).get(`/dishonesty-list/check?uscc=${a.uscc}`);
+        expect(res.status).to.equal(200);
+        expect(res.body.listed).to.equal(true);
+        expect(res.body.listings[0]).to.include({ listingId: caseId, decisionNumber: '深应急失信决〔2026〕1号', listingStart: daysAgo(30) });
+        expect(res.body.listings[0].reason).to.include('瞒报、谎报生产安全事故');
+        expect(res.body.listings[0].persons[0].idNumber).to.equal(MASKED_ZHANG);
+      }
+      const before = await as(keys.partner).get(`/dishonesty-list/check?uscc=${a.uscc}&date=${daysAgo(31)}`);
+      expect(before.body.listed).to.equal(false);
+      expect(before.body.message).to.include('不在安全生产严重失信主体名单内');
+    });
+
+    it('lists cases with filters and a cursor; the enterprise sees its own only', async () => {
+      const listed = await as(keys.regulator).get('/dishonesty-list?status=listed&limit=1');
+      expect(listed.status).to.equal(200);
+      expect(listed.body.items.map((i: { id: string }) => i.id)).to.deep.equal([caseId]);
+      expect(listed.body.items[0].persons[0].idNumber).to.equal(MASKED_ZHANG);
+      expect((await as(keys.regulator).get('/dishonesty-list?status=not_listed')).body.items).to.deep.equal([]);
+      expect((await as(keys.enterprise).get('/dishonesty-list')).body.items.map((i: { id: string }) => i.id)).to.deep.equal([caseId]);
+      expect((await as(keys.otherEnterprise).get('/dishonesty-list')).body.items).to.deep.equal([]);
+    });
+
+    it('early removal is refused before 12 months on the list, with the reason', async () => {
+      const elig = await as(keys.enterprise).get(`/dishonesty-list/${caseId}/removal-eligibility`);
+      expect(elig.status).to.equal(200);
+      expect(elig.body.canApply).to.equal(false);
+      expect(elig.body.conditions.find((c: { code: string }) => c.code === 'minPeriod')).to.include({ met: false });
+      const res = await as(keys.enterprise).post(`/dishonesty-list/${caseId}/removal-applications`, { statements: { penaltyFulfilled: true, hazardRectified: true, commitment: true }, commitment: '本单位承诺依法诚信经营，严格落实安全生产主体责任。', evidence: '缴款凭证1份' });
+      expect(res.status).to.equal(409);
+      expect(res.body.error.code).to.equal('NOT_ELIGIBLE');
+      expect(res.body.error.details.map((d: { path: string }) => d.path)).to.deep.equal(['conditions.minPeriod']);
+    });
+  });
+
+  describe('concurrent writers (the embedded database updates documents non-atomically)', () => {
+    it('two proposals citing one penalty at once: one wins; statements sent at once are all kept', async () => {
+      const d = await enterpriseWithPenalty(t, keys, 805, 20);
+      const body = { uscc: d.uscc, groundCode: 'g', penaltyIds: [d.penaltyId], facts: '同时提请的事实与理由。' };
+      const both = await Promise.all([as(keys.clerk).post('/dishonesty-list/proposals', body), as(keys.clerk).post('/dishonesty-list/proposals', body)]);
+      expect(both.map((r) => r.status).sort()).to.deep.equal([201, 409]);
+      const id = both.find((r) => r.status === 201)!.body.id as string;
+      await as(keys.clerk).post(`/dishonesty-list/${id}/notice`, { number: '深应急失信告〔2026〕5号' });
+      await as(keys.clerk).post(`/dishonesty-list/${id}/notice/service`, { servedOn: todayInShanghai(), method: '直接送达', recipient: '张三' });
+      const sent = await Promise.all([1, 2, 3, 4, 5].map((i) => as(keys.clerk).post(`/dishonesty-list/${id}/objections`, { content: `第${i}份陈述意见` })));
+      expect(sent.map((r) => r.status)).to.deep.equal([201, 201, 201, 201, 201]);
+      const doc = (await CaseModel.findById(id).lean())!;
+      expect(doc.objections.map((o) => o.no).sort()).to.deep.equal([1, 2, 3, 4, 5]);
+      expect(doc.objections.map((o) => o.content).sort()).to.deep.equal(['第1份陈述意见', '第2份陈述意见', '第3份陈述意见', '第4份陈述意见', '第5份陈述意见']);
+      expect(doc.history.filter((h) => h.type === 'objection')).to.have.length(5);
+      expect(doc.rev).to.equal(8);
+    });
+  });
+
+  describe('the reviewer decides not to list', () => {
+    it('after the subject waived its statement, before the period ended; nothing is published or flagged', async () => {
+      const b = await enterpriseWithPenalty(t, keys, 803, 20);
+      const ent = await t.key(['enterprise'], { uscc: b.uscc });
+      const p = await as(keys.clerk).post('/dishonesty-list/proposals', { uscc: b.uscc, groundCode: 'g', penaltyIds: [b.penaltyId], facts: '对重大事故隐患拒不整改的事实与理由。' });
+      const id = p.body.id as string;
+      await as(keys.clerk).post(`/dishonesty-list/${id}/notice`, { number: '深应急失信告〔2026〕2号' });
+      await as(keys.clerk).post(`/dishonesty-list/${id}/notice/service`, { servedOn: todayInShanghai(), method: '邮寄送达', recipient: '法定代表人' });
+      const tooEarly = await as(keys.reviewer).post(`/dishonesty-list/${id}/decision`, { outcome: 'not_list', reasons: '隐患已整改' });
+      expect(tooEarly.status).to.equal(409);
+      const waived = await as(ent).post(`/dishonesty-list/${id}/objections`, { kind: 'waiver', content: '放弃陈述申辩' });
+      expect(waived.status, JSON.stringify(waived.body)).to.equal(201);
+      expect(waived.body.waiver).to.include({ waivedOn: todayInShanghai(), via: 'enterprise' });
+      const res = await as(keys.reviewer).post(`/dishonesty-list/${id}/decision`, { outcome: 'not_list', reasons: '经复核隐患已在期限内整改完毕，不符合列入情形' });
+      expect(res.status, JSON.stringify(res.body)).to.equal(200);
+      expect(res.body.status).to.equal('not_listed');
+      expect(res.body.listing).to.equal(null);
+      expect((await EnterpriseModel.findOne({ uscc: b.uscc }).lean())!.listing).to.equal(undefined);
+      expect((await RecordModel.findById(b.penaltyId).lean())!.version).to.equal(1);
+      const doc = await as(ent).get(`/dishonesty-list/${id}/decision`);
+      expect(doc.text).to.include('不予列入安全生产严重失信主体名单决定书').and.include('明确放弃陈述、申辩');
+      expect((await as(keys.partner).get(`/dishonesty-list/check?uscc=${b.uscc}`)).body.listed).to.equal(false);
+      // A closed case no longer holds its penalty.
+      const again = await as(keys.clerk).post('/dishonesty-list/proposals', { uscc: b.uscc, groundCode: 'g', penaltyIds: [b.penaltyId], facts: '发现新的证据后再次提请。' });
+      expect(again.status).to.equal(201);
+    });
+  });
+
+  describe('leaving the list early, and the revocation of a removal obtained by false statements', () => {
+    let c: { uscc: string; name: string; penaltyId: string };
+    let id = '';
+    let end = '';
+    let ent = '';
+
+    before(async () => {
+      c = await enterpriseWithPenalty(t, keys, 804, 440);
+      ent = await t.key(['enterprise'], { uscc: c.uscc });
+      const listed = await listThroughHttp(t, keys, c, 400);
+      id = listed.id;
+      end = listed.body.listing.end;
+    });
+
+    it('eligibility after 12 months: the system checks pass; statements remain to be made', async () => {
+      const res = await as(ent).get(`/dishonesty-list/${id}/removal-eligibility`);
+      expect(res.body.canApply).to.equal(true);
+      expect(res.body.eligible).to.equal(false);
+      expect(res.body.earliestDate).to.equal(addMonths(daysAgo(400), 12));
+      expect(res.body.conditions.filter((x: { met: boolean | null }) => x.met === null).map((x: { code: string }) => x.code)).to.deep.equal(['penaltyFulfilled', 'hazardRectified', 'commitment']);
+    });
+
+    it('an application whose statements do not hold is refused with the reasons', async () => {
+      const res = await as(ent).post(`/dishonesty-list/${id}/removal-applications`, { statements: { penaltyFulfilled: false, hazardRectified: true, commitment: true }, commitment: '本单位承诺依法诚信经营，严格落实安全生产主体责任。', evidence: '整改报告1份' });
+      expect(res.status).to.equal(409);
+      expect(res.body.error.details).to.deep.equal([{ path: 'conditions.penaltyFulfilled', message: '申请人未履行行政处罚决定规定的义务' }]);
+    });
+
+    it('applies, is decided within the working-day deadline, and leaves the list from the decision date', async () => {
+      const app = await as(ent).post(`/dishonesty-list/${id}/removal-applications`, { appliedOn: daysAgo(5), statements: { penaltyFulfilled: true, hazardRectified: true, commitment: true }, commitment: '本单位承诺依法诚信经营，严格落实安全生产主体责任。', evidence: '缴款凭证、整改验收报告各1份' });
+      expect(app.status, JSON.stringify(app.body)).to.equal(201);
+      expect(app.body.applications[0]).to.include({ no: 1, status: 'pending', via: 'enterprise', deadline: addWorkdays(daysAgo(5), 20) });
+      expect((await as(ent).post(`/dishonesty-list/${id}/removal-applications`, { statements: { penaltyFulfilled: true, hazardRectified: true, commitment: true }, commitment: '再次申请的信用承诺内容。', evidence: '材料' })).status).to.equal(409);
+      const decided = await as(keys.reviewer).post(`/dishonesty-list/${id}/removal-decision`, { approved: true, decidedOn: daysAgo(2), reasons: '经核查，已履行处罚决定、完成整改并作出信用承诺' });
+      expect(decided.status, JSON.stringify(decided.body)).to.equal(200);
+      expect(decided.body.status).to.equal('removed');
+      expect(decided.body.listing).to.deep.include({ end, removedOn: daysAgo(2) });
+      expect(decided.body.listing.removal).to.include({ kind: 'early', on: daysAgo(2), applicationNo: 1 });
+      expect(decided.body.applications[0].decision).to.include({ approved: true, late: false });
+      expect(decided.body.spans[0].to).to.equal(daysAgo(3));
+      expect((await EnterpriseModel.findOne({ uscc: c.uscc }).lean())!.listing).to.equal(undefined);
+      const rec = (await RecordModel.findById(c.penaltyId).lean())!;
+      expect(rec.versions[rec.versions.length - 1].action).to.equal('delist');
+      expect(rec.data.listedAsSeriouslyDishonest).to.equal(undefined);
+      expect(String(rec.data.remarks ?? '')).to.not.include('严重失信');
+      // Without the listing it is 一般 again: its own publicity (1 year from the decision 440 days ago) has ended, so delisting withdraws it.
+      expect(rec.derived.severity).to.equal('一般');
+      expect(rec.versions[rec.versions.length - 1]).to.include({ op: 'withdraw', withdrawReason: '公示期满' });
+      expect(rec.lifecycle).to.equal('withdrawn');
+      const check = await as(keys.partner).get(`/dishonesty-list/check?uscc=${c.uscc}`);
+      expect(check.body.listed).to.equal(false);
+      expect((await as(keys.partner).get(`/dishonesty-list/check?uscc=${c.uscc}&date=${daysAgo(3)}`)).body.listed).to.equal(true);
+      await expectAudited('dishonesty.removal.decide', id);
+    });
+
+    it('revoking the removal (false statements) restores the listing with its original end date', async () => {
+      const res = await as(keys.reviewer).post(`/dishonesty-list/${id}/removal-revocation`, { reasons: '经查，申请时提交的缴款凭证系伪造' });
+      expect(res.status, JSON.stringify(res.body)).to.equal(200);
+      expect(res.body.status).to.equal('listed');
+      expect(res.body.listing).to.deep.include({ start: daysAgo(400), end, removedOn: null, removal: null });
+      expect(res.body.spans.map((s: { from: string; to: string }) => [s.from, s.to])).to.deep.equal([
+        [daysAgo(400), daysAgo(3)],
+        [todayInShanghai(), end],
+      ]);
+      expect(res.body.applications[0].status).to.equal('revoked');
+      expect(res.body.applications[0].revocation.reasons).to.include('伪造');
+      expect((await EnterpriseModel.findOne({ uscc: c.uscc }).lean())!.listing).to.deep.equal({ active: true, listingId: id, since: daysAgo(400), until: end });
+      const rec = (await RecordModel.findById(c.penaltyId).lean())!;
+      expect(rec.versions.map((v) => v.action)).to.deep.equal(['create', 'list', 'delist', 'list']);
+      expect(rec.lifecycle).to.equal('active'); // published again while listed
+      expect(rec.derived.publicityEndDate).to.equal(end);
+      // Not listed on the days between removal and restoration; listed again today.
+      expect((await as(keys.partner).get(`/dishonesty-list/check?uscc=${c.uscc}&date=${daysAgo(1)}`)).body.listed).to.equal(false);
+      expect((await as(keys.partner).get(`/dishonesty-list/check?uscc=${c.uscc}`)).body.listed).to.equal(true);
+      expect((await as(keys.reviewer).post(`/dishonesty-list/${id}/removal-revocation`, { reasons: '重复撤销的理由' })).status).to.equal(409);
+      await expectAudited('dishonesty.removal.revoke', id);
+    });
+
+    it('a change of the published information takes effect from its date (a new stretch), keeping the listing period', async () => {
+      const res = await as(keys.reviewer).patch(`/dishonesty-list/${id}`, { reason: '单位名称变更', changes: { subjectName: '测试安全生产企业804（更名）有限公司', measures: ['M01', 'M03'] } });
+      expect(res.status, JSON.stringify(res.body)).to.equal(200);
+      expect(res.body.subjectName).to.equal('测试安全生产企业804（更名）有限公司');
+      expect(res.body.spans).to.have.length(2); // the restored stretch began today: changed in place
+      expect(res.body.spans[1]).to.include({ from: todayInShanghai(), to: end, subjectName: '测试安全生产企业804（更名）有限公司' });
+      expect(res.body.spans[1].events.map((e: { type: string }) => e.type)).to.deep.equal(['restored', 'changed']);
+      expect(res.body.decision.measures.map((m: { code: string }) => m.code)).to.deep.equal(['M01', 'M03']);
+    });
+  });
+
+  describe('automatic removal when the 3 years end (daily job)', () => {
+    it('removes the listing the day after its end: publication withdrawn, measures lifted, enterprise cleared, regrade', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'dishonesty-job-'));
+      try {
+        const c = (await CaseModel.findById(caseId).lean())!;
+        const day = addDays(c.listing!.end, 1);
+        await EnterpriseModel.updateOne({ uscc: a.uscc }, { $set: { gradeDirty: false } });
+        const before = await runDailyDishonesty({ exportDir: dir, today: c.listing!.end });
+        expect(before.ran).to.equal(true);
+        expect((await CaseModel.findById(caseId).lean())!.status).to.equal('listed');
+        const r = await runDailyDishonesty({ exportDir: dir, today: day });
+        expect(r.ran).to.equal(true);
+        const after = (await CaseModel.findById(caseId).lean())!;
+        expect(after.status).to.equal('removed');
+        expect(after.listing!.removal).to.include({ kind: 'expired', on: day });
+        expect(after.history[after.history.length - 1]).to.include({ type: 'removed_expired', on: day, by: 'system' });
+        const ent = (await EnterpriseModel.findOne({ uscc: a.uscc }).lean())!;
+        expect(ent.listing).to.equal(undefined);
+        expect(ent.gradeDirty).to.equal(true);
+        // The penalty's own publicity (3 years from its decision) ended before the listing did: the delisting version withdraws it.
+        const rec = (await RecordModel.findById(a.penaltyId).lean())!;
+        const last = rec.versions[rec.versions.length - 1];
+        expect(last).to.include({ action: 'delist', op: 'withdraw', withdrawReason: '公示期满' });
+        expect(rec.lifecycle).to.equal('withdrawn');
+        expect(rec.delivery.national).to.include({ state: 'pending', op: 'withdraw', reason: '公示期满' });
+        expect((await as(keys.partner).get(`/dishonesty-list/check?uscc=${a.uscc}&date=${day}`)).body.listed).to.equal(false);
+        expect((await as(keys.partner).get(`/dishonesty-list/check?uscc=${a.uscc}&date=${c.listing!.end}`)).body.listed).to.equal(true);
+        await expectAudited('dishonesty.expire', caseId);
+        // Running again changes nothing.
+        const again = await runDailyDishonesty({ exportDir: dir, today: day });
+        expect(again).to.include({ removed: 0 });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
+});

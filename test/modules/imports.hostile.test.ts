@@ -1,0 +1,217 @@
+import { expect } from 'chai';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { crc32, createDeflateRaw } from 'node:zlib';
+import ExcelJS from 'exceljs';
+import { startTestApp, expectErrorShape, type TestApp } from '../support/app.js';
+import { penaltyBody } from '../support/fixtures.js';
+import { csvOf } from '../support/importFiles.js';
+import { configureImports } from '../../src/modules/imports/index.js';
+import { RecordModel } from '../../src/modules/records/index.js';
+
+const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+// ---------------------------------------------------------------- a minimal zip writer (stored sizes, no data descriptors)
+
+interface ZipEntry {
+  name: string;
+  /** Deflated bytes, their CRC-32 and inflated size. */
+  data: Buffer;
+  crc: number;
+  size: number;
+}
+
+async function deflateEntry(name: string, parts: Iterable<Buffer>): Promise<ZipEntry> {
+  const deflate = createDeflateRaw({ level: 9 });
+  const out: Buffer[] = [];
+  deflate.on('data', (c: Buffer) => out.push(c));
+  const ended = new Promise((r) => deflate.on('end', r));
+  let crc = 0;
+  let size = 0;
+  for (const p of parts) {
+    crc = crc32(p, crc);
+    size += p.length;
+    if (!deflate.write(p)) await new Promise((r) => deflate.once('drain', r));
+  }
+  deflate.end();
+  await ended;
+  return { name, data: Buffer.concat(out), crc, size };
+}
+
+function zip(entries: ZipEntry[]): Buffer {
+  const locals: Buffer[] = [];
+  const central: Buffer[] = [];
+  let offset = 0;
+  for (const e of entries) {
+    const name = Buffer.from(e.name);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt16LE(8, 8); // deflate
+    local.writeUInt32LE(e.crc >>> 0, 14);
+    local.writeUInt32LE(e.data.length, 18);
+    local.writeUInt32LE(e.size >>> 0, 22);
+    local.writeUInt16LE(name.length, 26);
+    const dir = Buffer.alloc(46);
+    dir.writeUInt32LE(0x02014b50, 0);
+    dir.writeUInt16LE(20, 4);
+    dir.writeUInt16LE(20, 6);
+    dir.writeUInt16LE(8, 10);
+    dir.writeUInt32LE(e.crc >>> 0, 16);
+    dir.writeUInt32LE(e.data.length, 20);
+    dir.writeUInt32LE(e.size >>> 0, 24);
+    dir.writeUInt16LE(name.length, 28);
+    dir.writeUInt32LE(offset, 42);
+    locals.push(local, name, e.data);
+    central.push(dir, name);
+    offset += local.length + name.length + e.data.length;
+  }
+  const dirBytes = Buffer.concat(central);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(entries.length, 8);
+  end.writeUInt16LE(entries.length, 10);
+  end.writeUInt32LE(dirBytes.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, dirBytes, end]);
+}
+
+/** An XLSX whose only worksheet holds one inline-string cell of `bombBytes` repeated 'A's: ~1000:1 compression. */
+async function xlsxBomb(bombBytes: number): Promise<Buffer> {
+  const small = (name: string, xml: string) => deflateEntry(name, [Buffer.from(xml)]);
+  const chunk = Buffer.alloc(1 << 20, 0x41);
+  function* sheet() {
+    yield Buffer.from('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>');
+    for (let left = bombBytes; left > 0; left -= chunk.length) yield left >= chunk.length ? chunk : chunk.subarray(0, left);
+    yield Buffer.from('</t></is></c></row></sheetData></worksheet>');
+  }
+  return zip([
+    await small('[Content_Types].xml', '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'),
+    await small('_rels/.rels', '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>'),
+    await small('xl/workbook.xml', '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>'),
+    await small('xl/_rels/workbook.xml.rels', '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'),
+    await deflateEntry('xl/worksheets/sheet1.xml', sheet()),
+  ]);
+}
+
+/**
+ * Hostile import files: each fails cleanly — the upload answers 202 (or a 4xx in the error shape), the
+ * import ends `failed` with its reason or with row errors in the report, nothing is created from it, no
+ * 5xx, and the process keeps serving.
+ */
+describe('imports: hostile files fail cleanly with a report', function () {
+  this.timeout(120_000);
+  let t: TestApp;
+  let clerk: string;
+  let dataDir: string;
+
+  before(async () => {
+    t = await startTestApp('imports_hostile', { rateLimit: { perMinute: 0, ipPerMinute: 0 } });
+    dataDir = mkdtempSync(join(tmpdir(), 'imports-hostile-'));
+    configureImports({ dataDir, batchSize: 50 });
+    clerk = await t.key(['clerk']);
+  });
+  after(async () => {
+    await t.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  /** Uploads, waits for the end, checks the process still answers and nothing was created. */
+  async function importFails(body: Buffer, contentType: string) {
+    const before = await RecordModel.countDocuments();
+    const res = await t.request.post('/api/v1/imports?kind=penalties').set('X-API-Key', clerk).set('Content-Type', contentType).send(body);
+    expect(res.status, JSON.stringify(res.body)).to.be.lessThan(500);
+    let result: { status: string; error?: string; failed: number; created: number; id: string } | undefined;
+    if (res.status === 202) {
+      const deadline = Date.now() + 90_000;
+      for (;;) {
+        const r = await t.request.get(`/api/v1/imports/${res.body.id}`).set('X-API-Key', clerk);
+        expect(r.status, JSON.stringify(r.body)).to.equal(200);
+        if (r.body.status === 'done' || r.body.status === 'failed') {
+          result = r.body;
+          break;
+        }
+        if (Date.now() > deadline) throw new Error(`import did not finish: ${JSON.stringify(r.body)}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(result!.status === 'failed' ? result!.error : result!.failed, JSON.stringify(result)).to.not.be.oneOf([undefined, null, '', 0]);
+    } else {
+      expect(res.status).to.be.within(400, 499);
+      expectErrorShape(res.body);
+    }
+    expect((await t.request.get('/healthz')).status).to.equal(200);
+    expect(await RecordModel.countDocuments(), 'nothing created').to.equal(before);
+    return result ?? { status: 'rejected', error: res.body.error.message as string, failed: 0, created: 0, id: '' };
+  }
+
+  it('a truncated XLSX fails with the reason', async () => {
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('处罚');
+    const records = Array.from({ length: 200 }, (_, i) => penaltyBody(70_000 + i));
+    const names = Object.keys(records[0]);
+    ws.addRow(names);
+    for (const r of records) ws.addRow(names.map((n) => (Array.isArray(r[n as keyof typeof r]) ? (r[n as keyof typeof r] as string[]).join(';') : r[n as keyof typeof r])));
+    const full = Buffer.from(await wb.xlsx.writeBuffer());
+    for (const cut of [0.3, 0.7, 0.98]) {
+      const result = await importFails(full.subarray(0, Math.floor(full.length * cut)), XLSX_TYPE);
+      expect(result?.status).to.equal('failed');
+      expect(result?.error).to.match(/XLSX/);
+    }
+  });
+
+  it('a zip bomb disguised as XLSX (600 KB inflating to 600 MB) fails without exhausting memory', async () => {
+    const bomb = await xlsxBomb(600 * 1024 * 1024);
+    expect(bomb.length).to.be.lessThan(1024 * 1024);
+    const rssBefore = process.memoryUsage().rss;
+    const result = await importFails(bomb, XLSX_TYPE);
+    expect(result?.status).to.equal('failed');
+    expect(result?.error).to.match(/解压|XLSX/);
+    expect(process.memoryUsage().rss - rssBefore, 'memory growth').to.be.lessThan(300 * 1024 * 1024);
+  });
+
+  it('CSV cells that a spreadsheet would run as formulas come back escaped in the error report', async () => {
+    const formulas = ['=cmd|\' /C calc\'!A0', '+SUM(1+1)', '-2+3', '@SUM(A1)', '=HYPERLINK("http://evil.example/","x")'];
+    const rows = formulas.map((f, i) => penaltyBody(71_000 + i, { uscc: f, decisionDate: f }));
+    const result = await importFails(Buffer.from(csvOf('penalty', rows, 'label')), 'text/csv');
+    expect(result?.status).to.equal('done');
+    expect(result?.failed).to.equal(formulas.length);
+    const report = await t.request
+      .get(`/api/v1/imports/${result!.id}/errors.csv`)
+      .set('X-API-Key', clerk)
+      .buffer(true)
+      .parse((r, cb) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => cb(null, Buffer.concat(chunks)));
+      });
+    expect(report.status).to.equal(200);
+    const text = (report.body as Buffer).toString('utf8');
+    for (const f of formulas) {
+      // CSV quoting doubles the quotes inside a cell.
+      const escaped = `'${f}`.replace(/"/g, '""');
+      expect(text, f).to.include(escaped);
+    }
+    // No report line has a cell that starts with a formula character.
+    for (const line of text.split(/\r?\n/)) for (const cell of line.split(',')) expect(cell.replace(/^"/, ''), line).to.not.match(/^[=+\-@]/);
+  });
+
+  it('a 10 MB single line fails with the reason (CSV and JSONL)', async () => {
+    const line = Buffer.alloc(10 * 1024 * 1024, 0x61);
+    const csv = await importFails(line, 'text/csv');
+    expect(csv?.status).to.equal('failed');
+    expect(csv?.error).to.match(/超过/);
+    const jsonl = await importFails(Buffer.concat([Buffer.from('{"决定文书号":"'), line, Buffer.from('"}')]), 'application/x-ndjson');
+    expect(jsonl?.status).to.equal('failed');
+    expect(jsonl?.error).to.match(/超过/);
+  });
+
+  it('wrong encodings and binary garbage fail with the reason', async () => {
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(csvOf('penalty', [penaltyBody(72_000)], 'label'), 'utf16le')]);
+    const r16 = await importFails(utf16, 'text/csv');
+    expect(r16.error).to.match(/UTF-16/);
+    const garbage = Buffer.from(Array.from({ length: 64 * 1024 }, (_, i) => (i * 2654435761) % 251));
+    await importFails(garbage, 'text/csv');
+    await importFails(garbage, 'application/x-ndjson');
+  });
+});
