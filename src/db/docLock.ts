@@ -88,6 +88,16 @@ async function breakStale(keys: string[]): Promise<void> {
   await DocLockModel.deleteMany({ _id: { $in: keys }, until: { $lt: new Date() } });
 }
 
+/** How often a process removes every expired lock (a dead holder's locks on documents nobody touches again). */
+const SWEEP_EVERY_MS = 10_000;
+let lastSweep = 0;
+
+async function sweepExpired(): Promise<void> {
+  if (Date.now() - lastSweep < SWEEP_EVERY_MS) return;
+  lastSweep = Date.now();
+  await DocLockModel.deleteMany({ until: { $lt: new Date() } }).catch((err: unknown) => logger.warn('sweeping expired document locks failed', { err }));
+}
+
 /**
  * Runs `fn` holding the write locks of the given documents. `fn` receives the ids it holds:
  * with `all: true` (default) it waits (bounded) until it holds every one; with `all: false` it runs
@@ -101,12 +111,18 @@ export async function withDocLocks<T>(ns: string, ids: string[], fn: (held: stri
   let held: string[] = [];
   try {
     if (!crossProcess) return await fn(ids);
+    await sweepExpired();
     const deadline = Date.now() + (opts.waitMs ?? 10_000);
     const want = ids.map(keyOf);
     for (let round = 0; ; round++) {
       const { got, busy } = await acquireRemote(want, owner);
       held = got;
-      if (busy.length === 0 || !all) break;
+      if (busy.length === 0) break;
+      if (!all) {
+        // Skip the busy ones now, but free those whose holder died, or they are skipped forever.
+        await breakStale(busy);
+        break;
+      }
       // All-or-nothing: give back what we got so two waiters never hold parts of each other's sets.
       await releaseRemote(held, owner);
       held = [];

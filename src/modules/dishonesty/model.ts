@@ -177,6 +177,24 @@ export const LedgerHeadModel = mongoose.model<LedgerHeadDoc>(
   new Schema<LedgerHeadDoc>({ _id: String, page: Number }, { collection: 'dishonestyLedgerHead', versionKey: false }),
 );
 
+/**
+ * Point-lookup keys, each a document addressed by `_id` (the only filter the embedded FerretDB answers
+ * without scanning the collection; unique, so a claim is one atomic insert):
+ * - `citation:<penaltyId>` → `caseId`: the case holding a penalty (a new proposal may not cite it while open);
+ * - `decision:<authorityUscc>:<decisionNumber>` → `caseId`: a listing decision number, unique per authority;
+ * - `subject:<uscc>` → `caseIds`: every case of a unit (check, enterprise flag, eligibility).
+ */
+export interface KeyDoc {
+  _id: string;
+  caseId?: string;
+  caseIds?: string[];
+  at: Date;
+}
+export const KeyModel = mongoose.model<KeyDoc>(
+  'DishonestyKey',
+  new Schema<KeyDoc>({ _id: String, caseId: String, caseIds: { type: [String], default: undefined }, at: Date }, { collection: 'dishonestyKeys', versionKey: false }),
+);
+
 /** A manifest: one export, what it asked for and what it produced. */
 export interface ExportDoc {
   kind: 'dishonesty-list';

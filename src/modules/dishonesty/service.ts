@@ -18,10 +18,10 @@ import { maskIdNumber } from '../../lib/mask.js';
 import { paginate, type PageRequest } from '../../lib/pagination.js';
 import { logger } from '../../lib/logger.js';
 import { recordAudit } from '../audit/index.js';
-import { assertInScope, scopeFilter, type Principal } from '../auth/index.js';
+import { assertInScope, inScope, scopeFilter, type Principal } from '../auth/index.js';
 import { EnterpriseModel, markGradeDirty } from '../enterprises/index.js';
 import { RecordModel, SYSTEM_PRINCIPAL, markListed, type ListingMark } from '../records/index.js';
-import { CaseModel, type CaseDoc, type CaseEvent, type CasePerson, type CaseSpan, type RemovalApplication } from './model.js';
+import { CaseModel, KeyModel, type CaseDoc, type CaseEvent, type CasePerson, type CaseSpan, type KeyDoc, type RemovalApplication } from './model.js';
 import { CASE_NS, syncLedger } from './ledger.js';
 import {
   PERSON_ROLE_LABELS,
@@ -124,18 +124,74 @@ export function presentCase(doc: LeanCase, opts: { summary?: boolean } = {}) {
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-/** What a principal may see: its scope; an enterprise its own cases, from the notice on. */
+/** What a principal may see, as a query filter: its scope; an enterprise its own cases, from the notice on. */
 function visibility(p: Principal): Record<string, unknown> {
   const f = scopeFilter(p, { uscc: 'uscc', district: 'districtCode' });
   if (p.roles.includes('enterprise')) f.status = { $ne: 'proposed' };
   return f;
 }
 
+/**
+ * The same rule for one document read by `_id`: the embedded FerretDB answers only a bare `{ _id }` filter
+ * without scanning the collection (`{ $and: [{ _id }, scope] }` is a full scan), so point reads check the
+ * scope here — exactly the conditions of `visibility` (scopeFilter's uscc and division prefixes).
+ */
+function visibleTo(doc: Pick<CaseDoc, 'uscc' | 'districtCode' | 'status'>, p: Principal): boolean {
+  if (p.roles.includes('enterprise') && (doc.uscc !== p.uscc || doc.status === 'proposed')) return false;
+  return inScope(p, doc.districtCode);
+}
+
 export async function findVisible(id: string, p: Principal): Promise<LeanCase> {
   if (!mongoose.isValidObjectId(id)) throw AppError.notFound('名单案件不存在');
-  const doc = (await CaseModel.findOne({ $and: [{ _id: id }, visibility(p)] }).lean()) as LeanCase | null;
-  if (!doc) throw AppError.notFound('名单案件不存在');
+  const doc = (await CaseModel.findById(id).lean()) as LeanCase | null;
+  if (!doc || !visibleTo(doc, p)) throw AppError.notFound('名单案件不存在');
   return doc;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Point-lookup keys (model.ts: KeyModel)
+
+const keys = () => KeyModel.collection as unknown as mongoose.mongo.Collection<KeyDoc>;
+const KEY_NS = 'dishonestyKeys';
+/** A claim whose case never appeared (its proposal crashed) may be taken over after this long. */
+const ORPHAN_CLAIM_MS = 60_000;
+
+/** Every case of a unit, read by `_id` through its `subject:` key. */
+async function casesOfSubject(uscc: string): Promise<LeanCase[]> {
+  const ids = (await KeyModel.findById(`subject:${uscc}`).lean())?.caseIds ?? [];
+  const docs = (await Promise.all(ids.map((id) => CaseModel.findById(id).lean()))) as (LeanCase | null)[];
+  return docs.filter((d): d is LeanCase => d !== null);
+}
+
+async function addToSubject(uscc: string, caseId: string): Promise<void> {
+  const key = `subject:${uscc}`;
+  await withDocLocks(KEY_NS, [key], () => KeyModel.updateOne({ _id: key }, { $addToSet: { caseIds: caseId }, $set: { at: new Date() } }, { upsert: true }));
+}
+
+/**
+ * Claims a unique key for a case: one atomic insert; a key held by a case that no longer needs it
+ * (`released(holder)`), or by a case that never appeared, is taken over. Returns the holder's id when refused.
+ */
+async function claimKey(key: string, caseId: string, released: (holder: LeanCase) => boolean): Promise<string | null> {
+  try {
+    await keys().insertOne({ _id: key, caseId, at: new Date() });
+    return null;
+  } catch (err) {
+    if ((err as { code?: number }).code !== 11000) throw err;
+  }
+  return withDocLocks(KEY_NS, [key], async () => {
+    const cur = await KeyModel.findById(key).lean();
+    if (cur?.caseId === caseId) return null;
+    const holder = cur?.caseId ? ((await CaseModel.findById(cur.caseId).lean()) as LeanCase | null) : null;
+    const orphan = !holder && (!cur || Date.now() - new Date(cur.at).getTime() > ORPHAN_CLAIM_MS);
+    if (cur && !orphan && (!holder || !released(holder))) return cur.caseId ?? '';
+    await KeyModel.updateOne({ _id: key }, { $set: { caseId, at: new Date() } }, { upsert: true });
+    return null;
+  });
+}
+
+async function releaseKeys(list: string[], caseId: string): Promise<void> {
+  for (const key of list) await withDocLocks(KEY_NS, [key], () => KeyModel.deleteOne({ _id: key, caseId }));
 }
 
 export async function getCase(id: string, p: Principal) {
@@ -257,7 +313,7 @@ export async function propose(input: ProposalInput, ctx: CallContext) {
   assertInScope(ctx.principal, ent.districtCode);
   const details: ErrorDetail[] = [];
   if (input.persons.length && !ground.personsAllowed) details.push(mismatch('persons', `列入事由（${ground.code}）不列入相关人员`));
-  const recs = await RecordModel.find({ _id: { $in: input.penaltyIds } }, { versions: 0 }).lean();
+  const recs = (await Promise.all(input.penaltyIds.map((id) => RecordModel.findById(id, { versions: 0 }).lean()))).filter((r) => r !== null);
   const byId = new Map(recs.map((r) => [String(r._id), r]));
   input.penaltyIds.forEach((id, i) => {
     const r = byId.get(id);
@@ -272,12 +328,24 @@ export async function propose(input: ProposalInput, ctx: CallContext) {
   if (details.length) throw AppError.validation(details, '提请列入的内容不符合要求');
 
   const first = byId.get(input.penaltyIds[0])!;
-  return withDocLocks('dishonestyCitations', input.penaltyIds, async () => {
-    const open = await CaseModel.findOne({ penaltyIds: { $in: input.penaltyIds }, status: { $in: OPEN } }, { _id: 1 }).lean();
-    if (open) throw AppError.conflict(`所引用的行政处罚已在名单案件 ${String(open._id)} 中（办理中或已列入）`, [{ path: 'penaltyIds', message: '已被其他名单案件引用' }]);
+  // Each cited penalty is claimed for the new case (a key per penalty): a penalty held by an open case cannot be cited again.
+  const caseId = new mongoose.Types.ObjectId();
+  const claimed: string[] = [];
+  for (const pid of input.penaltyIds) {
+    const key = `citation:${pid}`;
+    const holder = await claimKey(key, String(caseId), (h) => !OPEN.includes(h.status));
+    if (holder !== null) {
+      await releaseKeys(claimed, String(caseId));
+      throw AppError.conflict(`所引用的行政处罚已在名单案件 ${holder} 中（办理中或已列入）`, [{ path: 'penaltyIds', message: '已被其他名单案件引用' }]);
+    }
+    claimed.push(key);
+  }
+  await addToSubject(input.uscc, String(caseId));
+  {
     const now = new Date();
     const p = ctx.principal;
     const doc = await CaseModel.create({
+      _id: caseId,
       uscc: input.uscc,
       subjectName: ent.name,
       subjectType: ent.subjectType,
@@ -301,7 +369,7 @@ export async function propose(input: ProposalInput, ctx: CallContext) {
     const created = doc.toObject() as LeanCase;
     await audit('propose', ctx, null, created, { groundCode: ground.code, penaltyIds: input.penaltyIds, persons: created.persons.length });
     return presentCase(created);
-  });
+  }
 }
 
 /** Finds a case the principal may act on (404 otherwise; 403 outside its authority scope). */
@@ -389,13 +457,16 @@ export interface DecisionInput {
 export async function decide(id: string, body: DecisionInput, ctx: CallContext) {
   const visible = await actOn(id, ctx);
   const rules = dishonestyRules();
+  const numberKey = `decision:${visible.authorityUscc}:${body.decisionNumber}`;
   if (body.outcome === 'list') {
-    const revoked = await RecordModel.find({ _id: { $in: visible.penaltyIds }, lifecycle: 'revoked' }, { decisionNumber: 1 }).lean();
-    if (revoked.length) throw AppError.conflict(`据以列入的行政处罚决定已撤销：${revoked.map((r) => r.decisionNumber).join('、')}`);
-    const dup = await CaseModel.findOne({ authorityUscc: visible.authorityUscc, 'decision.decisionNumber': body.decisionNumber, _id: { $ne: visible._id } }, { _id: 1 }).lean();
-    if (dup) throw AppError.conflict('该机关已使用此列入决定书文号', [mismatch('decisionNumber', `已用于名单案件 ${String(dup._id)}`)]);
+    const cited = await Promise.all(visible.penaltyIds.map((pid) => RecordModel.findById(pid, { decisionNumber: 1, lifecycle: 1 }).lean()));
+    const revoked = cited.filter((r) => r?.lifecycle === 'revoked');
+    if (revoked.length) throw AppError.conflict(`据以列入的行政处罚决定已撤销：${revoked.map((r) => r!.decisionNumber).join('、')}`);
+    // The decision number is unique per authority: claimed as a key (atomic), kept by listings, freed if this decision fails.
+    const holder = await claimKey(numberKey, id, (h) => h.decision?.decisionNumber !== body.decisionNumber);
+    if (holder !== null) throw AppError.conflict('该机关已使用此列入决定书文号', [mismatch('decisionNumber', `已用于名单案件 ${holder}`)]);
   }
-  const { before, after } = await mutate(id, ctx, (doc, now) => {
+  const decided = mutate(id, ctx, (doc, now) => {
     requireStatus(doc, ['objection'], '作出决定');
     const decidedOn = body.decidedOn ?? todayInShanghai();
     const problem = decisionProblem({ servedOn: doc.service?.servedOn, deadline: doc.service?.deadline, waivedOn: doc.waiver?.waivedOn }, decidedOn);
@@ -417,6 +488,8 @@ export async function decide(id: string, body: DecisionInput, ctx: CallContext) 
       sync: true,
     };
   });
+  if (body.outcome === 'list') await decided.catch(() => releaseKeys([numberKey], id));
+  const { before, after } = await decided;
   await audit('decide', ctx, before, after, { outcome: body.outcome, decisionNumber: body.decisionNumber ?? null, start: after.listing?.start ?? null, end: after.listing?.end ?? null });
   if (after.syncPending) await syncEffects(String(after._id), ctx);
   return presentCase((await CaseModel.findById(after._id).lean()) as LeanCase);
@@ -459,7 +532,7 @@ async function eligibilityFacts(doc: LeanCase): Promise<Omit<EarlyRemovalInput, 
   const pendingApplication = doc.applications.some((a) => a.status === 'pending');
   if (!start) return { status: doc.status, listingStart: null, newProposals: [], newSeverePenalties: [], pendingApplication };
   const [others, severe] = await Promise.all([
-    CaseModel.find({ uscc: doc.uscc, _id: { $ne: doc._id }, status: { $ne: 'not_listed' }, 'proposal.proposedOn': { $gte: start } }, { proposal: 1, groundCode: 1 }).lean(),
+    casesOfSubject(doc.uscc).then((all) => all.filter((o) => !o._id.equals(doc._id) && o.status !== 'not_listed' && o.proposal.proposedOn >= start)),
     RecordModel.find(
       { kind: 'penalty', uscc: doc.uscc, decisionDate: { $gt: start }, lifecycle: { $ne: 'revoked' }, 'derived.severity': '严重', _id: { $nin: doc.penaltyIds.map((i) => new mongoose.Types.ObjectId(i)) } },
       { decisionNumber: 1, decisionDate: 1 },
@@ -616,7 +689,7 @@ export async function removeExpired(today: LegalDate): Promise<number> {
 
 /** The enterprise's `listing` flag from its listed cases (the one ending last), and a regrade when it changed. */
 async function syncEnterpriseListing(uscc: string): Promise<void> {
-  const listed = (await CaseModel.find({ uscc, status: 'listed' }, { listing: 1 }).lean()).filter((c) => c.listing);
+  const listed = (await casesOfSubject(uscc)).filter((c) => c.status === 'listed' && c.listing);
   listed.sort((a, b) => (a.listing!.end < b.listing!.end ? 1 : -1));
   const best = listed[0];
   const desired = best ? { active: true, listingId: String(best._id), since: best.listing!.start, until: best.listing!.end } : null;
@@ -694,13 +767,12 @@ export function listingOn(doc: LeanCase, date: LegalDate) {
 
 /** 是否在名单内: is the unit listed on `date` (default today), and why. */
 export async function checkListed(uscc: string, p: Principal, date = todayInShanghai()) {
-  const docs = (await CaseModel.find({ $and: [{ uscc, status: { $in: ['listed', 'removed'] } }, visibility(p)] }).lean()) as LeanCase[];
+  const docs = (await casesOfSubject(uscc)).filter((d) => (d.status === 'listed' || d.status === 'removed') && visibleTo(d, p));
   const listings = docs.map((d) => listingOn(d, date)).filter((l): l is NonNullable<typeof l> => l !== null);
-  const ent = await EnterpriseModel.findOne({ uscc }, { name: 1 }).lean();
   return {
     uscc,
     date,
-    subjectName: listings[0]?.subjectName ?? ent?.name ?? null,
+    subjectName: listings[0]?.subjectName ?? docs[0]?.subjectName ?? null,
     listed: listings.length > 0,
     listings,
     message: listings.length ? listings.map((l) => l.reason).join('；') : `${date} 不在安全生产严重失信主体名单内`,
