@@ -84,6 +84,7 @@ export class DeliveryEngine {
 
   /** Delivers everything due, platform by platform in parallel, until nothing is due or the budget is spent. */
   async sweep(opts: { budgetMs?: number; maxBatches?: number } = {}): Promise<PlatformSweep[]> {
+    this.candidates.clear();
     const deadline = Date.now() + (opts.budgetMs ?? 240_000);
     return Promise.all(this.opts.platforms.map((p) => this.sweepPlatform(p, deadline, opts.maxBatches ?? Infinity)));
   }
@@ -131,34 +132,71 @@ export class DeliveryEngine {
     };
   }
 
+  /** Due candidates per platform and kind, discovered by one scan and consumed batch by batch. */
+  private candidates = new Map<string, string[]>();
+
+  private isDue(st: DeliveryState | undefined, now: Date): boolean {
+    if (!st) return false;
+    if (st.state === 'pending') return st.nextAttemptAt !== null && new Date(st.nextAttemptAt) <= now;
+    return st.state === 'inflight' && st.leaseUntil !== null && new Date(st.leaseUntil) < now;
+  }
+
   /**
    * Claims up to batchSize due records of one kind with this engine's lease token. `busy` means due
    * records exist but all were being written by someone else at that instant.
+   *
+   * Candidates come from one scan (sorted by due time) kept for the sweep; each claim is then a
+   * point read and a point write by `_id` under the document's write lock, with the due condition
+   * re-checked on the fresh read. (On FerretDB 1.x only a bare `{ _id }` filter is served by an
+   * index: any condition next to it scans the whole collection.)
    */
   async claim(platform: PlatformConfig, kind: RecordKind): Promise<{ token: string; docs: Lean[]; busy: boolean }> {
     const now = this.now();
     const d = `delivery.${platform.id}`;
-    const filter = this.dueFilter(platform.id, kind, now);
-    // Twice the batch as candidates, so documents locked by another writer do not starve the claim.
-    const ids = (await RecordModel.find(filter, { _id: 1 }).sort({ [`${d}.nextAttemptAt`]: 1 }).limit(platform.batchSize * 2).lean()).map((x) => String(x._id));
-    if (ids.length === 0) return { token: '', docs: [], busy: false };
+    const key = `${platform.id}:${kind}`;
+    let queue = this.candidates.get(key);
+    if (!queue || queue.length === 0) {
+      const found = await RecordModel.find(this.dueFilter(platform.id, kind, now), { _id: 1, [`${d}.nextAttemptAt`]: 1 }).limit(5000).lean();
+      const at = (x: (typeof found)[number]) => new Date((x.delivery?.[platform.id]?.nextAttemptAt as Date | null | undefined) ?? 0).getTime();
+      queue = found.sort((a, b) => at(a) - at(b)).map((x) => String(x._id));
+      this.candidates.set(key, queue);
+    }
+    if (queue.length === 0) return { token: '', docs: [], busy: false };
+    const ids = queue.splice(0, platform.batchSize * 2);
     const token = `${this.owner}#${++this.seq}`;
-    // Each document is claimed with a conditional update (the due filter is re-checked per document)
-    // under its write lock: two engines never hold the same one. Documents locked by another writer
-    // right now are simply left for the next round.
+    const docs: Lean[] = [];
+    let held: string[] = [];
     await withDocLocks(
       'records',
       ids,
-      (held) =>
-        RecordModel.updateMany(
-          { $and: [{ _id: { $in: held.slice(0, platform.batchSize) } }, filter] },
-          { $set: { [`${d}.state`]: 'inflight', [`${d}.leaseOwner`]: token, [`${d}.leaseUntil`]: new Date(now.getTime() + platform.leaseMs) }, $inc: { [`${d}.attempts`]: 1 } },
-          { timestamps: false },
-        ),
+      async (h) => {
+        held = h;
+        for (const id of h) {
+          if (docs.length >= platform.batchSize) {
+            queue.unshift(id);
+            continue;
+          }
+          const doc = (await RecordModel.findOne({ _id: id }, { versions: 0 }).lean()) as Lean | null;
+          const st = doc?.delivery?.[platform.id];
+          if (!doc || doc.kind !== kind || !this.isDue(st, now)) continue;
+          const leaseUntil = new Date(now.getTime() + platform.leaseMs);
+          await RecordModel.updateOne(
+            { _id: doc._id },
+            { $set: { [`${d}.state`]: 'inflight', [`${d}.leaseOwner`]: token, [`${d}.leaseUntil`]: leaseUntil }, $inc: { [`${d}.attempts`]: 1 } },
+            { timestamps: false },
+          );
+          doc.delivery[platform.id] = { ...st!, state: 'inflight', leaseOwner: token, leaseUntil, attempts: st!.attempts + 1 };
+          docs.push(doc);
+        }
+      },
       { all: false },
     );
-    const docs = (await RecordModel.find({ _id: { $in: ids }, [`${d}.leaseOwner`]: token }, { versions: 0 }).lean()) as Lean[];
-    return { token, docs, busy: docs.length === 0 };
+    // Candidates another writer held this instant go to the back of the queue.
+    queue.push(...ids.filter((id) => !held.includes(id)));
+    const busy = docs.length === 0 && held.length < ids.length;
+    // Candidates already taken or no longer due: look further down the queue.
+    if (docs.length === 0 && !busy && queue.length > 0) return this.claim(platform, kind);
+    return { token, docs, busy };
   }
 
   /** Claims, sends and settles one batch; returns how many records it handled (0: none due; -1: due but busy). */
@@ -190,7 +228,7 @@ export class DeliveryEngine {
     const ms = Date.now() - started;
     const now = this.now();
     const d = `delivery.${cfg.id}`;
-    const ops: mongoose.AnyBulkWriteOperation<RecordDoc>[] = [];
+    const ops: { updateOne: { filter: { _id: mongoose.Types.ObjectId; [k: string]: unknown }; update: mongoose.UpdateQuery<RecordDoc> } }[] = [];
     const attempts: Partial<DeliveryAttemptDoc>[] = [];
     const batchId = result?.batchId ?? randomUUID();
     docs.forEach((doc, i) => {
@@ -254,10 +292,22 @@ export class DeliveryEngine {
         });
       }
     });
-    const settled = await withDocLocks('records', docs.map((x) => String(x._id)), () => RecordModel.bulkWrite(ops, { ordered: false, timestamps: false }));
-    if (settled.modifiedCount < ops.length) {
+    // Each settlement applies only while this engine still holds the lease on that version: checked on a
+    // fresh point read under the document's write lock, then written by `_id`.
+    let settled = 0;
+    await withDocLocks('records', docs.map((x) => String(x._id)), async () => {
+      for (const op of ops) {
+        const { _id, ...cond } = op.updateOne.filter;
+        const cur = (await RecordModel.findOne({ _id }, { [d]: 1 }).lean()) as Lean | null;
+        const st = cur?.delivery?.[cfg.id] as unknown as Record<string, unknown> | undefined;
+        if (!st || Object.entries(cond).some(([k, v]) => st[k.slice(d.length + 1)] !== v)) continue;
+        await RecordModel.updateOne({ _id }, op.updateOne.update, { timestamps: false });
+        settled++;
+      }
+    });
+    if (settled < ops.length) {
       // The lease expired or a newer version arrived meanwhile: that newer state wins, nothing is overwritten.
-      logger.info('some settlements found a newer state', { platform: cfg.id, expected: ops.length, settled: settled.modifiedCount });
+      logger.info('some settlements found a newer state', { platform: cfg.id, expected: ops.length, settled });
     }
     await DeliveryAttemptModel.insertMany(attempts, { lean: true });
     return docs.length;
