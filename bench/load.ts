@@ -94,7 +94,6 @@ try {
     const r = await fetch(`${svc.baseUrl}${path}`, { headers: { 'x-api-key': reader } });
     process.stdout.write(`probe ${path}: ${r.status} in ${Date.now() - t} ms, ${(await r.text()).length} bytes\n`);
   }
-  if (process.env.LOAD_PROBE_ONLY) process.exit(0);
   const baseline = await startBaseline();
   stops.push(baseline.stop);
 

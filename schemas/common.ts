@@ -44,12 +44,15 @@ export const industryCode = () =>
     .pattern(/^[A-T](\d{2,4})?$/)
     .messages({ 'string.pattern.base': '国民经济行业代码应为门类字母加 2–4 位数字（GB/T 4754），如 C2614' });
 
-/** Free text: trimmed, bounded, no NUL (the embedded database rejects NUL in strings). */
+/**
+ * Free text: trimmed, bounded, no NUL (the embedded database rejects NUL in strings) and no lone UTF-16
+ * surrogate (stored as U+FFFD, the text read back would differ from the text compared: natural keys miss).
+ */
 export const text = (max = 500) =>
   Joi.string()
     .trim()
     .max(max)
-    .pattern(/^[^\u0000]*$/, { name: 'text' })
+    .pattern(/^[^\u0000\uD800-\uDFFF]*$/u, { name: 'text' })
     .messages({ 'string.pattern.name': '包含不允许的字符' });
 
 export const paginationQuery = {

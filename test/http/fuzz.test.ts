@@ -415,6 +415,19 @@ describe('fuzz: every JSON write endpoint answers hostile payloads without a 5xx
     expect(raws.sort()).to.deep.equal(['POST /dishonesty-list/comparisons', 'POST /imports', 'POST /repairs']);
   });
 
+  it('a lone UTF-16 surrogate in text is refused (found by this fuzzer: stored as U+FFFD, the natural key missed and the batch answered 500 after a partial write)', async () => {
+    const body = penaltyBody(555_555, { decisionNumber: '深应急罚〔2026〕\uDFFF号' });
+    for (const path of ['/api/v1/penalties', '/api/v1/penalties/batch']) {
+      for (let i = 0; i < 2; i++) {
+        const res = await t.request.post(path).set('X-API-Key', keys.clerk).send(path.endsWith('batch') ? { records: [body] } : body);
+        expect(res.status, JSON.stringify(res.body)).to.be.oneOf([200, 400]);
+        const err = res.status === 400 ? res.body.error : res.body.results?.[0];
+        expect(JSON.stringify(err), JSON.stringify(res.body)).to.include('decisionNumber');
+      }
+    }
+    expect(await mongoose.connection.db!.collection('records').countDocuments({ 'data.subjectName': '测试安全生产企业555555有限公司' })).to.equal(0);
+  });
+
   for (const route of routes) {
     it(`${route.method.toUpperCase()} ${route.path}`, async () => {
       await fc.assert(
