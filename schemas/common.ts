@@ -32,6 +32,20 @@ export const legalDate = () =>
     .meta({ format: 'date' })
     .example('2026-11-02');
 
+/** A legal date not after today (`context.today`, set by the validation middleware). */
+export const pastDate = () =>
+  legalDate().custom((v: string, h) => {
+    const today = h.prefs.context?.today as string | undefined;
+    return today && v > today ? h.error('legalDate.future') : v;
+  });
+
+/** A legal date not before a sibling date field (named `label` in the message). */
+export const notBefore = (sibling: string, label: string) =>
+  legalDate().custom((v: string, h) => {
+    const other = h.state.ancestors[0]?.[sibling];
+    return typeof other === 'string' && v < other ? h.error('legalDate.before', { other: label }) : v;
+  });
+
 /** 6-digit administrative division code (GB/T 2260). */
 export const divisionCode = () =>
   Joi.string().trim().pattern(/^\d{6}$/).messages({ 'string.pattern.base': '行政区划代码应为 6 位数字' });

@@ -1,5 +1,5 @@
 import Joi from 'joi';
-import { idParam, legalDate, paginationQuery, text, uscc } from './common.js';
+import { idParam, legalDate, pastDate, paginationQuery, text, uscc } from './common.js';
 import { ID_TYPES } from '../src/modules/records/fields.js';
 import { isResidentIdNumber } from '../src/lib/mask.js';
 import { CASE_STATUSES, EXPORT_FORMATS, PERSON_ROLES, groundOf, measureOf } from '../src/modules/dishonesty/rules.js';
@@ -9,13 +9,6 @@ import { CASE_STATUSES, EXPORT_FORMATS, PERSON_ROLES, groundOf, measureOf } from
  * departments, batch comparison and punishment feedback. Ground and measure codes are checked
  * against config/dishonesty.json when a request is validated.
  */
-
-/** A step's legal date: a calendar date, not after today (context.today, set by the validation middleware). */
-const stepDate = () =>
-  legalDate().custom((v: string, h) => {
-    const today = h.prefs.context?.today as string | undefined;
-    return today && v > today ? h.error('legalDate.future') : v;
-  });
 
 const groundCode = () =>
   Joi.string()
@@ -62,7 +55,7 @@ export const proposalBody = Joi.object({
   groundCode: groundCode().required(),
   penaltyIds: Joi.array().items(recordId).min(1).max(20).unique().required().description('据以列入的行政处罚决定（本机关作出、该单位的处罚记录编号）'),
   facts: text(4000).min(10).required().description('列入的事实和理由'),
-  proposedOn: stepDate().description('提请日期（缺省为今天）'),
+  proposedOn: pastDate().description('提请日期（缺省为今天）'),
   persons: persons().default([]).description('同时列入的主要负责人、其他责任人员（仅限允许列入人员的事由）'),
 });
 
@@ -70,27 +63,27 @@ export const SERVICE_METHODS = ['直接送达', '留置送达', '邮寄送达', 
 
 export const noticeBody = Joi.object({
   number: text(128).min(1).required().description('告知书文号'),
-  issuedOn: stepDate().description('告知书日期（缺省为今天，不早于提请日期）'),
+  issuedOn: pastDate().description('告知书日期（缺省为今天，不早于提请日期）'),
   reasons: text(4000).min(10).description('告知的事实和理由（缺省为提请时的事实和理由）'),
   measures: measures().description('拟采取的惩戒措施代码（缺省为配置的默认措施）'),
 });
 
 export const serviceBody = Joi.object({
-  servedOn: stepDate().required().description('送达日期：陈述申辩期自次日起按工作日计算'),
+  servedOn: pastDate().required().description('送达日期：陈述申辩期自次日起按工作日计算'),
   method: Joi.string().valid(...SERVICE_METHODS).required().description('送达方式'),
   recipient: text(200).min(1).required().description('签收人或送达对象'),
 });
 
 export const objectionBody = Joi.object({
   kind: Joi.string().valid('statement', 'waiver').default('statement').description('statement = 陈述申辩；waiver = 明确放弃陈述申辩'),
-  submittedOn: stepDate().description('提出日期（缺省为今天）'),
+  submittedOn: pastDate().description('提出日期（缺省为今天）'),
   content: Joi.when('kind', { is: 'statement', then: text(8000).min(2).required(), otherwise: text(2000).min(1) }).description('陈述、申辩意见（放弃时可写明说明）'),
   evidence: text(4000).min(1).description('提交的证据材料（名称、份数）'),
 });
 
 export const decisionBody = Joi.object({
   outcome: Joi.string().valid('list', 'not_list').required().description('list = 决定列入；not_list = 决定不予列入'),
-  decidedOn: stepDate().description('决定日期（缺省为今天）；列入的，自该日起列入'),
+  decidedOn: pastDate().description('决定日期（缺省为今天）；列入的，自该日起列入'),
   reasons: text(4000).min(4).required().description('决定理由'),
   decisionNumber: Joi.when('outcome', { is: 'list', then: text(128).min(1).required(), otherwise: text(128).min(1) }).description('列入决定书文号'),
   measures: Joi.when('outcome', { is: 'list', then: measures(), otherwise: Joi.forbidden() }),
@@ -99,7 +92,7 @@ export const decisionBody = Joi.object({
 
 export const correctionBody = Joi.object({
   reason: text(1000).min(2).required().description('变更原因'),
-  effectiveOn: stepDate().description('变更生效日期（缺省为今天）'),
+  effectiveOn: pastDate().description('变更生效日期（缺省为今天）'),
   changes: Joi.object({
     subjectName: text(200).min(1).description('单位名称（如名称变更）'),
     persons: persons().description('列入的人员（完整列表）'),
@@ -110,7 +103,7 @@ export const correctionBody = Joi.object({
 });
 
 export const removalApplicationBody = Joi.object({
-  appliedOn: stepDate().description('申请日期（缺省为今天）'),
+  appliedOn: pastDate().description('申请日期（缺省为今天）'),
   statements: Joi.object({
     penaltyFulfilled: Joi.boolean().required().description('已履行行政处罚决定规定的义务'),
     hazardRectified: Joi.boolean().required().description('已纠正失信行为、完成隐患整改'),
@@ -122,12 +115,12 @@ export const removalApplicationBody = Joi.object({
 
 export const removalDecisionBody = Joi.object({
   approved: Joi.boolean().required().description('true = 准予提前移出；false = 不予提前移出'),
-  decidedOn: stepDate().description('决定日期（缺省为今天）；准予的，自该日起移出'),
+  decidedOn: pastDate().description('决定日期（缺省为今天）；准予的，自该日起移出'),
   reasons: text(4000).min(2).required().description('决定理由'),
 });
 
 export const revocationBody = Joi.object({
-  revokedOn: stepDate().description('撤销日期（缺省为今天）；自该日起恢复列入，截止日期不变'),
+  revokedOn: pastDate().description('撤销日期（缺省为今天）；自该日起恢复列入，截止日期不变'),
   reasons: text(4000).min(4).required().description('撤销理由（如以虚假材料取得移出）'),
 });
 
@@ -149,7 +142,7 @@ export const checkQuery = Joi.object({
 
 export const feedbackBody = Joi.object({
   measureCode: measureCode().required().description('实施的联合惩戒措施代码'),
-  appliedOn: stepDate().required().description('实施日期'),
+  appliedOn: pastDate().required().description('实施日期'),
   caseNumber: text(128).min(1).required().description('本部门的案件编号或文书号'),
   note: text(2000).min(1).description('说明'),
 });

@@ -1,5 +1,5 @@
 import Joi from 'joi';
-import { industryCode, legalDate, paginationQuery, text, uscc } from './common.js';
+import { industryCode, legalDate, notBefore, pastDate, paginationQuery, text, uscc } from './common.js';
 import { ACCIDENT_LEVELS, TIERS } from '../src/modules/grading/scorecard.js';
 import { COMMITMENT_TYPES } from '../src/modules/commitments/rules.js';
 
@@ -7,20 +7,6 @@ import { COMMITMENT_TYPES } from '../src/modules/commitments/rules.js';
  * Request contracts of graded supervision (分类分级监管): grades, accidents and hidden hazards (the
  * scorecard's sources), credit commitments (信用承诺) and supervision plans (双随机 draws).
  */
-
-/** A legal date not after today (context.today, set by the validation middleware). */
-export const pastDate = () =>
-  legalDate().custom((v: string, h) => {
-    const today = h.prefs.context?.today as string | undefined;
-    return today && v > today ? h.error('legalDate.future') : v;
-  });
-
-/** A legal date not before a sibling date field. */
-const notBefore = (sibling: string, label: string) =>
-  legalDate().custom((v: string, h) => {
-    const other = h.state.ancestors[0]?.[sibling];
-    return typeof other === 'string' && v < other ? h.error('legalDate.before', { other: label }) : v;
-  });
 
 const districtPrefix = () =>
   Joi.string().trim().pattern(/^\d{2,6}$/).messages({ 'string.pattern.base': '行政区划代码应为 2–6 位数字（按前缀匹配）' });

@@ -1,5 +1,5 @@
 import Joi from 'joi';
-import { legalDate, paginationQuery, text, uscc } from './common.js';
+import { legalDate, notBefore, paginationQuery, pastDate, text, uscc } from './common.js';
 import {
   ID_TYPES,
   PENALTY_TYPES,
@@ -49,20 +49,6 @@ const subjectUscc = () =>
     })
     .messages({ 'uscc.placeholder': '占位代码 00000000000000000X 仅适用于无统一社会信用代码的个体工商户' });
 
-/** Decision date: a calendar date, not after today (context.today, set by the validation middleware). */
-const decisionDate = () =>
-  legalDate().custom((v: string, h) => {
-    const today = h.prefs.context?.today as string | undefined;
-    return today && v > today ? h.error('legalDate.future') : v;
-  });
-
-/** A date that must not be before a sibling date field. */
-const notBefore = (sibling: string, label: string) =>
-  legalDate().custom((v: string, h) => {
-    const other = h.state.ancestors[0]?.[sibling];
-    return typeof other === 'string' && v < other ? h.error('legalDate.before', { other: label }) : v;
-  });
-
 function fieldSchema(kind: RecordKind, f: FieldDef): Joi.Schema {
   let s: Joi.Schema;
   switch (f.type) {
@@ -70,7 +56,7 @@ function fieldSchema(kind: RecordKind, f: FieldDef): Joi.Schema {
       s = text(f.max ?? 500).min(1);
       break;
     case 'date':
-      s = f.name === 'decisionDate' ? decisionDate() : f.name === 'validTo' ? notBefore('validFrom', '有效期自') : f.name === 'validUntil' ? notBefore('decisionDate', '处罚决定日期') : legalDate();
+      s = f.name === 'decisionDate' ? pastDate() : f.name === 'validTo' ? notBefore('validFrom', '有效期自') : f.name === 'validUntil' ? notBefore('decisionDate', '处罚决定日期') : legalDate();
       break;
     case 'money':
       s = money();
@@ -158,7 +144,7 @@ export function changeBody(kind: RecordKind): Joi.ObjectSchema {
       is: 'revoke',
       then: Joi.object({
         decisionNumber: text(128).min(1).required().description('撤销决定文书号'),
-        decisionDate: decisionDate().required().description('撤销决定日期'),
+        decisionDate: pastDate().required().description('撤销决定日期'),
         reason: text(1000).min(2).required().description('撤销原因'),
       }).required(),
       otherwise: Joi.forbidden(),

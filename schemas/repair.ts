@@ -1,5 +1,5 @@
 import Joi from 'joi';
-import { legalDate, paginationQuery, text } from './common.js';
+import { legalDate, paginationQuery, pastDate, text } from './common.js';
 import { REPAIR_STATES } from '../src/modules/repair/rules.js';
 
 /** Request contracts of credit repair (信用修复). */
@@ -13,13 +13,6 @@ const objectId = (label: string) =>
 export const repairIdParams = Joi.object({ id: objectId('申请编号').required() });
 export const repairFileParams = Joi.object({ id: objectId('申请编号').required(), fileId: objectId('文件编号').required() });
 export const penaltyIdParams = Joi.object({ id: objectId('记录编号').required() });
-
-/** A legal date not after today (context.today, set by the validation middleware). */
-const pastDate = () =>
-  legalDate().custom((v: string, h) => {
-    const today = h.prefs.context?.today as string | undefined;
-    return today && v > today ? h.error('legalDate.future') : v;
-  });
 
 export const fulfilmentBody = Joi.object({
   finePaidDate: pastDate().description('罚没款缴清日期（含罚款或没收违法所得的处罚须登记）'),
