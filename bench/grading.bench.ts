@@ -4,10 +4,10 @@ import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { startBenchEnv, timed, rate, report } from './support.js';
 import { makeUscc, penaltyBody, permitBody } from '../test/support/fixtures.js';
 import { addDays, todayInShanghai } from '../src/lib/calendar.js';
-import { EnterpriseModel } from '../src/modules/enterprises/index.js';
+import { EnterpriseModel, enterpriseId, markGradeDirty } from '../src/modules/enterprises/index.js';
 import { RecordModel, createRecords, SYSTEM_PRINCIPAL } from '../src/modules/records/index.js';
 import { CommitmentModel } from '../src/modules/commitments/index.js';
-import { AccidentModel, HazardModel, GradeModel, GradeHistoryModel, regradeAll, type RegradeCounts } from '../src/modules/grading/index.js';
+import { AccidentModel, HazardModel, GradeModel, GradeHistoryModel, regradeAll, sweepDirty, type RegradeCounts } from '../src/modules/grading/index.js';
 
 const enterprisesN = () => Number(process.env.BENCH_ENTERPRISES_GRADING ?? 100_000);
 const recordsN = () => Number(process.env.BENCH_RECORDS_GRADING ?? 1_000_000);
@@ -64,26 +64,20 @@ export async function benchGrading(nE = enterprisesN(), nR = recordsN()): Promis
 
     log(`generating ${nE} enterprises and ${nR} records (~${avgBytes} B each) …`);
     const usccOf = (i: number) => makeUscc(5_000_000 + i, DISTRICTS[i % DISTRICTS.length]);
-    const insE = await fill(EnterpriseModel.collection, nE, (i) => ({
-      ...enterpriseTemplate,
-      _id: new mongoose.Types.ObjectId(),
-      uscc: usccOf(i),
-      name: `基准测试企业${i}有限公司`,
-      districtCode: DISTRICTS[i % DISTRICTS.length],
-      industryCode: INDUSTRIES[i % INDUSTRIES.length],
-      standardisationGrade: GRADES[i % GRADES.length],
-      gradeDirty: false,
-      ...(i % 500 === 0 ? { listing: { active: true, listingId: `L${i}`, since: addDays(today, -100), until: null } } : {}),
-    }), 'enterprises');
+    // Records first: each enterprise document lists its records' ids (as createRecords keeps them).
+    const recordIdsOf: mongoose.Types.ObjectId[][] = [];
     const insR = await fill(RecordModel.collection, nR, (i) => {
       const permit = i % 10 < 3;
       const t = permit ? permitTemplate : pick(penaltyTemplates);
-      const uscc = usccOf(uniformInt(rng, 0, nE - 1));
+      const e = uniformInt(rng, 0, nE - 1);
+      const uscc = usccOf(e);
+      const _id = new mongoose.Types.ObjectId();
+      (recordIdsOf[e] ??= []).push(_id);
       const decisionDate = addDays(today, -uniformInt(rng, 1, 4 * 365));
       const decisionNumber = `${t.decisionNumber}#${i}`;
       return {
         ...t,
-        _id: new mongoose.Types.ObjectId(),
+        _id,
         uscc,
         decisionNumber,
         decisionDate,
@@ -91,6 +85,18 @@ export async function benchGrading(nE = enterprisesN(), nR = recordsN()): Promis
         data: { ...t.data, uscc, decisionNumber, decisionDate },
       };
     }, 'records');
+    const insE = await fill(EnterpriseModel.collection, nE, (i) => ({
+      ...enterpriseTemplate,
+      _id: enterpriseId(usccOf(i)),
+      uscc: usccOf(i),
+      name: `基准测试企业${i}有限公司`,
+      districtCode: DISTRICTS[i % DISTRICTS.length],
+      industryCode: INDUSTRIES[i % INDUSTRIES.length],
+      standardisationGrade: GRADES[i % GRADES.length],
+      gradeDirty: false,
+      recordIds: recordIdsOf[i] ?? [],
+      ...(i % 500 === 0 ? { listing: { active: true, listingId: `L${i}`, since: addDays(today, -100), until: null } } : {}),
+    }), 'enterprises');
     const smallN = Math.max(1, Math.round(nE / 20));
     await fill(AccidentModel.collection, Math.round(smallN / 5), (i) => ({ uscc: usccOf((i * 7919) % nE), districtCode: '440305', date: addDays(today, -uniformInt(rng, 1, 1000)), level: pick(['一般', '一般', '较大'] as const), deaths: uniformInt(rng, 0, 2), injuries: 0, description: '基准测试事故', createdBy: 'bench', createdAt: new Date(), updatedAt: new Date() }), 'accidents');
     await fill(HazardModel.collection, smallN, (i) => ({ uscc: usccOf((i * 104729) % nE), districtCode: '440305', foundDate: addDays(today, -uniformInt(rng, 1, 300)), major: i % 4 === 0, description: '基准测试隐患', rectifiedDate: i % 2 ? addDays(today, -1) : null, deadline: null, revision: 1, createdBy: 'bench', updatedBy: 'bench', createdAt: new Date(), updatedAt: new Date() }), 'hazards');
@@ -105,6 +111,10 @@ export async function benchGrading(nE = enterprisesN(), nR = recordsN()): Promis
     const scanP = await timed(() => fullScan({ kind: 1, uscc: 1, lifecycle: 1, decisionNumber: 1, decisionDate: 1, 'data.fineAmount': 1, 'data.confiscationAmount': 1, 'data.status': 1, 'data.validFrom': 1, 'data.validTo': 1, 'derived.severity': 1 }));
     log('full regrade 2 (nothing changed) …');
     const second = await timed(() => regradeAll({ trigger: 'bench' }));
+    const dirtyN = Math.min(1000, nE);
+    log(`sweep of ${dirtyN} dirty enterprises (the incremental path: point reads by _id) …`);
+    await markGradeDirty(Array.from({ length: dirtyN }, (_, k) => usccOf((k * 7) % nE)));
+    const sweep = await timed(() => sweepDirty({ budgetMs: 3_600_000, batchSize: 500 }));
     log('scan 3 (baseline) …');
     const scan2 = await timed(() => fullScan());
     const scanMs = (scan1.ms + scan2.ms) / 2;
@@ -120,6 +130,7 @@ export async function benchGrading(nE = enterprisesN(), nR = recordsN()): Promis
       row('full scan of records, projected as the regrade reads them', scanP.ms, scanP.result, 'records'),
       row('full regrade #1 (every grade new)', first.ms, nE, 'enterprises', first.result),
       row('full regrade #2 (nothing changed)', second.ms, nE, 'enterprises', second.result),
+      { what: `sweep: ${dirtyN} dirty enterprises regraded`, ms: Math.round(sweep.ms), rate: `${rate(sweep.result.graded, sweep.ms)} enterprises`, 'vs scan': (sweep.ms / scanMs).toFixed(3), written: '', history: sweep.result.changed },
     ]);
     process.stdout.write(`grades ${grades}, history entries ${history1}, tiers ${JSON.stringify(Object.fromEntries(tiers.map((x: { _id: string; n: number }) => [x._id, x.n])))}\n`);
     for (const [label, ms] of [['#1', first.ms], ['#2', second.ms]] as const) {

@@ -5,6 +5,7 @@ import { requestIdMiddleware } from './http/requestId.js';
 import { errorHandler, notFoundHandler } from './http/errors.js';
 import { mountRoutes, type RouteSpec } from './http/route.js';
 import { buildOpenApi } from './http/openapi.js';
+import { consoleRouter } from './http/console.js';
 import { databaseReady } from './db/connection.js';
 import { corsPolicy, maskResponses, rateLimits, rejectUnsafeKeys, securityHeaders } from './http/security.js';
 import { authRoutes, createAuthenticator } from './modules/auth/index.js';
@@ -22,8 +23,11 @@ import { metricsMiddleware, metricsRoutes } from './modules/metrics/index.js';
 /** Every API route, in mount order. */
 export const apiRoutes: RouteSpec[] = [...authRoutes, ...enterpriseRoutes, ...recordRoutes, ...importRoutes, ...publicityRoutes, ...repairRoutes, ...gradingRoutes, ...commitmentRoutes, ...dishonestyRoutes, ...auditRoutes, ...metricsRoutes];
 
-/** What the app needs from the configuration; unset JWT = API keys only, unset CORS = none, unset limits = defaults. */
-export type AppOptions = Pick<Config, 'bodyLimit'> & Partial<Pick<Config, 'jwt' | 'corsOrigins' | 'rateLimit'>>;
+/**
+ * What the app needs from the configuration; unset JWT = API keys only, unset CORS = none, unset limits = defaults,
+ * unset consoleDir = the Vite build in dist/web.
+ */
+export type AppOptions = Pick<Config, 'bodyLimit'> & Partial<Pick<Config, 'jwt' | 'corsOrigins' | 'rateLimit'>> & { consoleDir?: string };
 
 export const API_VERSION = '0.1.0';
 
@@ -59,6 +63,7 @@ export function createApp(config: AppOptions): express.Express {
   api.use(maskResponses);
   mountRoutes(api, apiRoutes, { authenticator: createAuthenticator({ jwt: config.jwt }) });
   app.use('/api/v1', api);
+  app.use(consoleRouter(config.consoleDir));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

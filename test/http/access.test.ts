@@ -21,6 +21,7 @@ const CLERK: Role[] = ['clerk'];
 const ADMIN: Role[] = ['admin'];
 const STAFF: Role[] = ['clerk', 'reviewer', 'regulator'];
 const EXPECTED: Record<string, readonly Role[] | 'public'> = {
+  'GET /me': ROLES,
   'POST /api-keys': ADMIN,
   'GET /api-keys': ADMIN,
   'DELETE /api-keys/:id': ADMIN,

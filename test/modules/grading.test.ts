@@ -10,7 +10,7 @@ import { spawnService } from '../support/process.js';
 import { addDays, addYears, todayInShanghai } from '../../src/lib/calendar.js';
 import { EnterpriseModel, markGradeDirty } from '../../src/modules/enterprises/index.js';
 import { hasValidRepairCommitment, validRepairCommitment } from '../../src/modules/commitments/index.js';
-import { SYSTEM_PRINCIPAL, withdrawRecord } from '../../src/modules/records/index.js';
+import { RecordModel, SYSTEM_PRINCIPAL, withdrawRecord } from '../../src/modules/records/index.js';
 import {
   CLAIM_LEASE_MS,
   GradeHistoryModel,
@@ -95,6 +95,20 @@ describe('credit grading (分类分级监管) through HTTP, jobs and CLI', funct
       const g = await gradeOf(A.uscc);
       expect(g).to.include({ score: 80, tier: 'B', version: 2 });
       expect(g.reasons.find((x) => x.indicator === 'penalty')).to.deep.include({ source: { type: 'penalty', id: p.body.id }, points: -11 });
+    });
+
+    it('the sweep reads an enterprise’s records by the ids it lists: a replay or a conflict leaves an id behind that counts nothing', async () => {
+      const before = await gradeOf(A.uscc);
+      const body = recent(1);
+      expect((await api('post', '/penalties', clerk, body)).status, 'idempotent replay').to.equal(200);
+      expect((await api('post', '/penalties', clerk, { ...body, content: `${String(body.content)}（另案）` })).status, 'conflict').to.equal(409);
+      const ent = await EnterpriseModel.findOne({ uscc: A.uscc }).lean();
+      expect(ent?.recordIds?.length, 'ids are linked before the insert, failed inserts included').to.equal(3);
+      expect(await RecordModel.countDocuments({ uscc: A.uscc }), 'only one record exists').to.equal(1);
+      await sweep();
+      const g = await gradeOf(A.uscc);
+      expect(g).to.include({ score: before.score, tier: before.tier });
+      expect(g.reasons.filter((x) => x.indicator === 'penalty')).to.have.length(1);
     });
 
     it('history gets an entry only when the score or the tier changes', async () => {

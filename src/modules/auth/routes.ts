@@ -3,8 +3,27 @@ import { clientIp } from '../../http/auth.js';
 import { apiKeyIdParams, createApiKeyBody } from '../../../schemas/apiKeys.js';
 import { createApiKey, listApiKeys, revokeApiKey } from './service.js';
 import { recordAudit } from '../audit/index.js';
+import { ROLES, ROLE_LABELS } from './roles.js';
 
 export const authRoutes = defineRoutes([
+  {
+    method: 'get',
+    path: '/me',
+    summary: '当前凭据的身份：名称、角色、所代表的企业（企业用户）、辖区范围（网页控制台登录时调用）',
+    tag: 'auth',
+    access: { roles: ROLES },
+    handler: ({ principal }) => ({
+      body: {
+        id: principal.id,
+        name: principal.name,
+        roles: principal.roles,
+        roleLabels: principal.roles.map((r) => ROLE_LABELS[r]),
+        uscc: principal.uscc ?? null,
+        scope: principal.scope,
+        via: principal.via,
+      },
+    }),
+  },
   {
     method: 'post',
     path: '/api-keys',

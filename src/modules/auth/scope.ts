@@ -13,6 +13,12 @@ export function scopeFilter(p: Principal, fields: { uscc: string; district?: str
   return filter;
 }
 
+/** The same rule as `scopeFilter`, for one document already read (point reads by `_id`). */
+export function canSee(p: Principal, doc: { uscc?: string | null; districtCode?: string | null }): boolean {
+  if (p.roles.includes('enterprise') && (!p.uscc || doc.uscc !== p.uscc)) return false;
+  return p.scope.length === 0 || (typeof doc.districtCode === 'string' && p.scope.some((s) => doc.districtCode!.startsWith(s)));
+}
+
 export function inScope(p: Principal, districtCode: string | undefined): boolean {
   return p.scope.length === 0 || (districtCode !== undefined && p.scope.some((s) => districtCode.startsWith(s)));
 }

@@ -19,7 +19,7 @@ import { paginate, type PageRequest } from '../../lib/pagination.js';
 import { logger } from '../../lib/logger.js';
 import { recordAudit } from '../audit/index.js';
 import { assertInScope, inScope, scopeFilter, type Principal } from '../auth/index.js';
-import { EnterpriseModel, markGradeDirty } from '../enterprises/index.js';
+import { EnterpriseModel, enterpriseId, findVisibleEnterprise, markGradeDirty } from '../enterprises/index.js';
 import { RecordModel, SYSTEM_PRINCIPAL, markListed, type ListingMark } from '../records/index.js';
 import { CaseModel, KeyModel, type CaseDoc, type CaseEvent, type CasePerson, type CaseSpan, type KeyDoc, type RemovalApplication } from './model.js';
 import { CASE_NS, syncLedger } from './ledger.js';
@@ -308,8 +308,7 @@ export async function propose(input: ProposalInput, ctx: CallContext) {
   const rules = dishonestyRules();
   const proposedOn = input.proposedOn ?? todayInShanghai();
   const ground = groundOf(input.groundCode, rules)!;
-  const ent = await EnterpriseModel.findOne({ $and: [{ uscc: input.uscc }, scopeFilter(ctx.principal, { uscc: 'uscc', district: 'districtCode' })] }).lean();
-  if (!ent) throw AppError.notFound('企业不存在');
+  const ent = await findVisibleEnterprise(input.uscc, ctx.principal);
   assertInScope(ctx.principal, ent.districtCode);
   const details: ErrorDetail[] = [];
   if (input.persons.length && !ground.personsAllowed) details.push(mismatch('persons', `列入事由（${ground.code}）不列入相关人员`));
@@ -696,7 +695,7 @@ async function syncEnterpriseListing(uscc: string): Promise<void> {
   const same = (l: { active?: boolean; listingId?: string; since?: string; until?: string | null } | null | undefined) =>
     desired === null ? !l : Boolean(l) && l!.active === true && l!.listingId === desired.listingId && l!.since === desired.since && l!.until === desired.until;
   const changed = await withDocLocks('enterprises', [uscc], async () => {
-    const ent = await EnterpriseModel.findOne({ uscc }, { listing: 1 }).lean();
+    const ent = await EnterpriseModel.findById(enterpriseId(uscc), { listing: 1 }).lean();
     if (!ent || same(ent.listing)) return false;
     await EnterpriseModel.updateOne({ _id: ent._id }, desired ? { $set: { listing: desired } } : { $unset: { listing: 1 } }, { timestamps: false });
     return true;

@@ -1,5 +1,6 @@
 import mongoose, { Schema } from 'mongoose';
 import type { StandardisationGrade, SubjectType } from './fields.js';
+import { keyId } from '../../db/keyId.js';
 
 export interface EnterpriseDoc {
   uscc: string;
@@ -18,6 +19,12 @@ export interface EnterpriseDoc {
   origin?: 'api' | 'record';
   /** Set when a record, listing or repair of this enterprise changed: the grading sweep regrades it and clears the flag. */
   gradeDirty?: boolean;
+  /**
+   * Ids of this enterprise's records (行政许可/行政处罚), written BEFORE each record is inserted: a superset
+   * (an id whose insert failed stays behind; readers check the record exists and names this USCC). Lets a
+   * regrade of one enterprise read its records by `_id` instead of scanning every record (FerretDB).
+   */
+  recordIds?: mongoose.Types.ObjectId[];
   /** 严重失信主体名单: maintained by the dishonesty module (the grading module forces tier D while active). */
   listing?: { active: boolean; listingId: string; since: string; until: string | null } | null;
   /** Incremented on every change. */
@@ -45,6 +52,7 @@ const enterpriseSchema = new Schema<EnterpriseDoc>(
     // New enterprises start dirty: the grading sweep gives them their first grade within a minute.
     gradeDirty: { type: Boolean, default: true, index: true },
     listing: { type: Schema.Types.Mixed, default: undefined },
+    recordIds: { type: [Schema.Types.ObjectId], default: undefined },
     revision: { type: Number, required: true, default: 1 },
     createdBy: { type: String, required: true },
     updatedBy: { type: String, required: true },
@@ -54,3 +62,10 @@ const enterpriseSchema = new Schema<EnterpriseDoc>(
 enterpriseSchema.index({ name: 1 });
 
 export const EnterpriseModel = mongoose.model<EnterpriseDoc>('Enterprise', enterpriseSchema);
+
+/**
+ * An enterprise's `_id`, derived from its USCC: every lookup by USCC is a point read by `_id` (on the
+ * embedded FerretDB any other filter scans the whole collection), and a second insert of one USCC fails
+ * on the `_id` as well as on the unique `uscc` index.
+ */
+export const enterpriseId = (uscc: string) => keyId(`enterprise:${uscc}`);

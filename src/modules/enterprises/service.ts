@@ -1,9 +1,10 @@
-import { EnterpriseModel, type EnterpriseDoc } from './model.js';
+import type mongoose from 'mongoose';
+import { EnterpriseModel, enterpriseId, type EnterpriseDoc } from './model.js';
 import { ENTERPRISE_MUTABLE_FIELDS } from './fields.js';
 import { AppError } from '../../http/errors.js';
 import { escapeRegex, paginate, type PageRequest } from '../../lib/pagination.js';
 import { recordAudit } from '../audit/index.js';
-import { assertInScope, scopeFilter, type Principal } from '../auth/index.js';
+import { assertInScope, canSee, scopeFilter, type Principal } from '../auth/index.js';
 import { isValidUscc, usccDivision } from '../../lib/uscc.js';
 import { withDocLocks } from '../../db/docLock.js';
 
@@ -48,7 +49,7 @@ export async function createEnterprise(input: EnterpriseInput, ctx: CallContext)
   // An override is recorded only when it was actually needed.
   const override = usccOverride && !isValidUscc(data.uscc) ? { reason: usccOverride.reason, by: ctx.principal.id, at: new Date() } : undefined;
   try {
-    const doc = await EnterpriseModel.create({ ...data, usccOverride: override, revision: 1, createdBy: ctx.principal.id, updatedBy: ctx.principal.id });
+    const doc = await EnterpriseModel.create({ _id: enterpriseId(data.uscc), ...data, usccOverride: override, revision: 1, createdBy: ctx.principal.id, updatedBy: ctx.principal.id });
     const out = presentEnterprise(doc.toObject());
     await recordAudit({
       action: override ? 'enterprise.create.usccOverride' : 'enterprise.create',
@@ -67,10 +68,33 @@ export async function createEnterprise(input: EnterpriseInput, ctx: CallContext)
   }
 }
 
+/** Enterprises by USCC: point reads by `_id` (see enterpriseId), at most 8 at a time. Unknown USCCs are absent. */
+export async function enterprisesByUscc<K extends keyof EnterpriseDoc>(usccs: string[], fields?: K[]): Promise<Map<string, Pick<EnterpriseDoc, K | 'uscc'> & { _id: unknown }>> {
+  const out = new Map<string, Pick<EnterpriseDoc, K | 'uscc'> & { _id: unknown }>();
+  const todo = [...new Set(usccs)];
+  const projection = fields ? Object.fromEntries([...fields, 'uscc'].map((f) => [f, 1])) : undefined;
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(8, todo.length) }, async () => {
+      while (next < todo.length) {
+        const uscc = todo[next++];
+        const doc = await EnterpriseModel.findById(enterpriseId(uscc), projection).lean();
+        if (doc && doc.uscc === uscc) out.set(uscc, doc as Pick<EnterpriseDoc, K | 'uscc'> & { _id: unknown });
+      }
+    }),
+  );
+  return out;
+}
+
+/** One enterprise the principal may see, or 404 (out of scope answers like unknown). */
+export async function findVisibleEnterprise(uscc: string, principal: Principal): Promise<Lean> {
+  const doc = (await enterprisesByUscc([uscc])).get(uscc) as Lean | undefined;
+  if (!doc || !canSee(principal, doc)) throw AppError.notFound('企业不存在');
+  return doc;
+}
+
 export async function getEnterprise(uscc: string, principal: Principal) {
-  const doc = await EnterpriseModel.findOne({ $and: [{ uscc }, scope(principal)] }).lean();
-  if (!doc) throw AppError.notFound('企业不存在');
-  return presentEnterprise(doc);
+  return presentEnterprise(await findVisibleEnterprise(uscc, principal));
 }
 
 export interface EnterpriseListQuery extends PageRequest {
@@ -89,8 +113,7 @@ export async function listEnterprises(q: EnterpriseListQuery, principal: Princip
 }
 
 export async function updateEnterprise(uscc: string, patch: Partial<EnterpriseInput>, ctx: CallContext) {
-  const before = await EnterpriseModel.findOne({ $and: [{ uscc }, scope(ctx.principal)] }).lean();
-  if (!before) throw AppError.notFound('企业不存在');
+  const before = await findVisibleEnterprise(uscc, ctx.principal);
   assertInScope(ctx.principal, before.districtCode);
   if (patch.districtCode) assertInScope(ctx.principal, patch.districtCode);
   const set: Record<string, unknown> = {};
@@ -124,6 +147,8 @@ export interface SubjectFields {
   legalRepresentative?: string;
   /** Division to use when the enterprise must be created and its USCC has no numeric division. */
   fallbackDistrict: string;
+  /** The record about to be stored for this subject (linked BEFORE it is written, see `recordIds`). */
+  recordId?: mongoose.Types.ObjectId;
 }
 
 /**
@@ -132,7 +157,11 @@ export interface SubjectFields {
  */
 export async function ensureEnterprises(subjects: SubjectFields[], by: string): Promise<Map<string, string>> {
   const byUscc = new Map<string, SubjectFields>();
-  for (const s of subjects) if (!byUscc.has(s.uscc)) byUscc.set(s.uscc, s);
+  const recordIds = new Map<string, mongoose.Types.ObjectId[]>();
+  for (const s of subjects) {
+    if (!byUscc.has(s.uscc)) byUscc.set(s.uscc, s);
+    if (s.recordId) recordIds.set(s.uscc, [...(recordIds.get(s.uscc) ?? []), s.recordId]);
+  }
   if (byUscc.size === 0) return new Map();
   const now = new Date();
   // Missing enterprises are inserted, not upserted: a unique-index insert is one indexed write on every
@@ -142,6 +171,7 @@ export async function ensureEnterprises(subjects: SubjectFields[], by: string): 
   const fresh = [...byUscc.values()].map((s) => {
     const division = usccDivision(s.uscc);
     return {
+      _id: enterpriseId(s.uscc),
       uscc: s.uscc,
       name: s.name,
       subjectType: s.subjectType,
@@ -150,6 +180,7 @@ export async function ensureEnterprises(subjects: SubjectFields[], by: string): 
       standardisationGrade: '无',
       origin: 'record',
       gradeDirty: true,
+      recordIds: recordIds.get(s.uscc) ?? [],
       revision: 1,
       createdBy: by,
       createdAt: now,
@@ -167,14 +198,18 @@ export async function ensureEnterprises(subjects: SubjectFields[], by: string): 
   }
   const districts = new Map(fresh.filter((f) => !existing.has(f.uscc)).map((f) => [f.uscc, f.districtCode]));
   if (existing.size) {
-    const docs = await EnterpriseModel.find({ uscc: { $in: [...existing] } }, { uscc: 1, districtCode: 1 }).lean();
+    const docs = [...(await enterprisesByUscc([...existing], ['districtCode'])).values()];
     for (const d of docs) districts.set(d.uscc, d.districtCode);
     // Flagged by `_id` (point updates, 8 at a time): an update by `uscc` is one more scan on FerretDB.
     await withDocLocks('enterprises', docs.map((d) => d.uscc), async () => {
       let next = 0;
       await Promise.all(
         Array.from({ length: Math.min(8, docs.length) }, async () => {
-          while (next < docs.length) await EnterpriseModel.updateOne({ _id: docs[next++]._id }, { $set: { gradeDirty: true } }, { timestamps: false });
+          while (next < docs.length) {
+            const d = docs[next++];
+            const ids = recordIds.get(d.uscc);
+            await EnterpriseModel.updateOne({ _id: d._id }, { $set: { gradeDirty: true }, ...(ids ? { $addToSet: { recordIds: { $each: ids } } } : {}) }, { timestamps: false });
+          }
         }),
       );
     });
@@ -184,7 +219,15 @@ export async function ensureEnterprises(subjects: SubjectFields[], by: string): 
 
 /** Flags enterprises for regrading (the grading sweep clears the flag). */
 export async function markGradeDirty(usccs: string[]): Promise<void> {
-  if (usccs.length) {
-    await withDocLocks('enterprises', usccs, () => EnterpriseModel.updateMany({ uscc: { $in: usccs } }, { $set: { gradeDirty: true } }, { timestamps: false }));
-  }
+  const unique = [...new Set(usccs)];
+  if (unique.length === 0) return;
+  // Addressed by `_id` (derived from the USCC): an update filtered by `uscc` scans every enterprise on FerretDB.
+  await withDocLocks('enterprises', unique, async () => {
+    for (let i = 0; i < unique.length; i += 50) {
+      await EnterpriseModel.bulkWrite(
+        unique.slice(i, i + 50).map((u) => ({ updateOne: { filter: { _id: enterpriseId(u) }, update: { $set: { gradeDirty: true } } } })),
+        { ordered: false, timestamps: false },
+      );
+    }
+  });
 }

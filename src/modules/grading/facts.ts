@@ -1,5 +1,5 @@
 import type mongoose from 'mongoose';
-import { EnterpriseModel } from '../enterprises/index.js';
+import { EnterpriseModel, enterpriseId } from '../enterprises/index.js';
 import { RecordModel, type Severity } from '../records/index.js';
 import { CommitmentModel } from '../commitments/index.js';
 import { AccidentModel, HazardModel } from './model.js';
@@ -24,6 +24,36 @@ export interface FactsProgress {
 
 const BATCH = 5000;
 
+const ENTERPRISE_FIELDS = { uscc: 1, name: 1, districtCode: 1, industryCode: 1, standardisationGrade: 1, listing: 1 };
+const RECORD_FIELDS = {
+  kind: 1,
+  uscc: 1,
+  lifecycle: 1,
+  decisionNumber: 1,
+  decisionDate: 1,
+  'data.fineAmount': 1,
+  'data.confiscationAmount': 1,
+  'data.status': 1,
+  'data.validFrom': 1,
+  'data.validTo': 1,
+  'derived.severity': 1,
+};
+
+/** Reads documents by `_id`, 8 at a time (on FerretDB 1.x a `$in` on `_id` scans; a bare `_id` does not). Missing ids are skipped. */
+export async function pointReads(coll: Collection, ids: unknown[], projection: Document): Promise<Document[]> {
+  const out: Document[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(8, ids.length) }, async () => {
+      while (next < ids.length) {
+        const doc = await coll.findOne({ _id: ids[next++] } as Filter, { projection });
+        if (doc) out.push(doc);
+      }
+    }),
+  );
+  return out;
+}
+
 /**
  * Streams a collection (native driver, lean documents, only the fields named) and calls `fn` per document.
  * No sort: on FerretDB 1.x a sort is done in memory after reading everything, so a hash join by USCC in
@@ -43,80 +73,76 @@ const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0
 const str = (v: unknown) => (typeof v === 'string' ? v : null);
 
 /**
- * Gathers the grading facts of the given enterprises (all when `usccs` is null): one pass over each
- * source collection — enterprises, records, accidents, hazards, commitments — never one query per
- * enterprise. Records of subjects without an enterprise (natural persons) are skipped.
+ * Gathers the grading facts of the given enterprises (all when `usccs` is null): for all, one pass over
+ * each source collection — enterprises, records, accidents, hazards, commitments — never one query per
+ * enterprise; for some, enterprises and their records by `_id` (the other, small collections are still
+ * scanned once). Records of subjects without an enterprise (natural persons) are skipped.
  */
 export async function collectFacts(usccs: string[] | null, onProgress?: (p: FactsProgress) => void): Promise<Map<string, EnterpriseFacts>> {
   const filter: Filter = usccs ? { uscc: { $in: usccs } } : {};
   const facts = new Map<string, EnterpriseFacts>();
   const report = (stage: FactsProgress['stage']) => (read: number) => onProgress?.({ stage, read });
 
-  await scan(
-    EnterpriseModel.collection,
-    filter,
-    { uscc: 1, name: 1, districtCode: 1, industryCode: 1, standardisationGrade: 1, listing: 1 },
-    (e) => {
-      const l = e.listing as ListingFact | undefined;
-      facts.set(e.uscc as string, {
-        uscc: e.uscc as string,
-        name: e.name as string,
-        districtCode: e.districtCode as string,
-        industryCode: str(e.industryCode),
-        standardisationGrade: ((e.standardisationGrade as string) ?? '无') as StandardisationGrade,
-        listing: l ? { active: Boolean(l.active), listingId: String(l.listingId), since: l.since, until: l.until ?? null } : null,
-        penalties: [],
-        permits: [],
-        accidents: [],
-        hazards: [],
-        commitments: [],
+  const addEnterprise = (e: Document) => {
+    const l = e.listing as ListingFact | undefined;
+    facts.set(e.uscc as string, {
+      uscc: e.uscc as string,
+      name: e.name as string,
+      districtCode: e.districtCode as string,
+      industryCode: str(e.industryCode),
+      standardisationGrade: ((e.standardisationGrade as string) ?? '无') as StandardisationGrade,
+      listing: l ? { active: Boolean(l.active), listingId: String(l.listingId), since: l.since, until: l.until ?? null } : null,
+      penalties: [],
+      permits: [],
+      accidents: [],
+      hazards: [],
+      commitments: [],
+    });
+  };
+  const addRecord = (r: Document) => {
+    const f = facts.get(r.uscc as string);
+    if (!f) return;
+    const data = (r.data ?? {}) as Record<string, unknown>;
+    if (r.kind === 'penalty') {
+      f.penalties.push({
+        id: String(r._id),
+        decisionNumber: r.decisionNumber as string,
+        decisionDate: r.decisionDate as string,
+        severity: ((r.derived as { severity?: Severity } | undefined)?.severity ?? '一般') as Severity,
+        amount: Math.round((num(data.fineAmount) + num(data.confiscationAmount)) * 1e6) / 1e6,
+        lifecycle: r.lifecycle as string,
       });
-    },
-    report('enterprises'),
-  );
+    } else if (r.kind === 'permit') {
+      f.permits.push({
+        id: String(r._id),
+        decisionNumber: r.decisionNumber as string,
+        lifecycle: r.lifecycle as string,
+        status: (str(data.status) ?? '1') as string,
+        validFrom: str(data.validFrom),
+        validTo: str(data.validTo),
+      });
+    }
+  };
 
-  await scan(
-    RecordModel.collection,
-    filter,
-    {
-      kind: 1,
-      uscc: 1,
-      lifecycle: 1,
-      decisionNumber: 1,
-      decisionDate: 1,
-      'data.fineAmount': 1,
-      'data.confiscationAmount': 1,
-      'data.status': 1,
-      'data.validFrom': 1,
-      'data.validTo': 1,
-      'derived.severity': 1,
-    },
-    (r) => {
-      const f = facts.get(r.uscc as string);
-      if (!f) return;
-      const data = (r.data ?? {}) as Record<string, unknown>;
-      if (r.kind === 'penalty') {
-        f.penalties.push({
-          id: String(r._id),
-          decisionNumber: r.decisionNumber as string,
-          decisionDate: r.decisionDate as string,
-          severity: ((r.derived as { severity?: Severity } | undefined)?.severity ?? '一般') as Severity,
-          amount: Math.round((num(data.fineAmount) + num(data.confiscationAmount)) * 1e6) / 1e6,
-          lifecycle: r.lifecycle as string,
-        });
-      } else if (r.kind === 'permit') {
-        f.permits.push({
-          id: String(r._id),
-          decisionNumber: r.decisionNumber as string,
-          lifecycle: r.lifecycle as string,
-          status: (str(data.status) ?? '1') as string,
-          validFrom: str(data.validFrom),
-          validTo: str(data.validTo),
-        });
-      }
-    },
-    report('records'),
-  );
+  if (usccs) {
+    // Some enterprises (the sweep's batches): point reads by `_id` — each enterprise by its USCC-derived
+    // id, then its records by the ids it lists — instead of scanning every enterprise and every record.
+    const enterprises = await pointReads(EnterpriseModel.collection, usccs.map((u) => enterpriseId(u)), { ...ENTERPRISE_FIELDS, recordIds: 1 });
+    const wanted = new Set(usccs);
+    const recordIds: unknown[] = [];
+    for (const e of enterprises) {
+      if (!wanted.has(e.uscc as string)) continue;
+      addEnterprise(e);
+      recordIds.push(...((e.recordIds as unknown[] | undefined) ?? []));
+    }
+    report('enterprises')(facts.size);
+    // The list is a superset: ids whose insert failed are simply not found; a record must name the USCC.
+    for (const r of await pointReads(RecordModel.collection, recordIds, RECORD_FIELDS)) addRecord(r);
+    report('records')(recordIds.length);
+  } else {
+    await scan(EnterpriseModel.collection, filter, ENTERPRISE_FIELDS, addEnterprise, report('enterprises'));
+    await scan(RecordModel.collection, filter, RECORD_FIELDS, addRecord, report('records'));
+  }
 
   await scan(AccidentModel.collection, filter, { uscc: 1, date: 1, level: 1, deaths: 1 }, (a) => {
     facts.get(a.uscc as string)?.accidents.push({ id: String(a._id), date: a.date as string, level: a.level as AccidentLevel, deaths: num(a.deaths) });

@@ -1,18 +1,9 @@
-import { createHash } from 'node:crypto';
 import mongoose, { Schema } from 'mongoose';
+import { keyId } from '../../db/keyId.js';
 import type { GradeReason } from './rules.js';
 import type { AccidentLevel, Tier } from './scorecard.js';
 
-/**
- * Deterministic ObjectId from a natural key (sha256, first 12 bytes). Grades and history entries are
- * addressed by `_id`: on FerretDB 1.x only `{ _id: … }` filters reach SQLite's index (every other filter
- * scans the collection), so point reads and writes by USCC stay cheap on both servers, and the ids still
- * work with the cursor pagination (ObjectIds).
- */
-export function keyId(key: string): mongoose.Types.ObjectId {
-  return new mongoose.Types.ObjectId(createHash('sha256').update(key).digest().subarray(0, 12));
-}
-
+/** Grades and history entries are addressed by deterministic ids (point reads by USCC, see keyId). */
 export const gradeId = (uscc: string) => keyId(`grade:${uscc}`);
 export const historyId = (uscc: string, seq: number) => keyId(`grade:${uscc}:${seq}`);
 
@@ -127,6 +118,18 @@ const runSchema = new Schema<GradingRunDoc>(
 runSchema.index({ kind: 1, finishedAt: -1 });
 
 export const GradingRunModel = mongoose.model<GradingRunDoc>('GradingRun', runSchema);
+
+/**
+ * When the last completed full regrade finished (`_id` 'lastFull'): it confirmed every grade it did not
+ * rewrite. A point read, where finding the newest run would scan every run (one per sweep batch).
+ */
+export interface GradingStateDoc {
+  _id: string;
+  at: Date;
+  runId: string;
+}
+const stateSchema = new Schema<GradingStateDoc>({ _id: String, at: { type: Date, required: true }, runId: String }, { collection: 'gradingState', versionKey: false });
+export const GradingStateModel = mongoose.model<GradingStateDoc>('GradingState', stateSchema);
 
 /**
  * A dirty enterprise taken by the sweep (`_id` = USCC). Inserted before the enterprise's `gradeDirty`

@@ -6,10 +6,10 @@ import { todayInShanghai, type LegalDate } from '../../lib/calendar.js';
 import { withDocLocks } from '../../db/docLock.js';
 import { logger } from '../../lib/logger.js';
 import { recordAudit } from '../audit/index.js';
-import { scopeFilter, type Principal } from '../auth/index.js';
+import { canSee, scopeFilter, type Principal } from '../auth/index.js';
 import { EnterpriseModel } from '../enterprises/index.js';
-import { collectFacts, type EnterpriseFacts, type FactsProgress } from './facts.js';
-import { GradeHistoryModel, GradeModel, GradingClaimModel, GradingRunModel, gradeId, historyId, type GradeDoc, type GradeHistoryDoc, type GradeTrigger } from './model.js';
+import { collectFacts, pointReads, type EnterpriseFacts, type FactsProgress } from './facts.js';
+import { GradeHistoryModel, GradeModel, GradingClaimModel, GradingRunModel, GradingStateModel, gradeId, historyId, type GradeDoc, type GradeHistoryDoc, type GradeTrigger } from './model.js';
 import { grade, type GradeResult } from './rules.js';
 import { scorecard, TIERS, type Scorecard, type Tier } from './scorecard.js';
 
@@ -81,10 +81,11 @@ export function resultHash(r: GradeResult, sc: Scorecard, f: Pick<EnterpriseFact
 
 async function previousGrades(usccs: string[] | null): Promise<Map<string, Prev>> {
   const out = new Map<string, Prev>();
-  const filter = usccs ? { uscc: { $in: usccs } } : {};
-  for await (const g of GradeModel.collection.find(filter, { projection: { uscc: 1, score: 1, tier: 1, seq: 1, resultHash: 1 }, batchSize: 5000 })) {
-    out.set(g.uscc as string, g as unknown as Prev);
-  }
+  const projection = { uscc: 1, score: 1, tier: 1, seq: 1, resultHash: 1 };
+  const docs = usccs
+    ? await pointReads(GradeModel.collection, usccs.map(gradeId), projection)
+    : GradeModel.collection.find({}, { projection, batchSize: 5000 });
+  for await (const g of docs) out.set(g.uscc as string, g as unknown as Prev);
   return out;
 }
 
@@ -181,7 +182,10 @@ async function runRegrade(usccs: string[] | null, opts: RegradeOptions): Promise
   const previous = await previousGrades(usccs);
   progress({ stage: 'grades', read: previous.size, enterprises: facts.size });
   const counts = await gradeAndStore(facts, previous, opts, usccs !== null);
-  await GradingRunModel.collection.updateOne({ _id: run._id }, { $set: { finishedAt: new Date(), counts } });
+  const finishedAt = new Date();
+  await GradingRunModel.collection.updateOne({ _id: run._id }, { $set: { finishedAt, counts } });
+  // Full runs have one writer at a time (the grading job lock), so a plain upsert by `_id` is safe.
+  if (!usccs) await GradingStateModel.updateOne({ _id: 'lastFull' }, { $set: { at: finishedAt, runId: String(run._id) } }, { upsert: true });
   opts.onProgress?.({ stage: 'done', enterprises: counts.enterprises, graded: counts.graded, changed: counts.changed });
   if (counts.graded > 0) {
     await recordAudit({
@@ -288,8 +292,7 @@ const scope = (p: Principal) => scopeFilter(p, { uscc: 'uscc', district: 'distri
 
 /** When the last completed full regrade ended: it confirmed every grade it did not rewrite. */
 async function lastFullRegradeAt(): Promise<Date | null> {
-  const run = await GradingRunModel.findOne({ kind: 'full', finishedAt: { $ne: null } }, { finishedAt: 1 }).sort({ finishedAt: -1 }).lean();
-  return run?.finishedAt ?? null;
+  return (await GradingStateModel.findById('lastFull').lean())?.at ?? null;
 }
 
 const later = (a: Date, b: Date | null) => (b && b > a ? b : a);
@@ -315,8 +318,9 @@ export function presentGradeSummary(doc: GradeDoc, lastFull: Date | null = null)
 }
 
 async function findGrade(uscc: string, principal: Principal): Promise<GradeDoc> {
-  const doc = (await GradeModel.findOne({ $and: [{ uscc }, scope(principal)] }).lean()) as GradeDoc | null;
-  if (!doc) throw AppError.notFound('该企业暂无信用评级（不存在、不在职权范围内或尚未评级）');
+  // A point read by `_id`, then the principal's scope checked here (see keyId).
+  const doc = (await GradeModel.findById(gradeId(uscc)).lean()) as GradeDoc | null;
+  if (!doc || doc.uscc !== uscc || !canSee(principal, doc)) throw AppError.notFound('该企业暂无信用评级（不存在、不在职权范围内或尚未评级）');
   return doc;
 }
 

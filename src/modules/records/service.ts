@@ -95,10 +95,14 @@ export async function createRecords(kind: RecordKind, inputs: unknown[], ctx: Ca
 
   const by = ctx.principal.id;
   const now = new Date();
+  // Ids first: each enterprise lists its records' ids before the records exist (see EnterpriseDoc.recordIds).
+  const ids = valid.map(() => new mongoose.Types.ObjectId());
   const districts = await ensureEnterprises(
     valid
+      .map((v, i) => ({ ...v, recordId: ids[i] }))
       .filter((v) => typeof v.data.uscc === 'string' && v.data.uscc !== USCC_PLACEHOLDER)
       .map((v) => ({
+        recordId: v.recordId,
         uscc: v.data.uscc as string,
         name: v.data.subjectName as string,
         subjectType: v.data.subjectType as never,
@@ -108,13 +112,13 @@ export async function createRecords(kind: RecordKind, inputs: unknown[], ctx: Ca
     by,
   );
   const platforms = platformIds();
-  const docs = valid.map(({ data }) => {
+  const docs = valid.map(({ data }, i) => {
     const derived = derive(kind, data) as unknown as Record<string, unknown>;
     const hash = contentHash(data);
     const uscc = (data.uscc as string | undefined) ?? null;
     const version: RecordVersion = { version: 1, action: 'create', op: 'upsert', withdrawReason: null, data, derived, contentHash: hash, reason: null, revocation: null, at: now, by };
     return {
-      _id: new mongoose.Types.ObjectId(),
+      _id: ids[i],
       kind,
       authorityUscc: data.authorityUscc as string,
       decisionNumber: data.decisionNumber as string,

@@ -1,0 +1,242 @@
+/** Pieces shown both to regulators (enterprise page) and to the enterprise itself: grade, records, repairs. */
+import { useMemo } from 'preact/hooks';
+import type { ChartConfiguration } from 'chart.js';
+import type { ComponentChildren } from 'preact';
+import { ApiError } from '../api.js';
+import { ChartView } from './chart.js';
+import { Badge, Card, DefinitionList, ErrorBox, Loading, Table, TierBadge, type Loaded } from './ui.js';
+import { dateTime, deliveryLabel, INDICATOR_LABELS, KIND_LABELS, platformLabel, publicityState, TIER_COLORS, TIER_LABELS, TRIGGER_LABELS } from '../labels.js';
+import type { DishonestyCase, Enterprise, Grade, GradeHistoryItem, RecordItem, Repair } from '../types.js';
+
+export function ProfileCard({ enterprise: e }: { enterprise: Enterprise }) {
+  return (
+    <Card title="企业信息" id="profile">
+      <DefinitionList
+        items={[
+          ['企业名称', e.name],
+          ['统一社会信用代码', <span class="mono">{e.uscc}</span>],
+          ['主体类别', e.subjectType],
+          ['法定代表人', e.legalRepresentative],
+          ['行政区划', e.districtCode],
+          ['行业代码', e.industryCode],
+          ['地址', e.address],
+          ['安全生产标准化等级', e.standardisationGrade],
+          ['监管部门', e.supervisingAuthority],
+        ]}
+      />
+    </Card>
+  );
+}
+
+/** The current grade with every reason and its points (they add up to the score). A missing grade (404) is "not yet graded". */
+export function GradeCard({ grade }: { grade: Loaded<Grade> }) {
+  if (grade.error instanceof ApiError && grade.error.status === 404) {
+    return (
+      <Card title="当前信用等级" id="grade">
+        <p class="muted">尚未评级（登记或变更后由评级任务计算）。</p>
+      </Card>
+    );
+  }
+  return (
+    <Card title="当前信用等级" id="grade">
+      {grade.error ? <ErrorBox error={grade.error} /> : null}
+      {!grade.data && !grade.error ? <Loading what="信用等级" /> : null}
+      {grade.data ? (
+        <>
+          <div class="grade-head">
+            <TierBadge tier={grade.data.tier} />
+            <div>
+              <div class="grade-score">
+                <span data-testid="grade-score">{grade.data.score}</span> 分 · {TIER_LABELS[grade.data.tier]}
+              </div>
+              <div class="muted small">
+                评分表 {grade.data.scorecardVersion} · 评级于 {dateTime(grade.data.gradedAt)}
+              </div>
+            </div>
+          </div>
+          <Table head={['评分项', '理由', '分值']} caption="评分理由（逐项相加即为总分）">
+            {grade.data.reasons.map((r, i) => (
+              <tr key={i} data-testid="grade-reason">
+                <td>{INDICATOR_LABELS[r.indicator] ?? r.indicator}</td>
+                <td>{r.detail}</td>
+                <td class={`num ${r.points < 0 ? 'neg' : 'pos'}`}>{r.points > 0 && r.indicator !== 'base' ? `+${r.points}` : r.points}</td>
+              </tr>
+            ))}
+          </Table>
+        </>
+      ) : null}
+    </Card>
+  );
+}
+
+export function GradeHistoryCard({ history }: { history: Loaded<{ items: GradeHistoryItem[] }> }) {
+  const items = useMemo(() => (history.data ? [...history.data.items].reverse() : []), [history.data]);
+  const config = useMemo<ChartConfiguration>(
+    () => ({
+      type: 'line',
+      data: {
+        labels: items.map((h) => dateTime(h.gradedAt).slice(0, 10)),
+        datasets: [
+          {
+            label: '信用评分',
+            data: items.map((h) => h.score),
+            borderColor: '#1565c0',
+            pointBackgroundColor: items.map((h) => TIER_COLORS[h.tier]),
+            pointRadius: 5,
+            stepped: true,
+          },
+        ],
+      },
+      options: {
+        scales: { x: { offset: true }, y: { min: 0, max: 100 } },
+        plugins: { legend: { display: false }, tooltip: { callbacks: { afterLabel: (c) => `等级 ${items[c.dataIndex]?.tier}` } } },
+      },
+    }),
+    [items],
+  );
+  return (
+    <Card title="信用等级历史" id="grade-history">
+      {history.error && !(history.error instanceof ApiError && history.error.status === 404) ? <ErrorBox error={history.error} /> : null}
+      {!history.data && !history.error ? <Loading what="等级历史" /> : null}
+      {history.data && items.length === 0 ? <p class="muted">暂无历史。</p> : null}
+      {items.length > 0 ? (
+        <ChartView
+          config={config}
+          height={220}
+          label={`信用评分历史：${items.map((h) => `${dateTime(h.gradedAt).slice(0, 10)} ${h.score} 分 ${h.tier} 级`).join('；')}`}
+          table={{ head: ['时间', '评分', '等级', '触发'], rows: items.map((h) => [dateTime(h.gradedAt), h.score, h.tier, TRIGGER_LABELS[h.trigger] ?? h.trigger]) }}
+        />
+      ) : null}
+    </Card>
+  );
+}
+
+function deliveryTone(state: string): 'ok' | 'warn' | 'bad' | 'neutral' {
+  if (state === 'delivered') return 'ok';
+  if (state === 'rejected' || state === 'failed') return 'bad';
+  if (state === 'pending' || state === 'inflight') return 'warn';
+  return 'neutral';
+}
+
+export function DeliveryCell({ record }: { record: RecordItem }) {
+  const entries = Object.entries(record.delivery).filter(([, d]) => d);
+  if (entries.length === 0) return <span class="muted">—</span>;
+  return (
+    <ul class="plain">
+      {entries.map(([p, d]) => (
+        <li key={p}>
+          {platformLabel(p)}：<Badge tone={deliveryTone(d!.state)}>{deliveryLabel(d!.state)}</Badge>
+          {d!.op === 'withdraw' ? <span class="muted small">（撤下）</span> : null}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** Records with their publicity and repair dates and delivery state; `action` adds a last column. */
+export function RecordsTable({ records, action, actionHead = '操作' }: { records: RecordItem[]; action?: (r: RecordItem) => ComponentChildren; actionHead?: string }) {
+  const head = ['类型', '决定文书号', '决定日期', '内容', '公示状态', '最早可申请修复', '报送状态', ...(action ? [actionHead] : [])];
+  return (
+    <Table head={head} empty={records.length === 0} label="许可和处罚记录">
+      {records.map((r) => (
+        <tr key={r.id} data-record-id={r.id}>
+          <td>
+            {KIND_LABELS[r.kind]}
+            {r.severity ? <div class="muted small">{r.severity}</div> : null}
+          </td>
+          <td>{r.decisionNumber}</td>
+          <td class="nowrap">{r.decisionDate}</td>
+          <td>{r.kind === 'penalty' ? (r.penaltyTypes ?? []).join('、') : String(r.content ?? '')}</td>
+          <td data-testid="publicity-state">{publicityState(r)}</td>
+          <td class="nowrap">{r.kind === 'penalty' && r.lifecycle === 'active' ? (r.repairEarliestDate ?? '—') : '—'}</td>
+          <td>
+            <DeliveryCell record={r} />
+          </td>
+          {action ? <td>{action(r)}</td> : null}
+        </tr>
+      ))}
+    </Table>
+  );
+}
+
+function stateTone(state: string): 'ok' | 'warn' | 'bad' | 'neutral' {
+  if (state === 'effected' || state === 'approved') return 'ok';
+  if (state === 'denied' || state === 'refused-incomplete') return 'bad';
+  return 'warn';
+}
+
+export function RepairState({ repair }: { repair: Pick<Repair, 'state' | 'stateLabel'> }) {
+  return (
+    <Badge tone={stateTone(repair.state)}>
+      <span data-state={repair.state}>{repair.stateLabel}</span>
+    </Badge>
+  );
+}
+
+/** The next due date of an open application, and whether it has passed. */
+export function nextDue(r: Repair): { label: string; date: string } | null {
+  if (r.state === 'submitted' && r.due.acceptance) return { label: '受理期限', date: r.due.acceptance };
+  if (r.state === 'accepted' && r.due.decision) return { label: '决定期限', date: r.due.decision };
+  if (r.state === 'approved' && r.due.resultShared) return { label: '结果共享期限', date: r.due.resultShared };
+  return null;
+}
+
+export function RepairsTable({ repairs, today }: { repairs: Repair[]; today: string }) {
+  return (
+    <Table head={['申请编号', '处罚决定书文号', '企业', '提交日期', '状态', '期限']} empty={repairs.length === 0} label="信用修复申请">
+      {repairs.map((r) => {
+        const due = nextDue(r);
+        const late = due !== null && due.date < today;
+        return (
+          <tr key={r.id} class={late ? 'row-overdue' : ''}>
+            <td>
+              <a href={`#/repairs/${r.id}`}>{r.number}</a>
+            </td>
+            <td>{r.decisionNumber}</td>
+            <td>{r.subjectName}</td>
+            <td class="nowrap">{r.submittedDate}</td>
+            <td>
+              <RepairState repair={r} />
+            </td>
+            <td class="nowrap">
+              {due ? (
+                <>
+                  {due.label} {due.date}
+                  {late ? (
+                    <>
+                      {' '}
+                      <Badge tone="bad">已逾期</Badge>
+                    </>
+                  ) : null}
+                </>
+              ) : (
+                '—'
+              )}
+            </td>
+          </tr>
+        );
+      })}
+    </Table>
+  );
+}
+
+/** Serious-dishonesty cases of the enterprise (严重失信主体名单): status, ground, listing period. */
+export function ListingTable({ cases }: { cases: DishonestyCase[] }) {
+  return (
+    <Table head={['状态', '列入事由', '决定机关', '陈述申辩期限', '列入期间']} empty={cases.length === 0} label="严重失信主体名单">
+      {cases.map((c) => (
+        <tr key={c.id}>
+          <td>
+            <Badge tone={c.status === 'listed' ? 'bad' : c.status === 'removed' || c.status === 'not_listed' ? 'neutral' : 'warn'}>{c.statusLabel}</Badge>
+          </td>
+          <td>
+            （{c.ground.code}）{c.ground.text}
+          </td>
+          <td>{c.authorityName}</td>
+          <td class="nowrap">{c.objectionPeriod?.deadline ?? '—'}</td>
+          <td class="nowrap">{c.listing?.since ? `${c.listing.since} 至 ${c.listing.until ?? '—'}` : '—'}</td>
+        </tr>
+      ))}
+    </Table>
+  );
+}

@@ -1,0 +1,70 @@
+/** 企业详情 (staff): profile, current grade with its reasons, grade history, records with delivery, listing, repairs. */
+import { get } from '../api.js';
+import { GradeCard, GradeHistoryCard, ListingTable, ProfileCard, RecordsTable, RepairsTable } from '../components/credit.js';
+import { Card, PageHeader, Show, useApi } from '../components/ui.js';
+import { today } from '../labels.js';
+import { hasRole, useMe } from '../session.js';
+import type { DishonestyCase, Enterprise, Grade, GradeHistoryItem, Page, RecordItem, Repair } from '../types.js';
+
+export function EnterprisePage({ uscc }: { uscc: string }) {
+  const me = useMe();
+  const enterprise = useApi(() => get<Enterprise>(`/enterprises/${uscc}`), [uscc]);
+  const grade = useApi(() => get<Grade>(`/grades/${uscc}`), [uscc]);
+  const history = useApi(() => get<Page<GradeHistoryItem>>(`/grades/${uscc}/history`), [uscc]);
+  const records = useApi(() => get<Page<RecordItem>>(`/enterprises/${uscc}/records`, { limit: 500 }), [uscc]);
+  const cases = useApi(() => get<Page<DishonestyCase>>('/dishonesty-list', { uscc }), [uscc]);
+  const repairs = useApi(() => get<Page<Repair>>('/repairs', { uscc }), [uscc]);
+  const clerk = hasRole(me, 'clerk');
+  return (
+    <>
+      <PageHeader title={enterprise.data?.name ?? uscc}>
+        {clerk ? (
+          <a class="button" href={`#/records/new?uscc=${uscc}`}>
+            录入记录
+          </a>
+        ) : null}
+        <a class="button" href="#/enterprises">
+          返回查询
+        </a>
+      </PageHeader>
+      <div class="grid-2">
+        <Show loaded={enterprise} what="企业信息">
+          {(e) => <ProfileCard enterprise={e} />}
+        </Show>
+        <GradeCard grade={grade} />
+      </div>
+      <GradeHistoryCard history={history} />
+      <Card title="许可和处罚记录" id="records">
+        <Show loaded={records} what="记录">
+          {(page) => (
+            <RecordsTable
+              records={page.items}
+              action={
+                clerk
+                  ? (r) =>
+                      r.lifecycle === 'active' ? (
+                        <a href={`#/records/${r.kind}/${r.id}/correct`} aria-label={`更正 ${r.decisionNumber}`}>
+                          更正
+                        </a>
+                      ) : null
+                  : undefined
+              }
+            />
+          )}
+        </Show>
+      </Card>
+      <div class="grid-2">
+        <Card title="严重失信主体名单" id="listing">
+          <Show loaded={cases} what="名单案件">
+            {(page) => <ListingTable cases={page.items} />}
+          </Show>
+        </Card>
+        <Card title="信用修复申请" id="repairs">
+          <Show loaded={repairs} what="修复申请">
+            {(page) => <RepairsTable repairs={page.items} today={today()} />}
+          </Show>
+        </Card>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,116 @@
+/** The signed-in frame: header, navigation by role, and the screen of the current route. */
+import type { ComponentChildren } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { match, useHashPath } from './router.js';
+import { hasRole, isStaff, useMe } from './session.js';
+import type { Me, Role } from './types.js';
+import { Dashboard } from './pages/Dashboard.js';
+import { EnterpriseSearch } from './pages/EnterpriseSearch.js';
+import { EnterprisePage } from './pages/EnterprisePage.js';
+import { WorkQueue } from './pages/WorkQueue.js';
+import { RecordForm } from './pages/RecordForm.js';
+import { Imports } from './pages/Imports.js';
+import { Plans, PlanPage } from './pages/Plans.js';
+import { RepairPage } from './pages/RepairPage.js';
+import { MyEnterprise } from './pages/MyEnterprise.js';
+import { RepairApply } from './pages/RepairApply.js';
+
+interface RouteDef {
+  pattern: string;
+  roles: Role[];
+  nav?: string;
+  render: (p: Record<string, string>, path: string) => ComponentChildren;
+}
+
+const STAFF: Role[] = ['clerk', 'reviewer', 'regulator'];
+
+const ROUTES: RouteDef[] = [
+  { pattern: '/', roles: STAFF, nav: '监管概览', render: () => <Dashboard /> },
+  { pattern: '/enterprises', roles: STAFF, nav: '企业查询', render: (_p, path) => <EnterpriseSearch path={path} /> },
+  { pattern: '/enterprises/:uscc', roles: STAFF, render: (p) => <EnterprisePage uscc={p.uscc} /> },
+  { pattern: '/queue', roles: ['reviewer', 'regulator', 'clerk'], nav: '修复与名单待办', render: () => <WorkQueue /> },
+  { pattern: '/records/new', roles: ['clerk'], nav: '录入记录', render: (_p, path) => <RecordForm path={path} /> },
+  { pattern: '/records/:kind/:id/correct', roles: ['clerk'], render: (p, path) => <RecordForm path={path} correct={{ kind: p.kind as 'permit' | 'penalty', id: p.id }} /> },
+  { pattern: '/imports', roles: ['clerk'], nav: '批量导入', render: () => <Imports /> },
+  { pattern: '/plans', roles: STAFF, nav: '检查计划', render: () => <Plans /> },
+  { pattern: '/plans/:id', roles: STAFF, render: (p) => <PlanPage id={p.id} /> },
+  { pattern: '/repairs/:id', roles: [...STAFF, 'enterprise'], render: (p) => <RepairPage id={p.id} /> },
+  { pattern: '/', roles: ['enterprise'], nav: '本企业信用', render: () => <MyEnterprise /> },
+  { pattern: '/repair/:recordId', roles: ['enterprise'], render: (p) => <RepairApply recordId={p.recordId} /> },
+];
+
+function allowed(me: Me, r: RouteDef) {
+  return hasRole(me, ...r.roles);
+}
+
+export function Shell({ onSignOut }: { onSignOut: () => void }) {
+  const me = useMe();
+  const path = useHashPath();
+  const main = useRef<HTMLElement>(null);
+  const [menuOpen, setMenuOpen] = useState(false);
+  const routes = ROUTES.filter((r) => allowed(me, r));
+  let page: ComponentChildren = null;
+  for (const r of routes) {
+    const params = match(r.pattern, path);
+    if (params) {
+      page = r.render(params, path);
+      break;
+    }
+  }
+  // Move the focus to the new screen's heading on navigation (keyboard and screen-reader users).
+  useEffect(() => {
+    setMenuOpen(false);
+    main.current?.querySelector<HTMLElement>('h1')?.focus();
+  }, [path]);
+  const bare = path.split('?')[0];
+  const nav = routes.filter((r) => r.nav);
+  return (
+    <div class="shell">
+      <a class="skip" href="#main" onClick={(e) => (e.preventDefault(), main.current?.focus())}>
+        跳到正文
+      </a>
+      <header class="topbar">
+        <div class="brand">
+          <span class="brand-mark" aria-hidden="true">
+            信
+          </span>
+          <span>安全生产信用监管</span>
+        </div>
+        <button type="button" class="menu-toggle" aria-expanded={menuOpen} aria-controls="nav" onClick={() => setMenuOpen(!menuOpen)}>
+          菜单
+        </button>
+        <nav id="nav" class={menuOpen ? 'open' : ''} aria-label="主导航">
+          {nav.map((r) => (
+            <a key={r.nav} href={`#${r.pattern}`} aria-current={bare === r.pattern || (r.pattern !== '/' && bare.startsWith(r.pattern)) ? 'page' : undefined}>
+              {r.nav}
+            </a>
+          ))}
+        </nav>
+        <div class="who">
+          <span class="who-name" data-testid="who">
+            {me.name}
+            <span class="muted">（{me.roleLabels.join('、')}）</span>
+          </span>
+          <button type="button" class="link" onClick={onSignOut}>
+            退出
+          </button>
+        </div>
+      </header>
+      <main id="main" ref={main} tabIndex={-1}>
+        {page ?? <NotFound me={me} />}
+      </main>
+    </div>
+  );
+}
+
+function NotFound({ me }: { me: Me }) {
+  return (
+    <div class="card">
+      <h1 tabIndex={-1}>页面不存在或无权访问</h1>
+      <p>
+        当前身份（{me.roleLabels.join('、')}）没有此页面。<a href="#/">返回首页</a>
+      </p>
+      {!isStaff(me) && !hasRole(me, 'enterprise') ? <p class="muted">网页控制台面向监管人员（录入、审核、监管查询）和企业用户；系统管理员和协同部门请使用 API。</p> : null}
+    </div>
+  );
+}
