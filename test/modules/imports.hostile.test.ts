@@ -1,16 +1,10 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { crc32, createDeflateRaw } from 'node:zlib';
 import ExcelJS from 'exceljs';
-import { startTestApp, expectErrorShape, type TestApp } from '../support/app.js';
+import { expectErrorShape, type TestApp } from '../support/app.js';
 import { penaltyBody } from '../support/fixtures.js';
-import { csvOf } from '../support/importFiles.js';
-import { configureImports } from '../../src/modules/imports/index.js';
+import { XLSX_TYPE, csvOf, importErrorReport, importFinished, startImportApp, type ImportApp } from '../support/importFiles.js';
 import { RecordModel } from '../../src/modules/records/index.js';
-
-const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 // ---------------------------------------------------------------- a minimal zip writer (stored sizes, no data descriptors)
 
@@ -102,20 +96,15 @@ async function xlsxBomb(bombBytes: number): Promise<Buffer> {
  */
 describe('imports: hostile files fail cleanly with a report', function () {
   this.timeout(120_000);
+  let app: ImportApp;
   let t: TestApp;
   let clerk: string;
-  let dataDir: string;
 
   before(async () => {
-    t = await startTestApp('imports_hostile', { rateLimit: { perMinute: 0, ipPerMinute: 0 } });
-    dataDir = mkdtempSync(join(tmpdir(), 'imports-hostile-'));
-    configureImports({ dataDir, batchSize: 50 });
-    clerk = await t.key(['clerk']);
+    app = await startImportApp('imports_hostile', 'imports-hostile-');
+    ({ t, clerk } = app);
   });
-  after(async () => {
-    await t.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(() => app.close());
 
   /** Uploads, waits for the end, checks the process still answers and nothing was created. */
   async function importFails(body: Buffer, contentType: string) {
@@ -124,17 +113,7 @@ describe('imports: hostile files fail cleanly with a report', function () {
     expect(res.status, JSON.stringify(res.body)).to.be.lessThan(500);
     let result: { status: string; error?: string; failed: number; created: number; id: string } | undefined;
     if (res.status === 202) {
-      const deadline = Date.now() + 90_000;
-      for (;;) {
-        const r = await t.request.get(`/api/v1/imports/${res.body.id}`).set('X-API-Key', clerk);
-        expect(r.status, JSON.stringify(r.body)).to.equal(200);
-        if (r.body.status === 'done' || r.body.status === 'failed') {
-          result = r.body;
-          break;
-        }
-        if (Date.now() > deadline) throw new Error(`import did not finish: ${JSON.stringify(r.body)}`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      result = await importFinished(t, res.body.id, clerk, 90_000);
       expect(result!.status === 'failed' ? result!.error : result!.failed, JSON.stringify(result)).to.not.be.oneOf([undefined, null, '', 0]);
     } else {
       expect(res.status).to.be.within(400, 499);
@@ -176,17 +155,7 @@ describe('imports: hostile files fail cleanly with a report', function () {
     const result = await importFails(Buffer.from(csvOf('penalty', rows, 'label')), 'text/csv');
     expect(result?.status).to.equal('done');
     expect(result?.failed).to.equal(formulas.length);
-    const report = await t.request
-      .get(`/api/v1/imports/${result!.id}/errors.csv`)
-      .set('X-API-Key', clerk)
-      .buffer(true)
-      .parse((r, cb) => {
-        const chunks: Buffer[] = [];
-        r.on('data', (c: Buffer) => chunks.push(c));
-        r.on('end', () => cb(null, Buffer.concat(chunks)));
-      });
-    expect(report.status).to.equal(200);
-    const text = (report.body as Buffer).toString('utf8');
+    const text = (await importErrorReport(t, result!.id, clerk)).toString('utf8');
     for (const f of formulas) {
       // CSV quoting doubles the quotes inside a cell.
       const escaped = `'${f}`.replace(/"/g, '""');

@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,34 +7,30 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
-import { startTestApp, expectErrorShape, type TestApp } from '../support/app.js';
+import { expectErrorShape, type TestApp } from '../support/app.js';
 import { expectAudited } from '../support/audit.js';
+import { runCli } from '../support/process.js';
 import { makeUscc, penaltyBody, permitBody } from '../support/fixtures.js';
 import { RecordModel, createRecords, SYSTEM_PRINCIPAL } from '../../src/modules/records/index.js';
-import { csvOf, headerOf } from '../support/importFiles.js';
+import { XLSX_TYPE, csvOf, headerOf, importErrorReport, importFinished, startImportApp, type ImportApp } from '../support/importFiles.js';
 import { IMPORT_MAX_ROWS, ImportErrorModel, ImportModel, configureImports, createImport, resumeImports } from '../../src/modules/imports/index.js';
 import { coerceDate, fieldOfHeader } from '../../src/modules/imports/parse.js';
 import { addDays, todayInShanghai } from '../../src/lib/calendar.js';
 
 const BOM = '\uFEFF';
-const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 describe('imports: bulk import of permits and penalties (CSV, XLSX, JSONL) through HTTP and the CLI', function () {
   this.timeout(60_000);
+  let app: ImportApp;
   let t: TestApp;
   let clerk: string;
   let dataDir: string;
 
   before(async () => {
-    t = await startTestApp('imports', { rateLimit: { perMinute: 0, ipPerMinute: 0 } });
-    dataDir = mkdtempSync(join(tmpdir(), 'imports-test-'));
-    configureImports({ dataDir, batchSize: 50 });
-    clerk = await t.key(['clerk']);
+    app = await startImportApp('imports', 'imports-test-');
+    ({ t, clerk, dataDir } = app);
   });
-  after(async () => {
-    await t.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(() => app.close());
 
   const upload = (body: string | Buffer, contentType: string, kind = 'penalties', key = clerk, extra = '') =>
     t.request
@@ -44,17 +39,7 @@ describe('imports: bulk import of permits and penalties (CSV, XLSX, JSONL) throu
       .set('Content-Type', contentType)
       .send(Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8'));
 
-  /** Polls GET /imports/:id until the import ends (bounded). */
-  async function finished(id: string, key = clerk) {
-    const deadline = Date.now() + 45_000;
-    for (;;) {
-      const res = await t.request.get(`/api/v1/imports/${id}`).set('X-API-Key', key);
-      expect(res.status, JSON.stringify(res.body)).to.equal(200);
-      if (res.body.status === 'done' || res.body.status === 'failed') return res.body;
-      if (Date.now() > deadline) throw new Error(`import ${id} did not finish: ${JSON.stringify(res.body)}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  const finished = (id: string, key = clerk) => importFinished(t, id, key);
 
   async function importAndWait(body: string | Buffer, contentType: string, kind = 'penalties', extra = '') {
     const res = await upload(body, contentType, kind, clerk, extra);
@@ -63,20 +48,7 @@ describe('imports: bulk import of permits and penalties (CSV, XLSX, JSONL) throu
     return finished(res.body.id);
   }
 
-  async function errorReport(id: string) {
-    const res = await t.request
-      .get(`/api/v1/imports/${id}/errors.csv`)
-      .set('X-API-Key', clerk)
-      .buffer(true)
-      .parse((r, cb) => {
-        const chunks: Buffer[] = [];
-        r.on('data', (c: Buffer) => chunks.push(c));
-        r.on('end', () => cb(null, Buffer.concat(chunks)));
-      });
-    expect(res.status).to.equal(200);
-    expect(res.headers['content-type']).to.match(/^text\/csv/);
-    return res.body as Buffer;
-  }
+  const errorReport = (id: string) => importErrorReport(t, id, clerk);
 
   /** Parses the report (simple CSV: our cells have no line breaks). */
   function reportRows(buf: Buffer): string[][] {
@@ -443,19 +415,8 @@ describe('imports: bulk import of permits and penalties (CSV, XLSX, JSONL) throu
       try {
         const file = join(dir, '许可.csv');
         writeFileSync(file, BOM + csvOf('permit', [permitBody(10_081), permitBody(10_082), permitBody(10_083, { permitCategory: '特殊' })], 'label'));
-        const uri = process.env.TEST_MONGODB_URI!.replace(/\/[^/?]*(\?|$)/, `/${t.dbName}$1`);
         const errorsOut = join(dir, 'errors.csv');
-        const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-          const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'import', file, '--kind', 'permits', '--errors-out', errorsOut], {
-            env: { ...process.env, MONGODB_URI: uri, DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'error' },
-            stdio: ['ignore', 'pipe', 'pipe'],
-          });
-          let out = '';
-          let err = '';
-          child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-          child.stderr.on('data', (b: Buffer) => (err += b.toString()));
-          child.on('exit', (c) => resolve({ code: c, stdout: out, stderr: err }));
-        });
+        const { code, stdout, stderr } = await runCli(t.dbName, ['import', file, '--kind', 'permits', '--errors-out', errorsOut], { DATA_DIR: join(dir, 'data') });
         expect(code, stderr).to.equal(0);
         const summary = JSON.parse(stdout);
         expect(summary).to.include({ status: 'done', kind: 'permits', origin: 'cli', rowsRead: 3, created: 2, failed: 1, errorReport: errorsOut, fileName: '许可.csv' });

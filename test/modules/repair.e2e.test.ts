@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { expect } from 'chai';
 import type { Response } from 'supertest';
 import { startTestApp, expectErrorShape, type TestApp } from '../support/app.js';
 import { expectAudited } from '../support/audit.js';
+import { runCli } from '../support/process.js';
 import { penaltyBody } from '../support/fixtures.js';
 import { startFakes, fastConfigs, engineFor } from '../support/publicity.js';
 import { addDays, addMonths, addWorkdays, todayInShanghai } from '../../src/lib/calendar.js';
@@ -634,17 +634,7 @@ describe('credit repair (信用修复): eligibility, applications, effects — e
       expect(all.map((i) => i.id)).to.include.members([s.app.id, acc.app.id]);
 
       // npm run cli -- repairs overdue --date …, against this test's database.
-      const uri = new URL(process.env.TEST_MONGODB_URI!);
-      uri.pathname = `/${t.dbName}`;
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'repairs', 'overdue', '--date', addDays(decisionDue, 1)], {
-        env: { ...process.env, MONGODB_URI: uri.toString(), LOG_LEVEL: 'error', ADMIN_API_KEY: undefined },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-      child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      const { code, stdout, stderr } = await runCli(t.dbName, ['repairs', 'overdue', '--date', addDays(decisionDue, 1)], { ADMIN_API_KEY: undefined });
       expect(code, stderr).to.equal(0);
       const printed = JSON.parse(stdout) as { date: string; count: number; items: { id: string; step: string }[] };
       expect(printed.date).to.equal(addDays(decisionDue, 1));

@@ -31,12 +31,15 @@ export function enterpriseBody(n: number, over: Record<string, unknown> = {}) {
 /** The deciding authority of the fixtures: 深圳市应急管理局. */
 export const AUTHORITY_USCC = makeUscc(424242, '440300');
 
+/** The fixtures' deciding authority, also the source of the records. */
+const AUTHORITY = { authorityName: '深圳市应急管理局', authorityUscc: AUTHORITY_USCC, sourceName: '深圳市应急管理局', sourceUscc: AUTHORITY_USCC };
+
+/** Enterprise n as a record names its subject. */
+const subjectOf = (n: number) => ({ subjectName: `测试安全生产企业${n}有限公司`, subjectType: '法人及非法人组织', uscc: makeUscc(n, '440305'), legalRepresentative: '张三' });
+
 export function penaltyBody(n: number, over: Record<string, unknown> = {}) {
   return {
-    subjectName: `测试安全生产企业${n}有限公司`,
-    subjectType: '法人及非法人组织',
-    uscc: makeUscc(n, '440305'),
-    legalRepresentative: '张三',
+    ...subjectOf(n),
     decisionNumber: `深应急罚〔2026〕${n}号`,
     decisionDate: '2026-11-02',
     violationType: '未按规定对从业人员进行安全生产教育和培训',
@@ -46,20 +49,14 @@ export function penaltyBody(n: number, over: Record<string, unknown> = {}) {
     fineAmount: 3.5,
     content: '罚款人民币叁万伍仟元整',
     validUntil: '2027-11-02',
-    authorityName: '深圳市应急管理局',
-    authorityUscc: AUTHORITY_USCC,
-    sourceName: '深圳市应急管理局',
-    sourceUscc: AUTHORITY_USCC,
+    ...AUTHORITY,
     ...over,
   };
 }
 
 export function permitBody(n: number, over: Record<string, unknown> = {}) {
   return {
-    subjectName: `测试安全生产企业${n}有限公司`,
-    subjectType: '法人及非法人组织',
-    uscc: makeUscc(n, '440305'),
-    legalRepresentative: '张三',
+    ...subjectOf(n),
     documentName: '安全生产许可证核发决定书',
     decisionNumber: `深应急许〔2026〕${n}号`,
     permitCategory: '普通',
@@ -69,10 +66,7 @@ export function permitBody(n: number, over: Record<string, unknown> = {}) {
     decisionDate: '2026-11-02',
     validFrom: '2026-11-02',
     validTo: '2029-11-01',
-    authorityName: '深圳市应急管理局',
-    authorityUscc: AUTHORITY_USCC,
-    sourceName: '深圳市应急管理局',
-    sourceUscc: AUTHORITY_USCC,
+    ...AUTHORITY,
     ...over,
   };
 }

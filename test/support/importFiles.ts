@@ -1,4 +1,12 @@
+import { expect } from 'chai';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fieldsOf, labelOf, type RecordKind } from '../../src/modules/records/index.js';
+import { configureImports } from '../../src/modules/imports/index.js';
+import { startTestApp, type TestApp } from './app.js';
+
+export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 /** How a file names its columns: the standard's Chinese labels or its field codes. */
 export type Naming = 'label' | 'code';
@@ -31,4 +39,57 @@ export function csvHeader(kind: RecordKind, names: string[], naming: Naming = 'l
 export function csvOf(kind: RecordKind, records: Record<string, unknown>[], naming: Naming = 'label'): string {
   const names = [...new Set(records.flatMap((r) => Object.keys(r)))];
   return csvHeader(kind, names, naming) + records.map((r) => csvLine(names, r)).join('');
+}
+
+/** A test app (no rate limits) whose imports are stored in a fresh temporary directory, and a clerk's key. */
+export interface ImportApp {
+  t: TestApp;
+  clerk: string;
+  dataDir: string;
+  /** Closes the app and removes the directory. */
+  close(): Promise<void>;
+}
+
+export async function startImportApp(label: string, dirPrefix: string): Promise<ImportApp> {
+  const t = await startTestApp(label, { rateLimit: { perMinute: 0, ipPerMinute: 0 } });
+  const dataDir = mkdtempSync(join(tmpdir(), dirPrefix));
+  configureImports({ dataDir, batchSize: 50 });
+  const clerk = await t.key(['clerk']);
+  return {
+    t,
+    clerk,
+    dataDir,
+    async close() {
+      await t.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls GET /imports/:id until the import ends (done or failed); fails after `timeoutMs`. Returns the import. */
+export async function importFinished(t: TestApp, id: string, key: string, timeoutMs = 45_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await t.request.get(`/api/v1/imports/${id}`).set('X-API-Key', key);
+    expect(res.status, JSON.stringify(res.body)).to.equal(200);
+    if (res.body.status === 'done' || res.body.status === 'failed') return res.body;
+    if (Date.now() > deadline) throw new Error(`import ${id} did not finish: ${JSON.stringify(res.body)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Downloads an import's error report (GET /imports/:id/errors.csv): its bytes. */
+export async function importErrorReport(t: TestApp, id: string, key: string): Promise<Buffer> {
+  const res = await t.request
+    .get(`/api/v1/imports/${id}/errors.csv`)
+    .set('X-API-Key', key)
+    .buffer(true)
+    .parse((r, cb) => {
+      const chunks: Buffer[] = [];
+      r.on('data', (c: Buffer) => chunks.push(c));
+      r.on('end', () => cb(null, Buffer.concat(chunks)));
+    });
+  expect(res.status).to.equal(200);
+  expect(res.headers['content-type']).to.match(/^text\/csv/);
+  return res.body as Buffer;
 }

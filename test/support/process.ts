@@ -23,6 +23,21 @@ export async function spawnService(env: Record<string, string | undefined>): Pro
   return { child, port, baseUrl: `http://127.0.0.1:${port}`, output: () => out, exited };
 }
 
+/** Runs the command line (src/cli.ts through tsx) against the test database `dbName`; resolves when it exits, with what it printed. */
+export function runCli(dbName: string, args: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const uri = new URL(process.env.TEST_MONGODB_URI!);
+  uri.pathname = `/${dbName}`;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+    env: { ...process.env, MONGODB_URI: uri.toString(), LOG_LEVEL: 'error', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
+}
+
 export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {

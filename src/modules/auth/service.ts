@@ -4,6 +4,7 @@ import type { Principal, Role } from './roles.js';
 import { AppError } from '../../http/errors.js';
 import type { JwtConfig } from '../../config.js';
 import { createJwtVerifier, type JwtVerifier } from './jwt.js';
+import { keyId } from '../../db/keyId.js';
 
 export function hashKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
@@ -27,8 +28,13 @@ function toPrincipal(doc: ApiKeyDoc & { _id: unknown }): Principal {
 /** Minimum interval between lastUsedAt writes for one key, so hot keys do not write on every request. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
+/** A key's `_id` derives from its hash, so authenticating is a point read (see keyId). */
+const apiKeyId = (hash: string) => keyId(`apiKey:${hash}`);
+
 export async function resolveApiKey(key: string): Promise<Principal> {
-  const doc = await ApiKeyModel.findOne({ hash: hashKey(key) }).lean();
+  const hash = hashKey(key);
+  // Keys stored before ids were derived from hashes are found by the hash itself (a scan on FerretDB).
+  const doc = (await ApiKeyModel.findById(apiKeyId(hash)).lean()) ?? (await ApiKeyModel.findOne({ hash }).lean());
   if (!doc) throw AppError.unauthorized('API 密钥无效');
   if (doc.revokedAt) throw AppError.unauthorized('API 密钥已被吊销');
   const now = new Date();
@@ -75,10 +81,12 @@ export interface CreateKeyInput {
 
 /** Creates a key and returns it once, in clear. */
 export async function createApiKey(input: CreateKeyInput, createdBy?: string, key = generateKey()) {
+  const hash = hashKey(key);
   const doc = await ApiKeyModel.create({
+    _id: apiKeyId(hash),
     name: input.name,
     prefix: key.slice(0, 12),
-    hash: hashKey(key),
+    hash,
     roles: input.roles,
     uscc: input.uscc,
     scope: input.scope ?? [],
@@ -107,8 +115,9 @@ export function presentKey(doc: ApiKeyDoc & { _id: unknown }) {
 /** Seeds (or re-activates) the bootstrap admin key from ADMIN_API_KEY. Stored hashed like any key. */
 export async function seedAdminKey(key: string): Promise<void> {
   const hash = hashKey(key);
+  if (await ApiKeyModel.findOne({ hash }, { _id: 1 }).lean()) return;
   await ApiKeyModel.updateOne(
-    { hash },
+    { _id: apiKeyId(hash) },
     {
       $setOnInsert: { name: 'bootstrap-admin (ADMIN_API_KEY)', prefix: '(ADMIN_API_KEY)', hash, roles: ['admin'], scope: [], createdBy: 'system' },
     },

@@ -218,14 +218,8 @@ export async function importFile(path: string, kind: RecordKind, format: ImportF
 // ---------------------------------------------------------------------------------------------
 // Processing
 
-export interface ImportProgress {
-  status: ImportStatus;
-  rowsTotal: number | null;
-  rowsRead: number;
-  created: number;
-  unchanged: number;
-  failed: number;
-}
+/** How far an import has got: its document's status and counters. */
+export type ImportProgress = Pick<ImportDoc, 'status' | 'rowsTotal' | 'rowsRead' | 'created' | 'unchanged' | 'failed'>;
 
 type Lean = ImportDoc & { _id: mongoose.Types.ObjectId };
 

@@ -52,6 +52,16 @@ export type RepairLean = RepairDoc & { _id: mongoose.Types.ObjectId };
 const recordScope = (p: Principal) => scopeFilter(p, { uscc: 'uscc', district: 'districtCode' });
 const repairScope = recordScope;
 
+/** Runs a locked write; on a duplicate key (a concurrent first insert on a server without cross-process locks), once more. */
+async function retryOnDuplicateKey<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    if ((err as { code?: number }).code !== 11000) throw err;
+    return write();
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Penalties and their facts
 
@@ -185,14 +195,8 @@ export async function recordFulfilment(recordId: string, input: FulfilmentInput,
       if (!after) throw AppError.conflict('履行情况已被他人修改，请刷新后重试');
       return { before, after };
     });
-  let result;
-  try {
-    result = await write();
-  } catch (err) {
-    // Two first recordings at once on a server without cross-process locks: the unique index kept one; apply ours over it.
-    if ((err as { code?: number }).code !== 11000) throw err;
-    result = await write();
-  }
+  // Two first recordings at once on a server without cross-process locks: the unique index kept one; apply ours over it.
+  const result = await retryOnDuplicateKey(write);
   await recordAudit({
     action: 'repair.fulfilment.record',
     resource: 'penalty',
@@ -221,13 +225,7 @@ async function nextNumber(year: string): Promise<{ number: string; seq: number }
   const key = `XF${year}`;
   const bump = () =>
     withDocLocks('repairCounters', [key], () => RepairCounterModel.findOneAndUpdate({ _id: key }, { $inc: { seq: 1 } }, { upsert: true, new: true }).lean());
-  let doc;
-  try {
-    doc = await bump();
-  } catch (err) {
-    if ((err as { code?: number }).code !== 11000) throw err;
-    doc = await bump();
-  }
+  const doc = await retryOnDuplicateKey(bump);
   return { number: `${key}-${String(doc!.seq).padStart(6, '0')}`, seq: doc!.seq };
 }
 

@@ -3,6 +3,7 @@ import type { Request } from 'express';
 import busboy from 'busboy';
 import { fileTypeFromBuffer } from 'file-type';
 import { AppError, type ErrorDetail } from '../../http/errors.js';
+import type { RepairFileDoc } from './model.js';
 import type { RepairConfig } from './rules.js';
 
 /**
@@ -19,14 +20,8 @@ export interface Upload {
   data: Buffer;
 }
 
-export interface CheckedFile {
-  name: string;
-  mime: string;
-  ext: string;
-  size: number;
-  sha256: string;
-  data: Buffer;
-}
+/** A file that passed the checks: the part of a stored repair file that comes from the upload. */
+export type CheckedFile = Pick<RepairFileDoc, 'name' | 'mime' | 'ext' | 'size' | 'sha256' | 'data'>;
 
 const MAX_FIELDS = 20;
 const MAX_FIELD_BYTES = 20_000;
