@@ -104,8 +104,10 @@ export async function benchGrading(nE = enterprisesN(), nR = recordsN()): Promis
 
     log('scan 1 (baseline) …');
     const scan1 = await timed(() => fullScan());
+    log(`  → ${scan1.ms} ms`);
     log('full regrade 1 (every grade new) …');
     const first = await timed(() => regradeAll({ trigger: 'bench', onProgress: (p) => p.stage !== 'grading' && log(`  ${p.stage} ${p.read ?? p.graded}`) }));
+    log(`  → ${first.ms} ms (${(first.ms / scan1.ms).toFixed(2)}× scan 1)`);
     const history1 = await GradeHistoryModel.countDocuments();
     log('scan 2 (baseline, projected like the regrade) …');
     const scanP = await timed(() => fullScan({ kind: 1, uscc: 1, lifecycle: 1, decisionNumber: 1, decisionDate: 1, 'data.fineAmount': 1, 'data.confiscationAmount': 1, 'data.status': 1, 'data.validFrom': 1, 'data.validTo': 1, 'derived.severity': 1 }));
@@ -115,6 +117,7 @@ export async function benchGrading(nE = enterprisesN(), nR = recordsN()): Promis
     log(`sweep of ${dirtyN} dirty enterprises (the incremental path: point reads by _id) …`);
     await markGradeDirty(Array.from({ length: dirtyN }, (_, k) => usccOf((k * 7) % nE)));
     const sweep = await timed(() => sweepDirty({ budgetMs: 3_600_000, batchSize: 500 }));
+    log(`  → ${sweep.ms} ms`);
     log('scan 3 (baseline) …');
     const scan2 = await timed(() => fullScan());
     const scanMs = (scan1.ms + scan2.ms) / 2;
