@@ -312,8 +312,9 @@ describe('dishonesty list: exports for partner departments, batch comparison and
       expect(bySubject.body.items.map((i: { partner: { name: string } }) => i.partner.name).sort()).to.deep.equal(['市发展改革委', '市财政局']);
       const summary = await t.request.get('/api/v1/dishonesty-list/measures/summary?by=partner').set('X-API-Key', keys.regulator);
       expect(summary.body.items.map((i: { name: string; total: number; byMeasure: Record<string, number> }) => [i.name, i.total, i.byMeasure])).to.deep.equal([
-        ['市发展改革委', 1, { M03: 1 }],
+        // Equal totals: pinyin order (财 cái before 发 fā).
         ['市财政局', 1, { M01: 1 }],
+        ['市发展改革委', 1, { M03: 1 }],
       ]);
       const subjects = await t.request.get('/api/v1/dishonesty-list/measures/summary?by=subject').set('X-API-Key', keys.regulator);
       expect(subjects.body.items).to.deep.equal([{ id: listed.uscc, name: FORMULA_NAME, total: 2, byMeasure: { M01: 1, M03: 1 } }]);

@@ -19,6 +19,7 @@ import {
   PlanItemModel,
   SupervisionPlanModel,
   drawPlan,
+  regradeAll,
   runGradeSweep,
   scorecard,
   sweepDirty,
@@ -97,14 +98,19 @@ describe('credit grading (分类分级监管) through HTTP, jobs and CLI', funct
       expect(g.reasons.find((x) => x.indicator === 'penalty')).to.deep.include({ source: { type: 'penalty', id: p.body.id }, points: -11 });
     });
 
-    it('the sweep reads an enterprise’s records by the ids it lists: a replay or a conflict leaves an id behind that counts nothing', async () => {
+    it('the sweep reads an enterprise’s records by the ids it lists: a replay or a 409 writes nothing; a full regrade links a record a crash left unlisted', async () => {
       const before = await gradeOf(A.uscc);
+      const listed = async () => ((await EnterpriseModel.findOne({ uscc: A.uscc }).lean())?.recordIds ?? []).map(String);
+      const ids = await listed();
+      expect(ids).to.have.length(1);
       const body = recent(1);
       expect((await api('post', '/penalties', clerk, body)).status, 'idempotent replay').to.equal(200);
       expect((await api('post', '/penalties', clerk, { ...body, content: `${String(body.content)}（另案）` })).status, 'conflict').to.equal(409);
-      const ent = await EnterpriseModel.findOne({ uscc: A.uscc }).lean();
-      expect(ent?.recordIds?.length, 'ids are linked before the insert, failed inserts included').to.equal(3);
-      expect(await RecordModel.countDocuments({ uscc: A.uscc }), 'only one record exists').to.equal(1);
+      expect(await listed(), 'neither the replay nor the conflict touched the enterprise').to.deep.equal(ids);
+      // A crash between storing a record and linking it: the record is there, its enterprise does not list it.
+      await EnterpriseModel.updateOne({ uscc: A.uscc }, { $set: { recordIds: [] } });
+      await regradeAll({ trigger: 'cli' });
+      expect(await listed(), 'the full regrade read every record and linked it again').to.deep.equal(ids);
       await sweep();
       const g = await gradeOf(A.uscc);
       expect(g).to.include({ score: before.score, tier: before.tier });

@@ -269,5 +269,6 @@ export async function feedbackSummary(by: 'partner' | 'subject', p: Principal) {
     e.byMeasure[g._id.measure] = (e.byMeasure[g._id.measure] ?? 0) + g.n;
     out.set(g._id.id, e);
   }
-  return { by, items: [...out.values()].sort((a, b) => b.total - a.total || a.id.localeCompare(b.id)) };
+  // Most measures first; ties in pinyin order of the name (zh-CN collation), then by id.
+  return { by, items: [...out.values()].sort((a, b) => b.total - a.total || a.name.localeCompare(b.name, 'zh-CN') || a.id.localeCompare(b.id)) };
 }

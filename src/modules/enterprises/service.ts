@@ -152,22 +152,25 @@ export interface SubjectFields {
 }
 
 /**
- * Links records to their enterprises: creates the missing ones from the records' subject fields
- * (one bulk insert; existing ones answer duplicate-key), flags every touched enterprise for regrading, and returns each USCC's district.
+ * Before records are stored: creates the missing enterprises from the records' subject fields (one bulk
+ * insert; existing ones answer duplicate-key), each new one listing its records' ids and flagged for
+ * grading. Returns each USCC's district and the USCCs that already existed: once the records are stored,
+ * `linkRecords` flags those and adds the ids that were really inserted (a 409 or an idempotent replay
+ * writes nothing to them).
  */
-export async function ensureEnterprises(subjects: SubjectFields[], by: string): Promise<Map<string, string>> {
+export async function ensureEnterprises(subjects: SubjectFields[], by: string): Promise<{ districts: Map<string, string>; existing: Set<string> }> {
   const byUscc = new Map<string, SubjectFields>();
   const recordIds = new Map<string, mongoose.Types.ObjectId[]>();
   for (const s of subjects) {
     if (!byUscc.has(s.uscc)) byUscc.set(s.uscc, s);
     if (s.recordId) recordIds.set(s.uscc, [...(recordIds.get(s.uscc) ?? []), s.recordId]);
   }
-  if (byUscc.size === 0) return new Map();
+  const existing = new Set<string>();
+  if (byUscc.size === 0) return { districts: new Map(), existing };
   const now = new Date();
   // Missing enterprises are inserted, not upserted: a unique-index insert is one indexed write on every
   // server, whereas an upsert's filter on `uscc` is a full collection scan PER DOCUMENT on FerretDB 1.x
   // (only `{ _id: … }` filters are pushed down to SQLite), which made a 1,000-record batch take minutes.
-  // Inserts are atomic, so only the updates of existing enterprises need the document locks.
   const fresh = [...byUscc.values()].map((s) => {
     const division = usccDivision(s.uscc);
     return {
@@ -188,7 +191,6 @@ export async function ensureEnterprises(subjects: SubjectFields[], by: string): 
       updatedAt: now,
     };
   });
-  const existing = new Set<string>();
   try {
     await EnterpriseModel.collection.insertMany(fresh, { ordered: false });
   } catch (err) {
@@ -198,23 +200,33 @@ export async function ensureEnterprises(subjects: SubjectFields[], by: string): 
   }
   const districts = new Map(fresh.filter((f) => !existing.has(f.uscc)).map((f) => [f.uscc, f.districtCode]));
   if (existing.size) {
-    const docs = [...(await enterprisesByUscc([...existing], ['districtCode'])).values()];
-    for (const d of docs) districts.set(d.uscc, d.districtCode);
-    // Flagged by `_id` (point updates, 8 at a time): an update by `uscc` is one more scan on FerretDB.
-    await withDocLocks('enterprises', docs.map((d) => d.uscc), async () => {
-      let next = 0;
-      await Promise.all(
-        Array.from({ length: Math.min(8, docs.length) }, async () => {
-          while (next < docs.length) {
-            const d = docs[next++];
-            const ids = recordIds.get(d.uscc);
-            await EnterpriseModel.updateOne({ _id: d._id }, { $set: { gradeDirty: true }, ...(ids ? { $addToSet: { recordIds: { $each: ids } } } : {}) }, { timestamps: false });
-          }
-        }),
-      );
-    });
+    for (const d of (await enterprisesByUscc([...existing], ['districtCode'])).values()) districts.set(d.uscc, d.districtCode);
   }
-  return districts;
+  return { districts, existing };
+}
+
+/**
+ * After records of existing enterprises were stored: flags each enterprise for regrading and adds the
+ * records' ids to its `recordIds`, by `_id` under the enterprises' document locks (8 at a time).
+ * A crash before this leaves a record its enterprise does not list yet: the nightly full regrade reads
+ * every record and adds the missing ids (`reconcileRecordIds`).
+ */
+export async function linkRecords(links: { uscc: string; recordId: mongoose.Types.ObjectId }[]): Promise<void> {
+  const ids = new Map<string, mongoose.Types.ObjectId[]>();
+  for (const l of links) ids.set(l.uscc, [...(ids.get(l.uscc) ?? []), l.recordId]);
+  const usccs = [...ids.keys()];
+  if (usccs.length === 0) return;
+  await withDocLocks('enterprises', usccs, async () => {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(8, usccs.length) }, async () => {
+        while (next < usccs.length) {
+          const u = usccs[next++];
+          await EnterpriseModel.updateOne({ _id: enterpriseId(u) }, { $set: { gradeDirty: true }, $addToSet: { recordIds: { $each: ids.get(u)! } } }, { timestamps: false });
+        }
+      }),
+    );
+  });
 }
 
 /** Flags enterprises for regrading (the grading sweep clears the flag). */

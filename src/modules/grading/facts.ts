@@ -78,7 +78,12 @@ const str = (v: unknown) => (typeof v === 'string' ? v : null);
  * enterprise; for some, enterprises and their records by `_id` (the other, small collections are still
  * scanned once). Records of subjects without an enterprise (natural persons) are skipped.
  */
-export async function collectFacts(usccs: string[] | null, onProgress?: (p: FactsProgress) => void): Promise<Map<string, EnterpriseFacts>> {
+export async function collectFacts(
+  usccs: string[] | null,
+  onProgress?: (p: FactsProgress) => void,
+  /** Full runs: called for each record its enterprise does not list in `recordIds` (a crash between storing it and linking it). */
+  onUnlisted?: (uscc: string, recordId: mongoose.Types.ObjectId) => void,
+): Promise<Map<string, EnterpriseFacts>> {
   const filter: Filter = usccs ? { uscc: { $in: usccs } } : {};
   const facts = new Map<string, EnterpriseFacts>();
   const report = (stage: FactsProgress['stage']) => (read: number) => onProgress?.({ stage, read });
@@ -140,8 +145,16 @@ export async function collectFacts(usccs: string[] | null, onProgress?: (p: Fact
     for (const r of await pointReads(RecordModel.collection, recordIds, RECORD_FIELDS)) addRecord(r);
     report('records')(recordIds.length);
   } else {
-    await scan(EnterpriseModel.collection, filter, ENTERPRISE_FIELDS, addEnterprise, report('enterprises'));
-    await scan(RecordModel.collection, filter, RECORD_FIELDS, addRecord, report('records'));
+    const listed = new Map<string, Set<string>>();
+    await scan(EnterpriseModel.collection, filter, { ...ENTERPRISE_FIELDS, recordIds: 1 }, (e) => {
+      addEnterprise(e);
+      listed.set(e.uscc as string, new Set(((e.recordIds as unknown[] | undefined) ?? []).map(String)));
+    }, report('enterprises'));
+    await scan(RecordModel.collection, filter, RECORD_FIELDS, (r) => {
+      addRecord(r);
+      const ids = listed.get(r.uscc as string);
+      if (ids && !ids.has(String(r._id))) onUnlisted?.(r.uscc as string, r._id as mongoose.Types.ObjectId);
+    }, report('records'));
   }
 
   await scan(AccidentModel.collection, filter, { uscc: 1, date: 1, level: 1, deaths: 1 }, (a) => {

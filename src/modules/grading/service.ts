@@ -7,7 +7,7 @@ import { withDocLocks } from '../../db/docLock.js';
 import { logger } from '../../lib/logger.js';
 import { recordAudit } from '../audit/index.js';
 import { canSee, scopeFilter, type Principal } from '../auth/index.js';
-import { EnterpriseModel } from '../enterprises/index.js';
+import { EnterpriseModel, linkRecords } from '../enterprises/index.js';
 import { collectFacts, pointReads, type EnterpriseFacts, type FactsProgress } from './facts.js';
 import { GradeHistoryModel, GradeModel, GradingClaimModel, GradingRunModel, GradingStateModel, gradeId, historyId, type GradeDoc, type GradeHistoryDoc, type GradeTrigger } from './model.js';
 import { grade, type GradeResult } from './rules.js';
@@ -178,7 +178,13 @@ async function runRegrade(usccs: string[] | null, opts: RegradeOptions): Promise
   const run = await GradingRunModel.create({ kind: usccs ? 'batch' : 'full', trigger: opts.trigger, scorecardVersion: scorecard().version, startedAt: new Date(), counts: {}, by: principal.id });
   const progress = (p: Omit<RegradeProgress, 'enterprises' | 'graded' | 'changed'> & Partial<RegradeProgress>) =>
     opts.onProgress?.({ enterprises: 0, graded: 0, changed: 0, ...p });
-  const facts = await collectFacts(usccs, (p) => progress({ stage: p.stage, read: p.read }));
+  const unlisted: { uscc: string; recordId: mongoose.Types.ObjectId }[] = [];
+  const facts = await collectFacts(usccs, (p) => progress({ stage: p.stage, read: p.read }), (uscc, recordId) => unlisted.push({ uscc, recordId }));
+  if (unlisted.length) {
+    // Records stored by a process that died before linking them: listed now, so sweeps see them too.
+    logger.warn('full regrade: records missing from their enterprise’s recordIds were linked', { records: unlisted.length });
+    await linkRecords(unlisted);
+  }
   const previous = await previousGrades(usccs);
   progress({ stage: 'grades', read: previous.size, enterprises: facts.size });
   const counts = await gradeAndStore(facts, previous, opts, usccs !== null);

@@ -80,7 +80,7 @@ const recordSchema = new Schema<RecordDoc>(
 );
 recordSchema.index({ kind: 1, authorityUscc: 1, decisionNumber: 1 }, { unique: true });
 recordSchema.index({ uscc: 1, decisionDate: -1 });
-recordSchema.index({ kind: 1, decisionDate: -1 });
+recordSchema.index({ kind: 1, decisionDate: -1, _id: -1 }); // the list's sort (decisionDate, _id) walked without an in-memory sort
 recordSchema.index({ districtCode: 1 });
 recordSchema.index({ 'derived.severity': 1 });
 // The delivery engine's claim query, per platform: due pending states, and expired leases.

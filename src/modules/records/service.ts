@@ -13,7 +13,7 @@ import { todayInShanghai } from '../../lib/calendar.js';
 import { AuditModel } from '../audit/index.js';
 import { recordAudit } from '../audit/index.js';
 import { scopeFilter, type Principal } from '../auth/index.js';
-import { ensureEnterprises, markGradeDirty } from '../enterprises/index.js';
+import { ensureEnterprises, linkRecords, markGradeDirty } from '../enterprises/index.js';
 import { deliveryMarks, initialDelivery, type WithdrawReason } from '../publicity/outbox.js';
 import { platformIds } from '../publicity/platforms.js';
 import { presentRecord, presentVersion } from './present.js';
@@ -97,7 +97,7 @@ export async function createRecords(kind: RecordKind, inputs: unknown[], ctx: Ca
   const now = new Date();
   // Ids first: each enterprise lists its records' ids before the records exist (see EnterpriseDoc.recordIds).
   const ids = valid.map(() => new mongoose.Types.ObjectId());
-  const districts = await ensureEnterprises(
+  const { districts, existing } = await ensureEnterprises(
     valid
       .map((v, i) => ({ ...v, recordId: ids[i] }))
       .filter((v) => typeof v.data.uscc === 'string' && v.data.uscc !== USCC_PLACEHOLDER)
@@ -150,7 +150,9 @@ export async function createRecords(kind: RecordKind, inputs: unknown[], ctx: Ca
     for (const we of writeErrors) failed.set(we.index, { code: we.code, message: we.errmsg ?? '' });
   }
 
-  await saveNaturalKeys(docs.filter((_, i) => !failed.has(i)));
+  const stored = docs.filter((_, i) => !failed.has(i));
+  await linkRecords(stored.filter((d) => d.uscc !== null && existing.has(d.uscc)).map((d) => ({ uscc: d.uscc!, recordId: d._id })));
+  await saveNaturalKeys(stored);
 
   // Duplicates of the natural key: same content → unchanged, else a conflict.
   const dupKeys = [...failed.entries()].filter(([, e]) => e.code === 11000).map(([i]) => docs[i]);
