@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import { SignJWT, base64url, exportJWK, exportPKCS8, exportSPKI, generateKeyPair
 import { startTestApp, expectErrorShape, type TestApp } from '../support/app.js';
 import { expectAudited } from '../support/audit.js';
 import { enterpriseBody } from '../support/fixtures.js';
+import { runCli as runCliOn } from '../support/process.js';
 import { ConfigError, loadConfig, type JwtConfig } from '../../src/config.js';
 import { ApiKeyModel, createApiKey, hashKey } from '../../src/modules/auth/index.js';
 
@@ -133,19 +133,7 @@ describe('auth: API keys, JWT bearer tokens, authentication audit', () => {
     });
 
     describe('CLI: npm run cli -- api-key create', () => {
-      function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-        const uri = new URL(process.env.TEST_MONGODB_URI!);
-        uri.pathname = `/${t.dbName}`;
-        const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
-          env: { ...process.env, MONGODB_URI: uri.toString(), LOG_LEVEL: 'error', ADMIN_API_KEY: undefined },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-        child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-        return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
-      }
+      const runCli = (args: string[]) => runCliOn(t.dbName, args, { ADMIN_API_KEY: undefined });
 
       it('prints a new key once; the key works against the service; the creation is audited as the CLI', async function () {
         this.timeout(60_000);

@@ -10,7 +10,7 @@ import { spawnService } from '../support/process.js';
 import { addDays, addYears, todayInShanghai } from '../../src/lib/calendar.js';
 import { EnterpriseModel, markGradeDirty } from '../../src/modules/enterprises/index.js';
 import { hasValidRepairCommitment, validRepairCommitment } from '../../src/modules/commitments/index.js';
-import { RecordModel, SYSTEM_PRINCIPAL, withdrawRecord } from '../../src/modules/records/index.js';
+import { SYSTEM_PRINCIPAL, withdrawRecord } from '../../src/modules/records/index.js';
 import {
   CLAIM_LEASE_MS,
   GradeHistoryModel,
