@@ -6,6 +6,7 @@ import { RECORD_KINDS, type RecordKind } from '../records/fields.js';
 import { logger } from '../../lib/logger.js';
 import { INSTANCE_ID } from '../../lib/jobLock.js';
 import { withDocLocks } from '../../db/docLock.js';
+import { touch } from '../../db/readCache.js';
 import { DeliveryAttemptModel, FeedbackCursorModel, type DeliveryAttemptDoc } from './model.js';
 import { PlatformError, type EntryResult, type PlatformAdapter, type SubmitEntry, type SubmitResult } from './adapters/types.js';
 import type { PlatformConfig } from './platforms.js';
@@ -191,6 +192,7 @@ export class DeliveryEngine {
       },
       { all: false },
     );
+    if (docs.length) await touch('records');
     // Candidates another writer held this instant go to the back of the queue.
     queue.push(...ids.filter((id) => !held.includes(id)));
     const busy = docs.length === 0 && held.length < ids.length;
@@ -305,6 +307,7 @@ export class DeliveryEngine {
         settled++;
       }
     });
+    if (settled) await touch('records');
     if (settled < ops.length) {
       // The lease expired or a newer version arrived meanwhile: that newer state wins, nothing is overwritten.
       logger.info('some settlements found a newer state', { platform: cfg.id, expected: ops.length, settled });
@@ -337,6 +340,7 @@ export class DeliveryEngine {
           if (ops.length) {
             const ids = ops.map((o) => String(o.updateOne.filter._id));
             updated += (await withDocLocks('records', ids, () => RecordModel.bulkWrite(ops, { ordered: false, timestamps: false }))).modifiedCount;
+            await touch('records');
           }
           items += res.items.length;
           for (const it of res.items.filter((x) => x.status === 'rejected')) {

@@ -19,6 +19,7 @@ import { platformIds } from '../publicity/platforms.js';
 import { presentRecord, presentVersion } from './present.js';
 import { currentRequestId, requestContext } from '../../lib/context.js';
 import { withDocLocks } from '../../db/docLock.js';
+import { cachedRead, touch } from '../../db/readCache.js';
 
 export interface CallContext {
   principal: Principal;
@@ -151,6 +152,7 @@ export async function createRecords(kind: RecordKind, inputs: unknown[], ctx: Ca
   }
 
   const stored = docs.filter((_, i) => !failed.has(i));
+  if (stored.length) await touch('records');
   await linkRecords(stored.filter((d) => d.uscc !== null && existing.has(d.uscc)).map((d) => ({ uscc: d.uscc!, recordId: d._id })));
   await saveNaturalKeys(stored);
 
@@ -298,8 +300,11 @@ export async function listRecords(kind: RecordKind | undefined, q: RecordListQue
   if (q.severity) and.push({ 'derived.severity': q.severity });
   if (q.status) and.push({ lifecycle: q.status });
   if (q.delivery) and.push({ $or: platformIds().map((p) => ({ [`delivery.${p}.state`]: q.delivery })) });
-  const page = await paginate(RecordModel, { $and: and }, q, { field: 'decisionDate', order: -1 }, { versions: 0 });
-  return { items: page.items.map((d) => presentRecord(d as Lean, principal)), nextCursor: page.nextCursor };
+  // Cached per query and scope (ID numbers are masked per role later, in the response filter).
+  return cachedRead('records', JSON.stringify([kind ?? null, q, and]), async () => {
+    const page = await paginate(RecordModel, { $and: and }, q, { field: 'decisionDate', order: -1 }, { versions: 0 });
+    return { items: page.items.map((d) => presentRecord(d as Lean, principal)), nextCursor: page.nextCursor };
+  });
 }
 
 interface NewVersion {
@@ -357,6 +362,7 @@ async function appendVersion(kind: RecordKind, prior: Lean, nv: NewVersion, ctx:
     { new: true, timestamps: false },
   ).lean());
   if (!after) throw AppError.conflict('记录已被他人修改，请刷新后重试');
+  await touch('records');
   if (prior.uscc) await markGradeDirty([prior.uscc]);
   await recordAudit({
     action: `${kind}.${nv.action}`,
