@@ -8,7 +8,7 @@ import { expectAudited } from '../support/audit.js';
 import { enterpriseBody, makeUscc, penaltyBody, permitBody } from '../support/fixtures.js';
 import { spawnService } from '../support/process.js';
 import { addDays, addYears, todayInShanghai } from '../../src/lib/calendar.js';
-import { EnterpriseModel, markGradeDirty } from '../../src/modules/enterprises/index.js';
+import { EnterpriseModel, GradeQueueModel, markGradeDirty } from '../../src/modules/enterprises/index.js';
 import { hasValidRepairCommitment, validRepairCommitment } from '../../src/modules/commitments/index.js';
 import { SYSTEM_PRINCIPAL, withdrawRecord } from '../../src/modules/records/index.js';
 import {
@@ -115,6 +115,23 @@ describe('credit grading (分类分级监管) through HTTP, jobs and CLI', funct
       const g = await gradeOf(A.uscc);
       expect(g).to.include({ score: before.score, tier: before.tier });
       expect(g.reasons.filter((x) => x.indicator === 'penalty')).to.have.length(1);
+    });
+
+    it('the sweep finds flagged enterprises through the grading queue; an entry whose enterprise is not flagged is dropped', async () => {
+      await GradeQueueModel.collection.insertOne({ _id: OTHER.uscc, at: new Date() } as never);
+      expect((await EnterpriseModel.findOne({ uscc: OTHER.uscc }).lean())?.gradeDirty).to.equal(false);
+      const r = await sweep();
+      expect(r.graded, 'nothing flagged: nothing graded').to.equal(0);
+      expect(await GradeQueueModel.countDocuments()).to.equal(0);
+      // An edit of the enterprise (its standardisation grade counts) flags and queues it.
+      const patched = await api('patch', `/enterprises/${B.uscc}`, clerk, { standardisationGrade: '一级' });
+      expect(patched.status, JSON.stringify(patched.body)).to.equal(200);
+      expect(await GradeQueueModel.countDocuments({ _id: B.uscc } as never)).to.equal(1);
+      const before = await gradeOf(B.uscc);
+      expect(await sweep()).to.include({ graded: 1 });
+      expect((await gradeOf(B.uscc)).score).to.equal(before.score + 4);
+      await api('patch', `/enterprises/${B.uscc}`, clerk, { standardisationGrade: enterpriseBody(2).standardisationGrade });
+      await sweep();
     });
 
     it('history gets an entry only when the score or the tier changes', async () => {

@@ -69,3 +69,16 @@ export const EnterpriseModel = mongoose.model<EnterpriseDoc>('Enterprise', enter
  * on the `_id` as well as on the unique `uscc` index.
  */
 export const enterpriseId = (uscc: string) => keyId(`enterprise:${uscc}`);
+
+/**
+ * 待评级队列: one document per enterprise whose `gradeDirty` flag was set (`_id` = USCC), inserted BEFORE the
+ * flag (a superset: the sweep drops entries whose enterprise is no longer flagged). The flag stays the
+ * truth; the queue is how the sweep finds flagged enterprises without reading every enterprise — a filter
+ * on `gradeDirty` scans the whole collection on FerretDB (100,000 enterprises ≈ 20 s, every minute).
+ */
+export interface GradeQueueDoc {
+  _id: string;
+  at: Date;
+}
+const queueSchema = new Schema<GradeQueueDoc>({ _id: String, at: { type: Date, required: true } }, { collection: 'gradeQueue', versionKey: false });
+export const GradeQueueModel = mongoose.model<GradeQueueDoc>('GradeQueue', queueSchema);

@@ -1,5 +1,5 @@
 import type mongoose from 'mongoose';
-import { EnterpriseModel, enterpriseId, type EnterpriseDoc } from './model.js';
+import { EnterpriseModel, GradeQueueModel, enterpriseId, type EnterpriseDoc } from './model.js';
 import { ENTERPRISE_MUTABLE_FIELDS } from './fields.js';
 import { AppError } from '../../http/errors.js';
 import { escapeRegex, paginate, type PageRequest } from '../../lib/pagination.js';
@@ -50,6 +50,8 @@ export async function createEnterprise(input: EnterpriseInput, ctx: CallContext)
   const override = usccOverride && !isValidUscc(data.uscc) ? { reason: usccOverride.reason, by: ctx.principal.id, at: new Date() } : undefined;
   try {
     const doc = await EnterpriseModel.create({ _id: enterpriseId(data.uscc), ...data, usccOverride: override, revision: 1, createdBy: ctx.principal.id, updatedBy: ctx.principal.id });
+    // Created flagged (gradeDirty): queued for its first grade. A crash in between: the nightly full regrade grades it.
+    await enqueueForGrading([data.uscc]);
     const out = presentEnterprise(doc.toObject());
     await recordAudit({
       action: override ? 'enterprise.create.usccOverride' : 'enterprise.create',
@@ -127,6 +129,8 @@ export async function updateEnterprise(uscc: string, patch: Partial<EnterpriseIn
     ).lean(),
   );
   if (!after) throw AppError.conflict('企业信息已被他人修改，请刷新后重试');
+  // Its standardisation grade, name, district and industry are part of the grade (and its document).
+  await markGradeDirty([uscc]);
   const out = presentEnterprise(after);
   await recordAudit({
     action: 'enterprise.update',
@@ -199,6 +203,9 @@ export async function ensureEnterprises(subjects: SubjectFields[], by: string): 
     for (const w of writeErrors) existing.add(fresh[w.index].uscc);
   }
   const districts = new Map(fresh.filter((f) => !existing.has(f.uscc)).map((f) => [f.uscc, f.districtCode]));
+  // After the insert, so a record that fails writes nothing to an enterprise that existed. A crash in
+  // between leaves new enterprises flagged but not queued: the nightly full regrade grades them anyway.
+  await enqueueForGrading([...districts.keys()]);
   if (existing.size) {
     for (const d of (await enterprisesByUscc([...existing], ['districtCode'])).values()) districts.set(d.uscc, d.districtCode);
   }
@@ -216,6 +223,7 @@ export async function linkRecords(links: { uscc: string; recordId: mongoose.Type
   for (const l of links) ids.set(l.uscc, [...(ids.get(l.uscc) ?? []), l.recordId]);
   const usccs = [...ids.keys()];
   if (usccs.length === 0) return;
+  await enqueueForGrading(usccs);
   await withDocLocks('enterprises', usccs, async () => {
     let next = 0;
     await Promise.all(
@@ -229,10 +237,24 @@ export async function linkRecords(links: { uscc: string; recordId: mongoose.Type
   });
 }
 
+/** Queues enterprises for the grading sweep (before their flag is set; an entry already there is enough). */
+export async function enqueueForGrading(usccs: string[]): Promise<void> {
+  const unique = [...new Set(usccs)];
+  if (unique.length === 0) return;
+  const at = new Date();
+  try {
+    await GradeQueueModel.collection.insertMany(unique.map((u) => ({ _id: u, at })) as never[], { ordered: false });
+  } catch (err) {
+    const writeErrors = (err as { writeErrors?: { code: number }[] }).writeErrors;
+    if (!writeErrors || writeErrors.some((w) => w.code !== 11000)) throw err;
+  }
+}
+
 /** Flags enterprises for regrading (the grading sweep clears the flag). */
 export async function markGradeDirty(usccs: string[]): Promise<void> {
   const unique = [...new Set(usccs)];
   if (unique.length === 0) return;
+  await enqueueForGrading(unique);
   // Addressed by `_id` (derived from the USCC): an update filtered by `uscc` scans every enterprise on FerretDB.
   await withDocLocks('enterprises', unique, async () => {
     for (let i = 0; i < unique.length; i += 50) {

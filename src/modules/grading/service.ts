@@ -7,7 +7,7 @@ import { withDocLocks } from '../../db/docLock.js';
 import { logger } from '../../lib/logger.js';
 import { recordAudit } from '../audit/index.js';
 import { canSee, scopeFilter, type Principal } from '../auth/index.js';
-import { EnterpriseModel, linkRecords } from '../enterprises/index.js';
+import { EnterpriseModel, GradeQueueModel, enqueueForGrading, enterprisesByUscc, linkRecords } from '../enterprises/index.js';
 import { collectFacts, pointReads, type EnterpriseFacts, type FactsProgress } from './facts.js';
 import { GradeHistoryModel, GradeModel, GradingClaimModel, GradingRunModel, GradingStateModel, gradeId, historyId, type GradeDoc, type GradeHistoryDoc, type GradeTrigger } from './model.js';
 import { grade, type GradeResult } from './rules.js';
@@ -226,7 +226,7 @@ export const CLAIM_LEASE_MS = 10 * 60_000;
  * cleared. Grading then reads the facts AFTER the flag was cleared: a change arriving meanwhile sets
  * the flag again and is regraded by the next sweep, never lost.
  */
-async function claim(dirty: { _id: unknown; uscc: string }[], staleClaims: string[]): Promise<{ usccs: string[]; cleared: number }> {
+async function claim(dirty: { _id: unknown; uscc: string }[], staleClaims: string[], queued: string[]): Promise<{ usccs: string[]; cleared: number }> {
   const at = new Date();
   if (dirty.length) {
     try {
@@ -238,16 +238,24 @@ async function claim(dirty: { _id: unknown; uscc: string }[], staleClaims: strin
     }
   }
   if (staleClaims.length) await bulkUpdate(GradingClaimModel.collection, staleClaims.map((u) => ({ updateOne: { filter: { _id: u }, update: { $set: { at } } } })));
+  // Queue entries go once the claims are written and BEFORE the flags are cleared: a change arriving now
+  // queues its enterprise again and sets the flag again (after, or before and then cleared by us — in
+  // which case our grading below reads its data); entries whose enterprise is not flagged are dropped.
+  if (queued.length) await GradeQueueModel.deleteMany({ _id: { $in: queued } });
   const idOf = new Map(dirty.map((d) => [d.uscc, d._id]));
   const cleared = await withDocLocks(
     'enterprises',
     dirty.map((d) => d.uscc),
     async (held) => {
       await bulkUpdate(EnterpriseModel.collection, held.map((u) => ({ updateOne: { filter: { _id: idOf.get(u) }, update: { $set: { gradeDirty: false } } } })));
-      return held.length;
+      return held;
     },
     { all: false },
-  );
+  ).then(async (held) => {
+    // Enterprises another writer held this instant keep their flag: queued again for the next sweep.
+    await enqueueForGrading(dirty.map((d) => d.uscc).filter((u) => !held.includes(u)));
+    return held.length;
+  });
   return { usccs: [...new Set([...dirty.map((d) => d.uscc), ...staleClaims])], cleared };
 }
 
@@ -276,9 +284,11 @@ export async function sweepDirty(
   const out: SweepResult = { batches: 0, graded: 0, changed: 0 };
   while (Date.now() < deadline) {
     const stale = (await GradingClaimModel.find({ at: { $lt: new Date(Date.now() - CLAIM_LEASE_MS) } }, { _id: 1 }).limit(batchSize).lean()).map((c) => c._id);
-    const dirty = (await EnterpriseModel.find({ gradeDirty: true }, { uscc: 1 }).limit(batchSize).lean()) as { _id: unknown; uscc: string }[];
-    if (stale.length === 0 && dirty.length === 0) break;
-    const { usccs, cleared } = await claim(dirty, stale);
+    // Flagged enterprises are found through the queue (a small collection), then confirmed by point reads.
+    const queued = (await GradeQueueModel.find({}, { _id: 1 }).limit(batchSize).lean()).map((q) => q._id);
+    const dirty = [...(await enterprisesByUscc(queued, ['gradeDirty'])).values()].filter((e) => e.gradeDirty).map((e) => ({ _id: e._id, uscc: e.uscc }));
+    if (stale.length === 0 && queued.length === 0) break;
+    const { usccs, cleared } = await claim(dirty, stale, queued);
     const r = await regradeUsccs(usccs, { today: opts.today, trigger: opts.trigger ?? 'sweep' });
     await opts.afterBatch?.(usccs);
     await GradingClaimModel.deleteMany({ _id: { $in: usccs } });
@@ -286,7 +296,7 @@ export async function sweepDirty(
     out.graded += r.graded;
     out.changed += r.changed;
     // Flags held by other writers right now stay set: the next sweep takes them.
-    if ((dirty.length < batchSize && stale.length < batchSize) || (cleared === 0 && stale.length === 0)) break;
+    if ((queued.length < batchSize && stale.length < batchSize) || (cleared === 0 && stale.length === 0 && dirty.length > 0)) break;
   }
   if (out.graded) logger.info('grading sweep', out);
   return out;
