@@ -43,18 +43,26 @@ export async function benchPublicity(n = Number(process.env.BENCH_PUSH ?? 20_000
         await RecordModel.collection.bulkWrite(ids.slice(i, i + 50).map((_id) => ({ updateOne: { filter: { _id }, update: { $set: { benchTouchedAt: new Date() } } } })), { ordered: false });
       }
     });
+    // The cheapest write FerretDB has: one small document inserted per record (1,000 per command).
+    const scratch = RecordModel.db.collection('benchInsertFloor');
+    const insertFloor = await timed(async () => {
+      for (let i = 0; i < ids.length; i += 1000) await scratch.insertMany(ids.slice(i, i + 1000).map((id) => ({ recordId: id, version: 1, state: 'delivered', at: new Date() })), { ordered: false });
+    });
+    await scratch.drop();
     const delivered = await RecordModel.countDocuments({ 'delivery.municipal.state': 'delivered' });
     if (delivered !== n || viaEngine.store.size !== n || bare.store.size !== n) throw new Error(`incomplete: engine ${delivered}/${viaEngine.store.size}, bare ${bare.store.size}`);
     report(`双公示 push: ${n} records, batches of 100, one platform`, [
       { path: 'delivery engine (claim + send + settle per record)', ms: Math.round(pushed.ms), rate: rate(n, pushed.ms) },
       { path: 'bare axios loop (same batches)', ms: Math.round(baseline.ms), rate: rate(n, baseline.ms) },
       { path: 'floor: one bulk point update per record, no HTTP', ms: Math.round(floor.ms), rate: rate(n, floor.ms) },
+      { path: 'floor: one small insert per record (bulk), no HTTP', ms: Math.round(insertFloor.ms), rate: rate(n, insertFloor.ms) },
     ]);
     process.stdout.write(`ratio engine/bare throughput: ${(baseline.ms / pushed.ms).toFixed(3)} (goal ≥ 0.7)\n`);
     process.stdout.write(
       `best ratio any design persisting one state update per record could reach on this database: ${(baseline.ms / (baseline.ms + floor.ms)).toFixed(3)} ` +
         `(bare HTTP + the floor); the engine spends ${(pushed.ms / floor.ms).toFixed(1)}× the floor\n`,
     );
+    process.stdout.write(`best ratio even with only one small insert per record: ${(baseline.ms / (baseline.ms + insertFloor.ms)).toFixed(3)}\n`);
   } finally {
     await viaEngine.stop();
     await bare.stop();
