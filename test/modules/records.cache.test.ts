@@ -1,7 +1,9 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { penaltyBody } from '../support/fixtures.js';
+import { penaltyBody, permitBody } from '../support/fixtures.js';
+import { EnterpriseModel } from '../../src/modules/enterprises/index.js';
+import { touch } from '../../src/db/readCache.js';
 import { RecordModel } from '../../src/modules/records/index.js';
 import { ChangeTokenModel } from '../../src/db/readCache.js';
 import { startFakes, fastConfigs, engineFor } from '../support/publicity.js';
@@ -75,5 +77,47 @@ describe('record lists: the read cache stays exact', function () {
       engine.shutdown();
       await fakes.stop();
     }
+  });
+
+  it('one enterprise’s lists, read by the ids its enterprise lists, answer exactly like a scan', async () => {
+    const subject = { uscc: penaltyBody(911).uscc, subjectName: penaltyBody(911).subjectName };
+    const dates = ['2026-03-01', '2026-05-10', '2026-05-10', '2026-08-20', '2026-10-30'];
+    const batch = await t.request
+      .post('/api/v1/penalties/batch')
+      .set('X-API-Key', clerk)
+      .send({ records: dates.map((decisionDate, i) => penaltyBody(940 + i, { ...subject, decisionDate, ...(i === 3 ? { penaltyTypes: ['警告'], fineAmount: undefined } : {}) })) });
+    expect(batch.status).to.equal(200);
+    expect((await t.request.post('/api/v1/permits').set('X-API-Key', clerk).send(permitBody(950, subject))).status).to.equal(201);
+    const own = await t.key(['enterprise'], { uscc: subject.uscc });
+    const queries: [string, string][] = [
+      [regulator, `/api/v1/enterprises/${subject.uscc}/records?limit=50`],
+      [regulator, `/api/v1/enterprises/${subject.uscc}/records?limit=2&kind=penalty`],
+      [regulator, `/api/v1/penalties?uscc=${subject.uscc}&limit=3`],
+      [regulator, `/api/v1/penalties?uscc=${subject.uscc}&from=2026-05-10&to=2026-08-20&limit=50`],
+      [regulator, `/api/v1/penalties?uscc=${subject.uscc}&severity=轻微&limit=50`],
+      [regulator, `/api/v1/penalties?uscc=${subject.uscc}&delivery=pending&limit=50`],
+      [own, '/api/v1/penalties?limit=2'],
+      [own, `/api/v1/penalties?uscc=${penaltyBody(912).uscc}&limit=50`],
+    ];
+    /** Every page of a query, following its cursors. */
+    const walk = async (key: string, path: string) => {
+      const pages: unknown[] = [];
+      let cursor: string | null = null;
+      do {
+        const res: { status: number; body: { items: unknown[]; nextCursor: string | null } } = await t.request.get(cursor ? `${path}&cursor=${cursor}` : path).set('X-API-Key', key);
+        expect(res.status, JSON.stringify(res.body)).to.equal(200);
+        pages.push(res.body.items);
+        cursor = res.body.nextCursor;
+      } while (cursor && pages.length < 20);
+      return pages;
+    };
+    const byIds = await Promise.all(queries.map(([k, q]) => walk(k, q)));
+    expect(byIds[0].flat()).to.have.length(7, 'its first penalty, five more and a permit');
+    expect(byIds[1]).to.have.length(3, 'six penalties, two per page');
+    // The same enterprises without `recordIds` (as stored by an older build): the lists scan instead.
+    await EnterpriseModel.updateMany({}, { $unset: { recordIds: 1 } });
+    await touch('records');
+    const scanned = await Promise.all(queries.map(([k, q]) => walk(k, q)));
+    expect(byIds).to.deep.equal(scanned);
   });
 });

@@ -20,9 +20,12 @@ export interface EnterpriseDoc {
   /** Set when a record, listing or repair of this enterprise changed: the grading sweep regrades it and clears the flag. */
   gradeDirty?: boolean;
   /**
-   * Ids of this enterprise's records (行政许可/行政处罚), written BEFORE each record is inserted: a superset
-   * (an id whose insert failed stays behind; readers check the record exists and names this USCC). Lets a
-   * regrade of one enterprise read its records by `_id` instead of scanning every record (FerretDB).
+   * Ids of this enterprise's records (行政许可/行政处罚): a new enterprise is created listing the records it is
+   * created for, an existing one gets the ids of records once they are stored (`linkRecords`). Readers check
+   * that each record exists and names this USCC. Lets a regrade of one enterprise, and its record list, read
+   * its records by `_id` instead of scanning every record (FerretDB). A crash between storing a record and
+   * linking it is repaired by the nightly full regrade, which reads every record. Absent on enterprises
+   * stored by older builds (readers then scan).
    */
   recordIds?: mongoose.Types.ObjectId[];
   /** 严重失信主体名单: maintained by the dishonesty module (the grading module forces tier D while active). */

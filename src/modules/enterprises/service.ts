@@ -49,7 +49,7 @@ export async function createEnterprise(input: EnterpriseInput, ctx: CallContext)
   // An override is recorded only when it was actually needed.
   const override = usccOverride && !isValidUscc(data.uscc) ? { reason: usccOverride.reason, by: ctx.principal.id, at: new Date() } : undefined;
   try {
-    const doc = await EnterpriseModel.create({ _id: enterpriseId(data.uscc), ...data, usccOverride: override, revision: 1, createdBy: ctx.principal.id, updatedBy: ctx.principal.id });
+    const doc = await EnterpriseModel.create({ _id: enterpriseId(data.uscc), recordIds: [], ...data, usccOverride: override, revision: 1, createdBy: ctx.principal.id, updatedBy: ctx.principal.id });
     // Created flagged (gradeDirty): queued for its first grade. A crash in between: the nightly full regrade grades it.
     await enqueueForGrading([data.uscc]);
     const out = presentEnterprise(doc.toObject());
@@ -151,7 +151,7 @@ export interface SubjectFields {
   legalRepresentative?: string;
   /** Division to use when the enterprise must be created and its USCC has no numeric division. */
   fallbackDistrict: string;
-  /** The record about to be stored for this subject (linked BEFORE it is written, see `recordIds`). */
+  /** The record about to be stored for this subject (a new enterprise lists it from the start, see `recordIds`). */
   recordId?: mongoose.Types.ObjectId;
 }
 

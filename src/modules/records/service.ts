@@ -7,13 +7,13 @@ import { derive, publicityEnded, type PenaltyDerived } from './rules.js';
 import { recordBody } from '../../../schemas/records.js';
 import { joiDetails, validateValue, validationOptions } from '../../http/validate.js';
 import { AppError, type ErrorDetail } from '../../http/errors.js';
-import { paginate, type PageRequest } from '../../lib/pagination.js';
+import { paginate, paginateInMemory, type PageRequest } from '../../lib/pagination.js';
 import { usccDivision, USCC_PLACEHOLDER } from '../../lib/uscc.js';
 import { todayInShanghai } from '../../lib/calendar.js';
 import { AuditModel } from '../audit/index.js';
 import { recordAudit } from '../audit/index.js';
-import { scopeFilter, type Principal } from '../auth/index.js';
-import { ensureEnterprises, linkRecords, markGradeDirty } from '../enterprises/index.js';
+import { canSee, scopeFilter, type Principal } from '../auth/index.js';
+import { ensureEnterprises, enterprisesByUscc, linkRecords, markGradeDirty } from '../enterprises/index.js';
 import { deliveryMarks, initialDelivery, type WithdrawReason } from '../publicity/outbox.js';
 import { platformIds } from '../publicity/platforms.js';
 import { presentRecord, presentVersion } from './present.js';
@@ -289,20 +289,63 @@ export interface RecordListQuery extends PageRequest {
   delivery?: string;
 }
 
+/**
+ * The list's conditions, each as a query filter and as the same test on a document in memory (one place
+ * for both: the by-enterprise path below reads records by `_id` and filters them here).
+ */
+function listConditions(kind: RecordKind | undefined, q: RecordListQuery, principal: Principal): { filter: Record<string, unknown>; test: (d: Lean) => boolean }[] {
+  const c: { filter: Record<string, unknown>; test: (d: Lean) => boolean }[] = [{ filter: scope(principal), test: (d) => canSee(principal, d) }];
+  if (kind) c.push({ filter: { kind }, test: (d) => d.kind === kind });
+  if (q.uscc) c.push({ filter: { uscc: q.uscc }, test: (d) => d.uscc === q.uscc });
+  if (q.authority) c.push({ filter: { authorityUscc: q.authority }, test: (d) => d.authorityUscc === q.authority });
+  if (q.district) c.push({ filter: { districtCode: { $regex: `^${q.district}` } }, test: (d) => typeof d.districtCode === 'string' && d.districtCode.startsWith(q.district!) });
+  if (q.from) c.push({ filter: { decisionDate: { $gte: q.from } }, test: (d) => d.decisionDate >= q.from! });
+  if (q.to) c.push({ filter: { decisionDate: { $lte: q.to } }, test: (d) => d.decisionDate <= q.to! });
+  if (q.severity) c.push({ filter: { 'derived.severity': q.severity }, test: (d) => d.derived?.severity === q.severity });
+  if (q.status) c.push({ filter: { lifecycle: q.status }, test: (d) => d.lifecycle === q.status });
+  if (q.delivery) c.push({ filter: { $or: platformIds().map((p) => ({ [`delivery.${p}.state`]: q.delivery })) }, test: (d) => platformIds().some((p) => d.delivery?.[p]?.state === q.delivery) });
+  return c;
+}
+
+const LIST_SORT = { field: 'decisionDate', order: -1 } as const;
+
+/**
+ * One enterprise's records, when the list is pinned to one USCC (a filter, or an enterprise principal):
+ * read by the ids its enterprise lists (`recordIds`), not by scanning every record. Null when that
+ * enterprise is unknown or predates `recordIds` (the caller scans), e.g. natural persons' placeholder code.
+ */
+async function recordsOfEnterprise(uscc: string): Promise<Lean[] | null> {
+  const ent = (await enterprisesByUscc([uscc], ['recordIds'])).get(uscc);
+  if (!ent?.recordIds) return null;
+  const docs = await pointReadRecords(ent.recordIds);
+  return docs.filter((d) => d.uscc === uscc);
+}
+
+/** Records by `_id`, 8 at a time, without their version history (missing ids are skipped). */
+async function pointReadRecords(ids: unknown[]): Promise<Lean[]> {
+  const out: Lean[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(8, ids.length) }, async () => {
+      while (next < ids.length) {
+        const doc = (await RecordModel.collection.findOne({ _id: ids[next++] as mongoose.Types.ObjectId }, { projection: { versions: 0 } })) as Lean | null;
+        if (doc) out.push(doc);
+      }
+    }),
+  );
+  return out;
+}
+
 export async function listRecords(kind: RecordKind | undefined, q: RecordListQuery, principal: Principal) {
-  const and: Record<string, unknown>[] = [scope(principal)];
-  if (kind) and.push({ kind });
-  if (q.uscc) and.push({ uscc: q.uscc });
-  if (q.authority) and.push({ authorityUscc: q.authority });
-  if (q.district) and.push({ districtCode: { $regex: `^${q.district}` } });
-  if (q.from) and.push({ decisionDate: { $gte: q.from } });
-  if (q.to) and.push({ decisionDate: { $lte: q.to } });
-  if (q.severity) and.push({ 'derived.severity': q.severity });
-  if (q.status) and.push({ lifecycle: q.status });
-  if (q.delivery) and.push({ $or: platformIds().map((p) => ({ [`delivery.${p}.state`]: q.delivery })) });
+  const conds = listConditions(kind, q, principal);
+  const and = conds.map((c) => c.filter);
+  const pinned = q.uscc ?? (principal.roles.includes('enterprise') ? principal.uscc : undefined);
   // Cached per query and scope (ID numbers are masked per role later, in the response filter).
   return cachedRead('records', JSON.stringify([kind ?? null, q, and]), async () => {
-    const page = await paginate(RecordModel, { $and: and }, q, { field: 'decisionDate', order: -1 }, { versions: 0 });
+    const own = pinned ? await recordsOfEnterprise(pinned) : null;
+    const page = own
+      ? paginateInMemory(own.filter((d) => conds.every((c) => c.test(d))), q, LIST_SORT)
+      : await paginate(RecordModel, { $and: and }, q, LIST_SORT, { versions: 0 });
     return { items: page.items.map((d) => presentRecord(d as Lean, principal)), nextCursor: page.nextCursor };
   });
 }
