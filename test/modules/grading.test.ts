@@ -148,6 +148,13 @@ describe('credit grading (分类分级监管) through HTTP, jobs and CLI', funct
         [1, 91, 'A', null],
       ]);
       expect(h.body.items[0].reasons.some((x: { indicator: string }) => x.indicator === 'penalty')).to.equal(true);
+      // One per page, by cursor; a forged cursor is a 400.
+      const p1 = await api('get', `/grades/${A.uscc}/history?limit=1`, regulator);
+      expect([p1.body.items.map((x: { version: number }) => x.version), Boolean(p1.body.nextCursor)]).to.deep.equal([[2], true]);
+      const p2 = await api('get', `/grades/${A.uscc}/history?limit=1&cursor=${p1.body.nextCursor}`, regulator);
+      expect([p2.body.items.map((x: { version: number }) => x.version), p2.body.nextCursor]).to.deep.equal([[1], null]);
+      const forged = Buffer.from(JSON.stringify([99, '0123456789abcdef01234567'])).toString('base64url');
+      expect((await api('get', `/grades/${A.uscc}/history?limit=1&cursor=${forged}`, regulator)).status).to.equal(400);
     });
 
     it('a change arriving while a batch is being graded is not lost', async () => {

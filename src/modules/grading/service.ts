@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type mongoose from 'mongoose';
 import { AppError } from '../../http/errors.js';
-import { escapeRegex, paginate, type PageRequest } from '../../lib/pagination.js';
+import { decodeCursor, encodeCursor, escapeRegex, paginate, type PageRequest } from '../../lib/pagination.js';
 import { todayInShanghai, type LegalDate } from '../../lib/calendar.js';
 import { withDocLocks } from '../../db/docLock.js';
 import { logger } from '../../lib/logger.js';
@@ -346,7 +346,16 @@ export async function getGrade(uscc: string, principal: Principal) {
 
 export async function gradeHistory(uscc: string, q: PageRequest, principal: Principal) {
   const current = await findGrade(uscc, principal);
-  const page = await paginate(GradeHistoryModel, { $and: [{ uscc }, { seq: { $lte: current.seq } }] }, q, { field: 'seq', order: -1 });
+  // Entries are numbered 1…seq with ids derived from (USCC, seq): a page is point reads, newest first.
+  // (Any entry above the grade's seq was left by a crash before its grade was written: never shown.)
+  const top = q.cursor ? Number(decodeCursor(q.cursor)[0]) - 1 : current.seq;
+  if (!Number.isInteger(top) || top < 0 || top > current.seq) throw AppError.validation([{ path: 'query.cursor', message: '分页游标无效' }]);
+  const seqs = Array.from({ length: Math.max(0, Math.min(q.limit + 1, top)) }, (_, i) => top - i);
+  const found = await pointReads(GradeHistoryModel.collection, seqs.map((n) => historyId(uscc, n)), {});
+  const entries = (found as unknown as GradeHistoryDoc[]).filter((h) => h.uscc === uscc).sort((a, b) => b.seq - a.seq);
+  const items = entries.slice(0, q.limit);
+  const last = items[items.length - 1];
+  const page = { items, nextCursor: seqs.length > q.limit && last ? encodeCursor(last.seq, last._id) : null };
   return {
     items: page.items.map((h) => ({
       version: h.seq,
