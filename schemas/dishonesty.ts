@@ -44,8 +44,9 @@ const persons = () =>
   Joi.array()
     .items(person)
     .max(20)
-    .unique((a: { idNumber: string }, b: { idNumber: string }) => a.idNumber === b.idNumber)
-    .custom((v: { role: string }[], h) => (v.filter((p) => p.role === 'principal').length > 1 ? h.error('persons.principal') : v))
+    // By path, ignoring items without one: a malformed item (null, a string) gets its own error, not a crash (fuzz).
+    .unique('idNumber', { ignoreUndefined: true })
+    .custom((v: ({ role?: string } | null)[], h) => (v.filter((p) => p?.role === 'principal').length > 1 ? h.error('persons.principal') : v))
     .messages({ 'persons.principal': '主要负责人只能有一名', 'array.unique': '同一证件号码重复' });
 
 const recordId = Joi.string().hex().length(24).messages({ 'string.length': '记录编号无效', 'string.hex': '记录编号无效' });

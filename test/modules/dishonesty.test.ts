@@ -68,6 +68,14 @@ describe('dishonesty list (严重失信主体名单): the listing procedure thro
       const badId = await as(keys.clerk).post('/dishonesty-list/proposals', { uscc: a.uscc, groundCode: 'd', penaltyIds: [a.penaltyId], facts: '事实与理由说明文字。', persons: [{ ...persons[0], idNumber: '110105199001011231' }] });
       expect(badId.status).to.equal(400);
       expect(badId.body.error.details[0].path).to.equal('persons.0.idNumber');
+      // Fuzz regression: malformed persons (null, a string) answered 500; a repeated ID number is named.
+      const body = { uscc: a.uscc, groundCode: 'd', penaltyIds: [a.penaltyId], facts: '事实与理由说明文字。' };
+      const malformed = await as(keys.clerk).post('/dishonesty-list/proposals', { ...body, persons: [null, 'x', persons[0]] });
+      expect(malformed.status, JSON.stringify(malformed.body)).to.equal(400);
+      expect(malformed.body.error.details.map((d: { path: string }) => d.path)).to.include.members(['persons.0', 'persons.1']);
+      const twice = await as(keys.clerk).post('/dishonesty-list/proposals', { ...body, persons: [persons[0], { ...persons[0], role: 'responsible' }] });
+      expect(twice.status, JSON.stringify(twice.body)).to.equal(400);
+      expect(twice.body.error.details.find((d: { path: string }) => d.path === 'persons.1')?.message).to.equal('同一证件号码重复');
     });
 
     it('creates the case with the unit, its persons and the cited penalty; the deciding authority is the punishing one', async () => {
