@@ -13,7 +13,8 @@ import { logger } from '../lib/logger.js';
  * to a value nobody has seen, so any answer computed before that write finished was stored under an
  * older token and is never used again, however the writers' token updates interleave. Writers await
  * the token before they answer, so their own clients read their writes on every instance. A process
- * that dies between its write and its token leaves other instances' answers valid at most `MAX_AGE_MS`.
+ * that dies between its write and its token leaves other instances' answers in use at most about
+ * `readCacheOptions.maxAgeMs` (30 s) (an answer that old is refreshed in the background while it is still served).
  *
  * Why: on the embedded FerretDB every list request reads and decodes the whole collection (~0.6 ms
  * per 2.6 KB record), so repeated identical list requests (dashboards, consoles, the first page) are
@@ -27,17 +28,19 @@ interface TokenDoc {
 const tokenSchema = new Schema<TokenDoc>({ _id: String, token: { type: String, required: true }, at: Date }, { collection: 'changeTokens', versionKey: false });
 export const ChangeTokenModel = mongoose.model<TokenDoc>('ChangeToken', tokenSchema);
 
-/** Backstop for a writer that died between its write and its token. */
-export const MAX_AGE_MS = 30_000;
+/** Backstop for a writer that died between its write and its token (tests shorten it). */
+export const readCacheOptions = { maxAgeMs: 30_000 };
 
 interface Entry {
   token: string;
+  /** When it was computed: past readCacheOptions.maxAgeMs it is still answered once, while a fresh one is computed. */
+  at: number;
   /** This process's own writes invalidate at once, before their token reaches the database. */
   localGen: number;
   value: unknown;
 }
 
-const cache = new LRUCache<string, Entry>({ max: 500, ttl: MAX_AGE_MS });
+const cache = new LRUCache<string, Entry>({ max: 500 });
 const inflight = new Map<string, Promise<unknown>>();
 const localGen = new Map<string, number>();
 
@@ -63,22 +66,29 @@ export async function cachedRead<T>(collection: string, key: string, compute: ()
   const token = await currentToken(collection);
   const gen = localGen.get(collection) ?? 0;
   const fullKey = `${mongoose.connection.name}.${collection}\u0000${key}`;
-  const hit = cache.get(fullKey);
-  if (hit && hit.token === token && hit.localGen === gen) return hit.value as T;
-  // Concurrent misses of one key under one token share one computation.
+  // Concurrent computations of one key under one token are shared.
   const flightKey = `${fullKey}\u0000${token}\u0000${gen}`;
-  let p = inflight.get(flightKey) as Promise<T> | undefined;
-  if (!p) {
-    p = compute().then(
-      (value) => {
-        if ((localGen.get(collection) ?? 0) === gen) cache.set(fullKey, { token, localGen: gen, value });
+  const run = (): Promise<T> => {
+    let p = inflight.get(flightKey) as Promise<T> | undefined;
+    if (!p) {
+      const at = Date.now();
+      p = compute().then((value) => {
+        if ((localGen.get(collection) ?? 0) === gen) cache.set(fullKey, { token, at, localGen: gen, value });
         return value;
-      },
-    );
-    p.finally(() => inflight.delete(flightKey)).catch((err: unknown) => logger.debug('cached read failed', { collection, err }));
-    inflight.set(flightKey, p);
+      });
+      p.finally(() => inflight.delete(flightKey)).catch((err: unknown) => logger.warn('cached read failed', { collection, err }));
+      inflight.set(flightKey, p);
+    }
+    return p;
+  };
+  const hit = cache.get(fullKey);
+  if (hit && hit.token === token && hit.localGen === gen) {
+    // Same token: exact. Past the backstop age it is answered while a fresh answer is computed (a writer
+    // that died before its token could otherwise keep it forever).
+    if (Date.now() - hit.at >= readCacheOptions.maxAgeMs) void run().catch(() => undefined);
+    return hit.value as T;
   }
-  return p;
+  return run();
 }
 
 /** Tests and operators: forget everything cached in this process. */

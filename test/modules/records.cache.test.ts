@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { penaltyBody, permitBody } from '../support/fixtures.js';
 import { EnterpriseModel } from '../../src/modules/enterprises/index.js';
-import { touch } from '../../src/db/readCache.js';
+import { readCacheOptions, touch } from '../../src/db/readCache.js';
 import { RecordModel } from '../../src/modules/records/index.js';
 import { ChangeTokenModel } from '../../src/db/readCache.js';
 import { startFakes, fastConfigs, engineFor } from '../support/publicity.js';
@@ -53,6 +53,26 @@ describe('record lists: the read cache stays exact', function () {
     expect((await list()).items[0].subjectName, 'same token: the cached answer').to.equal(target.subjectName);
     await ChangeTokenModel.updateOne({ _id: 'records' }, { $set: { token: randomUUID(), at: new Date() } });
     expect((await list()).items[0].subjectName, 'new token: computed again').to.equal('另一实例写入的名称');
+  });
+
+  it('a write whose writer died before its token shows once the cached answer passes its age (served once more while refreshed)', async () => {
+    const first = await list();
+    const target = first.items[0];
+    await RecordModel.collection.updateOne({ _id: new RecordModel.base.Types.ObjectId(target.id) }, { $set: { 'data.subjectName': '写入后进程崩溃' } });
+    expect((await list()).items[0].subjectName, 'young answer, same token').to.equal(target.subjectName);
+    const saved = readCacheOptions.maxAgeMs;
+    readCacheOptions.maxAgeMs = 0;
+    try {
+      expect((await list()).items[0].subjectName, 'old answer: served while a fresh one is computed').to.equal(target.subjectName);
+      let seen = '';
+      for (let i = 0; i < 50 && seen !== '写入后进程崩溃'; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        seen = (await list()).items[0].subjectName;
+      }
+      expect(seen).to.equal('写入后进程崩溃');
+    } finally {
+      readCacheOptions.maxAgeMs = saved;
+    }
   });
 
   it('caches per query: pages and filters are answered separately and correctly', async () => {
