@@ -1,5 +1,6 @@
 /** Chart.js on a canvas, registered with only the pieces the console uses (tree-shaken build). */
 import { useEffect, useRef } from 'preact/hooks';
+import { Table } from './ui.js';
 import {
   BarController,
   BarElement,
@@ -40,28 +41,15 @@ export function ChartView({ config, label, id, height = 280, table }: { config: 
       {table ? (
         <details>
           <summary>查看数据</summary>
-          <div class="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  {table.head.map((h) => (
-                    <th key={h} scope="col">
-                      {h}
-                    </th>
-                  ))}
-                </tr>
-              </thead>
-              <tbody>
-                {table.rows.map((r, i) => (
-                  <tr key={i}>
-                    {r.map((c, j) => (
-                      <td key={j}>{c}</td>
-                    ))}
-                  </tr>
+          <Table head={table.head} label={`${label}（数据）`} empty={table.rows.length === 0}>
+            {table.rows.map((r, i) => (
+              <tr key={i}>
+                {r.map((c, j) => (
+                  <td key={j}>{c}</td>
                 ))}
-              </tbody>
-            </table>
-          </div>
+              </tr>
+            ))}
+          </Table>
         </details>
       ) : null}
     </figure>
