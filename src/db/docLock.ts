@@ -1,6 +1,7 @@
 import mongoose, { Schema } from 'mongoose';
 import { INSTANCE_ID } from '../lib/jobLock.js';
 import { logger } from '../lib/logger.js';
+import { insertNew } from './bulk.js';
 
 /**
  * Per-document write locks, for servers whose single-document updates are not atomic.
@@ -62,20 +63,7 @@ async function localLock(keys: string[]): Promise<() => void> {
 async function acquireRemote(keys: string[], owner: string): Promise<{ got: string[]; busy: string[] }> {
   if (keys.length === 0) return { got: [], busy: [] };
   const until = new Date(Date.now() + LOCK_TTL_MS);
-  const busy = new Set<string>();
-  try {
-    await mongoose.connection.db!.collection<LockDoc>('docLocks').insertMany(
-      keys.map((k) => ({ _id: k, owner, until })),
-      { ordered: false },
-    );
-  } catch (err) {
-    const writeErrors = (err as { writeErrors?: { index: number; code: number }[] }).writeErrors;
-    if (!writeErrors) throw err;
-    for (const we of writeErrors) {
-      if (we.code !== 11000) throw err;
-      busy.add(keys[we.index]);
-    }
-  }
+  const busy = new Set((await insertNew(mongoose.connection.db!.collection<LockDoc>('docLocks'), keys.map((k) => ({ _id: k, owner, until })))).map((i) => keys[i]));
   return { got: keys.filter((k) => !busy.has(k)), busy: [...busy] };
 }
 

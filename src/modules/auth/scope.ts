@@ -16,7 +16,7 @@ export function scopeFilter(p: Principal, fields: { uscc: string; district?: str
 /** The same rule as `scopeFilter`, for one document already read (point reads by `_id`). */
 export function canSee(p: Principal, doc: { uscc?: string | null; districtCode?: string | null }): boolean {
   if (p.roles.includes('enterprise') && (!p.uscc || doc.uscc !== p.uscc)) return false;
-  return p.scope.length === 0 || (typeof doc.districtCode === 'string' && p.scope.some((s) => doc.districtCode!.startsWith(s)));
+  return inScope(p, doc.districtCode ?? undefined);
 }
 
 export function inScope(p: Principal, districtCode: string | undefined): boolean {

@@ -7,6 +7,7 @@ import { recordAudit } from '../audit/index.js';
 import { assertInScope, canSee, scopeFilter, type Principal } from '../auth/index.js';
 import { isValidUscc, usccDivision } from '../../lib/uscc.js';
 import { withDocLocks } from '../../db/docLock.js';
+import { bulkUpdate, insertNew, pointReads } from '../../db/bulk.js';
 
 export type EnterpriseInput = Omit<EnterpriseDoc, 'revision' | 'createdBy' | 'updatedBy' | 'createdAt' | 'updatedAt' | 'usccOverride'> & {
   usccOverride?: { reason: string };
@@ -72,20 +73,11 @@ export async function createEnterprise(input: EnterpriseInput, ctx: CallContext)
 
 /** Enterprises by USCC: point reads by `_id` (see enterpriseId), at most 8 at a time. Unknown USCCs are absent. */
 export async function enterprisesByUscc<K extends keyof EnterpriseDoc>(usccs: string[], fields?: K[]): Promise<Map<string, Pick<EnterpriseDoc, K | 'uscc'> & { _id: unknown }>> {
-  const out = new Map<string, Pick<EnterpriseDoc, K | 'uscc'> & { _id: unknown }>();
-  const todo = [...new Set(usccs)];
+  type Found = Pick<EnterpriseDoc, K | 'uscc'> & { _id: unknown };
+  const wanted = new Set(usccs);
   const projection = fields ? Object.fromEntries([...fields, 'uscc'].map((f) => [f, 1])) : undefined;
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(8, todo.length) }, async () => {
-      while (next < todo.length) {
-        const uscc = todo[next++];
-        const doc = await EnterpriseModel.findById(enterpriseId(uscc), projection).lean();
-        if (doc && doc.uscc === uscc) out.set(uscc, doc as Pick<EnterpriseDoc, K | 'uscc'> & { _id: unknown });
-      }
-    }),
-  );
-  return out;
+  const docs = await pointReads<Found>(EnterpriseModel.collection, [...wanted].map(enterpriseId), projection);
+  return new Map(docs.filter((d) => wanted.has(d.uscc)).map((d) => [d.uscc, d]));
 }
 
 /** One enterprise the principal may see, or 404 (out of scope answers like unknown). */
@@ -195,13 +187,8 @@ export async function ensureEnterprises(subjects: SubjectFields[], by: string): 
       updatedAt: now,
     };
   });
-  try {
-    await EnterpriseModel.collection.insertMany(fresh, { ordered: false });
-  } catch (err) {
-    const writeErrors = (err as { writeErrors?: { index: number; code: number }[] }).writeErrors;
-    if (!writeErrors || writeErrors.some((w) => w.code !== 11000)) throw err;
-    for (const w of writeErrors) existing.add(fresh[w.index].uscc);
-  }
+  for (const k of await insertNew(EnterpriseModel.collection, fresh)) existing.add(fresh[k].uscc);
+
   const districts = new Map(fresh.filter((f) => !existing.has(f.uscc)).map((f) => [f.uscc, f.districtCode]));
   // After the insert, so a record that fails writes nothing to an enterprise that existed. A crash in
   // between leaves new enterprises flagged but not queued: the nightly full regrade grades them anyway.
@@ -221,20 +208,7 @@ export async function ensureEnterprises(subjects: SubjectFields[], by: string): 
 export async function linkRecords(links: { uscc: string; recordId: mongoose.Types.ObjectId }[]): Promise<void> {
   const ids = new Map<string, mongoose.Types.ObjectId[]>();
   for (const l of links) ids.set(l.uscc, [...(ids.get(l.uscc) ?? []), l.recordId]);
-  const usccs = [...ids.keys()];
-  if (usccs.length === 0) return;
-  await enqueueForGrading(usccs);
-  await withDocLocks('enterprises', usccs, async () => {
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: Math.min(8, usccs.length) }, async () => {
-        while (next < usccs.length) {
-          const u = usccs[next++];
-          await EnterpriseModel.updateOne({ _id: enterpriseId(u) }, { $set: { gradeDirty: true }, $addToSet: { recordIds: { $each: ids.get(u)! } } }, { timestamps: false });
-        }
-      }),
-    );
-  });
+  await flagForGrading(ids);
 }
 
 /** Queues enterprises for the grading sweep (before their flag is set; an entry already there is enough). */
@@ -242,26 +216,29 @@ export async function enqueueForGrading(usccs: string[]): Promise<void> {
   const unique = [...new Set(usccs)];
   if (unique.length === 0) return;
   const at = new Date();
-  try {
-    await GradeQueueModel.collection.insertMany(unique.map((u) => ({ _id: u, at })) as never[], { ordered: false });
-  } catch (err) {
-    const writeErrors = (err as { writeErrors?: { code: number }[] }).writeErrors;
-    if (!writeErrors || writeErrors.some((w) => w.code !== 11000)) throw err;
-  }
+  await insertNew(GradeQueueModel.collection, unique.map((u) => ({ _id: u, at })));
 }
 
 /** Flags enterprises for regrading (the grading sweep clears the flag). */
 export async function markGradeDirty(usccs: string[]): Promise<void> {
-  const unique = [...new Set(usccs)];
-  if (unique.length === 0) return;
-  await enqueueForGrading(unique);
-  // Addressed by `_id` (derived from the USCC): an update filtered by `uscc` scans every enterprise on FerretDB.
-  await withDocLocks('enterprises', unique, async () => {
-    for (let i = 0; i < unique.length; i += 50) {
-      await EnterpriseModel.bulkWrite(
-        unique.slice(i, i + 50).map((u) => ({ updateOne: { filter: { _id: enterpriseId(u) }, update: { $set: { gradeDirty: true } } } })),
-        { ordered: false, timestamps: false },
-      );
-    }
-  });
+  await flagForGrading(new Map(usccs.map((u) => [u, []])));
+}
+
+/**
+ * Queues the enterprises, then sets their `gradeDirty` flag and adds record ids to their `recordIds`, by `_id`
+ * (derived from the USCC: an update filtered by `uscc` scans every enterprise on FerretDB) under their locks.
+ */
+async function flagForGrading(recordIds: Map<string, mongoose.Types.ObjectId[]>): Promise<void> {
+  const usccs = [...recordIds.keys()];
+  if (usccs.length === 0) return;
+  await enqueueForGrading(usccs);
+  await withDocLocks('enterprises', usccs, () =>
+    bulkUpdate(
+      EnterpriseModel.collection,
+      usccs.map((u) => {
+        const ids = recordIds.get(u)!;
+        return { updateOne: { filter: { _id: enterpriseId(u) }, update: { $set: { gradeDirty: true }, ...(ids.length ? { $addToSet: { recordIds: { $each: ids } } } : {}) } } };
+      }),
+    ),
+  );
 }

@@ -1,5 +1,6 @@
 import type mongoose from 'mongoose';
 import { EnterpriseModel, enterpriseId } from '../enterprises/index.js';
+import { pointReads } from '../../db/bulk.js';
 import { RecordModel, type Severity } from '../records/index.js';
 import { CommitmentModel } from '../commitments/index.js';
 import { AccidentModel, HazardModel } from './model.js';
@@ -39,20 +40,6 @@ const RECORD_FIELDS = {
   'derived.severity': 1,
 };
 
-/** Reads documents by `_id`, 8 at a time (on FerretDB 1.x a `$in` on `_id` scans; a bare `_id` does not). Missing ids are skipped. */
-export async function pointReads(coll: Collection, ids: unknown[], projection: Document): Promise<Document[]> {
-  const out: Document[] = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(8, ids.length) }, async () => {
-      while (next < ids.length) {
-        const doc = await coll.findOne({ _id: ids[next++] } as Filter, { projection });
-        if (doc) out.push(doc);
-      }
-    }),
-  );
-  return out;
-}
 
 /**
  * Streams a collection (native driver, lean documents, only the fields named) and calls `fn` per document.

@@ -8,7 +8,8 @@ import { logger } from '../../lib/logger.js';
 import { recordAudit } from '../audit/index.js';
 import { canSee, scopeFilter, type Principal } from '../auth/index.js';
 import { EnterpriseModel, GradeQueueModel, enqueueForGrading, enterprisesByUscc, linkRecords } from '../enterprises/index.js';
-import { collectFacts, pointReads, type EnterpriseFacts, type FactsProgress } from './facts.js';
+import { collectFacts, type EnterpriseFacts, type FactsProgress } from './facts.js';
+import { UPDATE_CHUNK, bulkUpdate, insertNew, pointReads } from '../../db/bulk.js';
 import { GradeHistoryModel, GradeModel, GradingClaimModel, GradingRunModel, GradingStateModel, gradeId, historyId, type GradeDoc, type GradeHistoryDoc, type GradeTrigger } from './model.js';
 import { grade, type GradeResult } from './rules.js';
 import { scorecard, TIERS, type Scorecard, type Tier } from './scorecard.js';
@@ -43,35 +44,14 @@ export interface RegradeCounts {
 
 type Prev = Pick<GradeDoc, 'uscc' | 'score' | 'tier' | 'seq' | 'resultHash'>;
 
-/**
- * FerretDB 1.x (the embedded database) deadlocks on an `update` command of 100 or more statements: each
- * statement's read cursor stays open until the command ends and the SQLite pool runs dry. Updates are
- * therefore sent in commands of at most this many statements (harmless on MongoDB).
- */
-export const UPDATE_CHUNK = 50;
 const INSERT_CHUNK = 1000;
 
-/** Native collections are typed with ObjectId ids; claims use string ids, so bulk writes are typed loosely here. */
-type BulkWritable = { bulkWrite(ops: any[], options: { ordered: boolean }): Promise<unknown> };
-
-export async function bulkUpdate(coll: BulkWritable, ops: object[]): Promise<void> {
-  for (let i = 0; i < ops.length; i += UPDATE_CHUNK) await coll.bulkWrite(ops.slice(i, i + UPDATE_CHUNK), { ordered: false });
-}
-
 /** Inserts; documents whose `_id` already exists (a retry after a crash) are replaced instead. */
-async function insertOrReplace(coll: BulkWritable & { insertMany(docs: any[], options: { ordered: boolean }): Promise<unknown> }, docs: { _id: unknown }[]): Promise<void> {
+async function insertOrReplace(coll: Parameters<typeof insertNew>[0] & Parameters<typeof bulkUpdate>[0], docs: { _id: unknown }[]): Promise<void> {
   for (let i = 0; i < docs.length; i += INSERT_CHUNK) {
     const chunk = docs.slice(i, i + INSERT_CHUNK);
-    try {
-      await coll.insertMany(chunk, { ordered: false });
-    } catch (err) {
-      const writeErrors = (err as { writeErrors?: { index: number; code: number }[] }).writeErrors;
-      if (!writeErrors || writeErrors.some((w) => w.code !== 11000)) throw err;
-      await bulkUpdate(
-        coll,
-        writeErrors.map((w) => ({ replaceOne: { filter: { _id: chunk[w.index]._id }, replacement: chunk[w.index] } })),
-      );
-    }
+    const existed = await insertNew(coll, chunk);
+    await bulkUpdate(coll, existed.map((k) => ({ replaceOne: { filter: { _id: chunk[k]._id }, replacement: chunk[k] } })));
   }
 }
 
@@ -228,15 +208,8 @@ export const CLAIM_LEASE_MS = 10 * 60_000;
  */
 async function claim(dirty: { _id: unknown; uscc: string }[], staleClaims: string[], queued: string[]): Promise<{ usccs: string[]; cleared: number }> {
   const at = new Date();
-  if (dirty.length) {
-    try {
-      await (GradingClaimModel.collection as unknown as BulkWritable & { insertMany(docs: object[], o: object): Promise<unknown> }).insertMany(dirty.map((d) => ({ _id: d.uscc, at })), { ordered: false });
-    } catch (err) {
-      const writeErrors = (err as { writeErrors?: { index: number; code: number }[] }).writeErrors;
-      if (!writeErrors || writeErrors.some((w) => w.code !== 11000)) throw err;
-      await bulkUpdate(GradingClaimModel.collection, writeErrors.map((w) => ({ updateOne: { filter: { _id: dirty[w.index].uscc }, update: { $set: { at } } } })));
-    }
-  }
+  const existed = await insertNew(GradingClaimModel.collection, dirty.map((d) => ({ _id: d.uscc, at })));
+  await bulkUpdate(GradingClaimModel.collection, existed.map((k) => ({ updateOne: { filter: { _id: dirty[k].uscc }, update: { $set: { at } } } })));
   if (staleClaims.length) await bulkUpdate(GradingClaimModel.collection, staleClaims.map((u) => ({ updateOne: { filter: { _id: u }, update: { $set: { at } } } })));
   // Queue entries go once the claims are written and BEFORE the flags are cleared: a change arriving now
   // queues its enterprise again and sets the flag again (after, or before and then cleared by us — in

@@ -28,6 +28,7 @@ import type { Principal } from '../auth/index.js';
 import { createRecords, KIND_LABEL, KIND_PATH, type RecordKind } from '../records/index.js';
 import { ImportClaimModel, ImportErrorModel, ImportModel, type ImportColumn, type ImportDoc, type ImportErrorDoc, type ImportFormat, type ImportStatus } from './model.js';
 import { FileInspector, FileTooLarge, ImportFileError, RowMapper, formatProblem, readSource, type MappedRow, type SourceItem } from './parse.js';
+import { insertNew } from '../../db/bulk.js';
 
 /** Most data rows one import accepts (the limit); a longer file fails before anything is created. */
 export const IMPORT_MAX_ROWS = 100_000;
@@ -296,10 +297,8 @@ async function processRows(doc: Lean, progress: ImportProgress, onProgress?: (p:
     if (r.err) throw r.err;
     const o = r.ok!;
     if (o.errors.length) {
-      await ImportErrorModel.collection.insertMany(o.errors, { ordered: false }).catch((err: { code?: number; writeErrors?: { code: number }[] }) => {
-        // Rows already reported by an interrupted run of the same batch.
-        if (!(err.code === 11000 || err.writeErrors?.every((w) => w.code === 11000))) throw err;
-      });
+      // Rows already reported by an interrupted run of the same batch are kept as they are.
+      await insertNew(ImportErrorModel.collection, o.errors);
     }
     const res = await ImportModel.updateOne(
       { _id: doc._id, leaseOwner: instanceId },

@@ -20,6 +20,7 @@ import { presentRecord, presentVersion } from './present.js';
 import { currentRequestId, requestContext } from '../../lib/context.js';
 import { withDocLocks } from '../../db/docLock.js';
 import { cachedRead, touch } from '../../db/readCache.js';
+import { insertNew, pointReads } from '../../db/bulk.js';
 
 export interface CallContext {
   principal: Principal;
@@ -213,13 +214,7 @@ const recordKeys = () => RecordKeyModel.collection as unknown as mongoose.mongo.
 async function saveNaturalKeys(records: (KeyFields & { _id: mongoose.Types.ObjectId })[]): Promise<void> {
   if (records.length === 0) return;
   const entries = records.map((r) => ({ _id: naturalKey(r), recordId: r._id }));
-  try {
-    await recordKeys().insertMany(entries, { ordered: false });
-  } catch (err) {
-    const writeErrors = (err as { writeErrors?: { index: number; code: number }[] }).writeErrors;
-    if (!writeErrors || writeErrors.some((w) => w.code !== 11000)) throw err;
-    for (const w of writeErrors) await recordKeys().updateOne({ _id: entries[w.index]._id }, { $set: { recordId: entries[w.index].recordId } });
-  }
+  for (const k of await insertNew(recordKeys(), entries)) await recordKeys().updateOne({ _id: entries[k]._id }, { $set: { recordId: entries[k].recordId } });
 }
 
 /**
@@ -317,24 +312,10 @@ const LIST_SORT = { field: 'decisionDate', order: -1 } as const;
 async function recordsOfEnterprise(uscc: string): Promise<Lean[] | null> {
   const ent = (await enterprisesByUscc([uscc], ['recordIds'])).get(uscc);
   if (!ent?.recordIds) return null;
-  const docs = await pointReadRecords(ent.recordIds);
+  const docs = await pointReads<Lean>(RecordModel.collection, ent.recordIds, { versions: 0 });
   return docs.filter((d) => d.uscc === uscc);
 }
 
-/** Records by `_id`, 8 at a time, without their version history (missing ids are skipped). */
-async function pointReadRecords(ids: unknown[]): Promise<Lean[]> {
-  const out: Lean[] = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(8, ids.length) }, async () => {
-      while (next < ids.length) {
-        const doc = (await RecordModel.collection.findOne({ _id: ids[next++] as mongoose.Types.ObjectId }, { projection: { versions: 0 } })) as Lean | null;
-        if (doc) out.push(doc);
-      }
-    }),
-  );
-  return out;
-}
 
 export async function listRecords(kind: RecordKind | undefined, q: RecordListQuery, principal: Principal) {
   const conds = listConditions(kind, q, principal);
