@@ -58,6 +58,14 @@ export const industryCode = () =>
     .pattern(/^[A-T](\d{2,4})?$/)
     .messages({ 'string.pattern.base': '国民经济行业代码应为门类字母加 2–4 位数字（GB/T 4754），如 C2614' });
 
+/** A prefix of an industry code for searches: the section letter and any number (0–4) of its digits (C, C2, C26, C261, C2614). */
+export const industryPrefix = () =>
+  Joi.string()
+    .trim()
+    .uppercase()
+    .pattern(/^[A-T]\d{0,4}$/)
+    .messages({ 'string.pattern.base': '行业代码前缀应为门类字母加 0–4 位数字（GB/T 4754），如 C、C2、C26' });
+
 /**
  * Free text: trimmed, bounded, no NUL (the embedded database rejects NUL in strings) and no lone UTF-16
  * surrogate (stored as U+FFFD, the text read back would differ from the text compared: natural keys miss).

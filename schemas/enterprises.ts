@@ -1,5 +1,5 @@
 import Joi from 'joi';
-import { divisionCode, industryCode, paginationQuery, text, uscc } from './common.js';
+import { divisionCode, industryCode, industryPrefix, paginationQuery, text, uscc } from './common.js';
 import { STANDARDISATION_GRADES, SUBJECT_TYPES } from '../src/modules/enterprises/fields.js';
 import { USCC_CHARSET } from '../src/lib/uscc.js';
 
@@ -44,7 +44,7 @@ export const enterpriseParams = Joi.object({ uscc: usccRelaxed().required() });
 
 export const listEnterprisesQuery = Joi.object({
   district: Joi.string().trim().pattern(/^\d{2,6}$/).messages({ 'string.pattern.base': '行政区划代码应为 2–6 位数字（按前缀匹配）' }).description('行政区划代码（前缀匹配）'),
-  industry: industryCode().description('行业代码（前缀匹配）'),
+  industry: industryPrefix().description('行业代码（前缀匹配）'),
   name: text(100).min(1).description('企业名称前缀'),
   ...paginationQuery,
 });

@@ -1,5 +1,5 @@
 import Joi from 'joi';
-import { industryCode, legalDate, notBefore, pastDate, paginationQuery, text, uscc } from './common.js';
+import { industryPrefix, legalDate, notBefore, pastDate, paginationQuery, text, uscc } from './common.js';
 import { ACCIDENT_LEVELS, TIERS } from '../src/modules/grading/scorecard.js';
 import { COMMITMENT_TYPES } from '../src/modules/commitments/rules.js';
 
@@ -20,7 +20,7 @@ export const gradeParams = Joi.object({ uscc: Joi.string().trim().uppercase().le
 export const listGradesQuery = Joi.object({
   tier: Joi.string().valid(...TIERS).description('信用等级'),
   district: districtPrefix().description('行政区划代码（前缀）'),
-  industry: industryCode().description('行业代码（前缀）'),
+  industry: industryPrefix().description('行业代码（前缀）'),
   ...paginationQuery,
 });
 

@@ -1,5 +1,6 @@
 process.env.TZ ??= 'Asia/Shanghai';
 
+import { clientErrorHandler } from './http/clientError.js';
 import type { Server } from 'node:http';
 import { loadConfig, ConfigError, type Config } from './config.js';
 import { logger, setLogLevel } from './lib/logger.js';
@@ -85,6 +86,7 @@ async function main(): Promise<void> {
   const server = app.listen(config.port, config.host, () => {
     logger.info('listening', { port: config.port, host: config.host, embeddedDb: Boolean(running.db?.embedded), jwt: Boolean(config.jwt), corsOrigins: config.corsOrigins });
   });
+  server.on('clientError', clientErrorHandler);
   server.keepAliveTimeout = 5000;
   running.server = server;
   if (config.jobsEnabled) running.scheduler = startScheduler(jobDefinitions(config), config.tz);

@@ -23,9 +23,46 @@ const errorSchema = {
   },
 };
 
+/**
+ * joi-to-swagger writes a pattern as `regex.toString().slice(1, -1)`, which keeps the closing `/` and
+ * the flags of a regex with flags (`/^\\d+$/u` → `^\\d+$/`). Every regex of the joi schema is known from
+ * its description (`/source/flags`): the broken string maps back to the regex's own source.
+ */
+function regexSources(described: unknown, out = new Map<string, string>()): Map<string, string> {
+  if (Array.isArray(described)) for (const d of described) regexSources(d, out);
+  else if (described && typeof described === 'object') {
+    const o = described as Record<string, unknown>;
+    const regex = (o.args as { regex?: unknown } | undefined)?.regex;
+    if (o.name === 'pattern' && typeof regex === 'string') out.set(regex.slice(1, -1), regex.slice(1, regex.lastIndexOf('/')));
+    for (const v of Object.values(o)) regexSources(v, out);
+  }
+  return out;
+}
+
+/** Makes joi-to-swagger's output valid OpenAPI 3.0: patterns as written, and one `example` (a schema has no `examples` in 3.0). */
+function fixSchema(node: unknown, sources: Map<string, string>): void {
+  if (Array.isArray(node)) for (const n of node) fixSchema(n, sources);
+  else if (node && typeof node === 'object') {
+    const o = node as Record<string, unknown>;
+    if (typeof o.pattern === 'string' && sources.has(o.pattern)) o.pattern = sources.get(o.pattern);
+    if (Array.isArray(o.examples)) {
+      o.example ??= o.examples[0];
+      delete o.examples;
+    }
+    for (const v of Object.values(o)) fixSchema(v, sources);
+  }
+}
+
+/** joi → OpenAPI schema, with the joi regexes' patterns as written. */
+function toSwagger(schema: Joi.Schema): Record<string, any> {
+  const { swagger } = j2s(schema);
+  fixSchema(swagger, regexSources(schema.describe()));
+  return swagger;
+}
+
 function parameters(schema: Joi.ObjectSchema | undefined, where: 'path' | 'query') {
   if (!schema) return [];
-  const { swagger } = j2s(schema);
+  const swagger = toSwagger(schema);
   const props = (swagger.properties ?? {}) as Record<string, Record<string, unknown>>;
   const required: string[] = swagger.required ?? [];
   return Object.entries(props).map(([name, s]) => ({
@@ -47,7 +84,7 @@ export function buildOpenApi(routes: RouteSpec[], version: string) {
     };
     for (const [status, resp] of Object.entries(r.responses ?? { 200: { description: '成功' } })) {
       responses[status] = resp.schema
-        ? { description: resp.description, content: { 'application/json': { schema: j2s(resp.schema).swagger } } }
+        ? { description: resp.description, content: { 'application/json': { schema: toSwagger(resp.schema) } } }
         : { description: resp.description };
     }
     const op: Record<string, unknown> = {
@@ -58,7 +95,7 @@ export function buildOpenApi(routes: RouteSpec[], version: string) {
       security: isPublic(r.access) ? [] : [{ apiKey: [] }, { bearer: [] }],
       'x-roles': isPublic(r.access) ? ['public'] : r.access.roles,
     };
-    if (r.body) op.requestBody = { required: true, content: { 'application/json': { schema: j2s(r.body).swagger } } };
+    if (r.body) op.requestBody = { required: true, content: { 'application/json': { schema: toSwagger(r.body) } } };
     if (r.rawBody) {
       op.requestBody = {
         required: true,

@@ -54,8 +54,10 @@ export function mountRoutes(router: Router, specs: RouteSpec[], opts: { authenti
         const query = spec.query ? validatePart(spec.query, req.query, 'query') : {};
         let body: unknown = undefined;
         if (spec.body) {
-          if (req.body === undefined || req.body === null) throw AppError.validation([{ path: '', message: '请求体不能为空，须为 JSON' }]);
-          body = validatePart(spec.body, req.body, 'body');
+          const missing = req.body === undefined || req.body === null;
+          // A body whose schema has a default (every field optional) may be left out entirely.
+          if (missing && (spec.body.describe().flags as { default?: unknown } | undefined)?.default === undefined) throw AppError.validation([{ path: '', message: '请求体不能为空，须为 JSON' }]);
+          body = validatePart(spec.body, missing ? undefined : req.body, 'body');
         }
         const result = await spec.handler({ req, res, body, query, params, principal: res.locals.principal as Principal });
         if (res.headersSent) return;

@@ -1,4 +1,8 @@
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { expect } from 'chai';
+import { createServer } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
+import { clientErrorHandler } from '../../src/http/clientError.js';
 import express from 'express';
 import supertest from 'supertest';
 import { startTestApp, expectErrorShape, type TestApp } from '../support/app.js';
@@ -85,6 +89,28 @@ describe('http: error shapes, limits, health, OpenAPI', () => {
     expect(bad.headers['x-request-id']).to.match(/^[0-9a-f-]{36}$/);
   });
 
+  it('a raw non-ASCII URL (curl without --url-query) answers 400 with the error shape and how to encode it', async () => {
+    const server = createServer(t.app).on('clientError', clientErrorHandler);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const raw = await new Promise<string>((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1', () => socket.end(Buffer.from('POST /api/v1/imports?kind=penalties&fileName=处罚.csv HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n', 'utf8')));
+        let got = '';
+        socket.on('data', (d) => (got += d.toString('utf8'))).on('end', () => resolve(got)).on('error', reject);
+      });
+      expect(raw).to.match(/^HTTP\/1\.1 400 /);
+      const body = JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4));
+      expect(body.error.code).to.equal('BAD_REQUEST');
+      expect(body.error.message).to.include('百分号编码').and.include('--url-query');
+      // The README's command, percent-encoded as curl --url-query sends it, reaches the API (401: no key given).
+      const encoded = await t.request.post(`/api/v1/imports?kind=penalties&fileName=${encodeURIComponent('处罚.csv')}`).set('Content-Type', 'text/csv').send('x');
+      expect(encoded.status).to.equal(401);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+
   it('serves the OpenAPI document from the joi schemas, without a key, and Swagger UI at /docs', async () => {
     const res = await t.request.get('/api/v1/openapi.json');
     expect(res.status).to.equal(200);
@@ -93,6 +119,19 @@ describe('http: error shapes, limits, health, OpenAPI', () => {
     expect(post.requestBody.content['application/json'].schema.properties).to.have.property('uscc');
     expect(post.requestBody.content['application/json'].schema.required).to.include('name');
     expect(res.body.paths['/api/v1/enterprises/{uscc}'].patch).to.be.an('object');
+    // The document passes an OpenAPI 3.0 validator, and every pattern is a bare ECMAScript regex (no /…/flags delimiters).
+    const result = await new Validator().validate(JSON.parse(JSON.stringify(res.body)));
+    expect(result.errors ?? [], JSON.stringify(result.errors)).to.deep.equal([]);
+    expect(result.valid).to.equal(true);
+    const patterns: string[] = [];
+    JSON.stringify(res.body, (k, v) => (k === 'pattern' && typeof v === 'string' && patterns.push(v), v));
+    expect(patterns.length).to.be.greaterThan(5);
+    for (const p of patterns) {
+      expect(p, p).not.to.match(/\/[a-z]*$/);
+      expect(() => new RegExp(p, 'u'), p).not.to.throw();
+    }
+    const industry = res.body.paths['/api/v1/enterprises'].get.parameters.find((x: { name: string }) => x.name === 'industry');
+    expect(new RegExp(industry.schema.pattern, 'u').test('C2')).to.equal(true);
     const docs = await t.request.get('/docs/');
     expect(docs.status).to.equal(200);
     expect(docs.text).to.match(/swagger/i);

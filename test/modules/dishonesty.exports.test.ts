@@ -240,14 +240,17 @@ describe('dishonesty list: exports for partner departments, batch comparison and
   describe('batch comparison (批量比对)', () => {
     const upload = (body: Buffer | string, contentType: string, query = '') =>
       t.request.post(`/api/v1/dishonesty-list/comparisons${query}`).set('X-API-Key', keys.partner).set('Content-Type', contentType).send(body);
-    const inputs = () => [listed.uscc, removed.uscc, '测试安全生产企业901有限公司', ID_ZHANG, '某不存在的公司', '=1+2'];
+    // A USCC with a wrong check character and an ID number with a wrong check digit: malformed codes, never "not listed".
+    const badUscc = () => listed.uscc.slice(0, 17) + (listed.uscc[17] === '0' ? '1' : '0');
+    const badId = ID_ZHANG.slice(0, 17) + (ID_ZHANG[17] === '0' ? '1' : '0');
+    const inputs = () => [listed.uscc, removed.uscc, '测试安全生产企业901有限公司', ID_ZHANG, '某不存在的公司', '=1+2', badUscc(), badId];
 
     it('answers per row whether listed on the date and why (JSON), by code, name or a person’s ID number', async () => {
       const csv = `统一社会信用代码或名称\r\n${inputs().join('\r\n')}\r\n`;
       const res = await upload(csv, 'text/csv', `?date=${daysAgo(200)}`);
       expect(res.status, JSON.stringify(res.body)).to.equal(200);
-      expect(res.body.summary).to.deep.equal({ rows: 6, listed: 3, notListed: 3 });
-      const [l, r, byName, person, unknown, formula] = res.body.results;
+      expect(res.body.summary).to.deep.equal({ rows: 8, listed: 3, notListed: 3, invalid: 2 });
+      const [l, r, byName, person, unknown, formula, malformedUscc, malformedId] = res.body.results;
       expect(l).to.include({ row: 2, matchedBy: 'uscc', listed: false });
       expect(l.message).to.include('曾有列入记录');
       expect(r).to.include({ row: 3, matchedBy: 'uscc', listed: true });
@@ -257,7 +260,10 @@ describe('dishonesty list: exports for partner departments, batch comparison and
       expect(person.listings[0].subject).to.deep.equal({ name: '张三', role: '主要负责人', idNumber: '110105********1232' });
       expect(JSON.stringify(res.body)).to.not.include(ID_ZHANG.slice(6, 14));
       expect(unknown).to.include({ matchedBy: null, listed: false });
-      expect(formula).to.include({ matchedBy: null, listed: false });
+      expect(formula).to.include({ matchedBy: null, listed: false, result: 'not_listed' });
+      expect(malformedUscc).to.include({ result: 'invalid', matchedBy: null, message: '统一社会信用代码校验位错误（GB 32100）' });
+      expect(malformedId).to.include({ result: 'invalid', message: '身份证号码校验不通过（GB 11643）' });
+      expect(r.result).to.equal('listed');
       await expectAudited('dishonesty.compare');
     });
 
@@ -267,7 +273,7 @@ describe('dishonesty list: exports for partner departments, batch comparison and
       expect(res.headers['content-type']).to.match(/^text\/csv/);
       expect(res.text.charCodeAt(0)).to.equal(0xfeff);
       const rows = parseCsv(res.text, { bom: true, columns: true }) as Record<string, string>[];
-      expect(rows.map((x) => x['是否在名单内'])).to.deep.equal(['是', '否', '否', '否', '否', '否']);
+      expect(rows.map((x) => x['是否在名单内'])).to.deep.equal(['是', '否', '否', '否', '否', '否', '无效', '无效']);
       expect(rows[0]['说明']).to.include('列入安全生产严重失信主体名单');
       expect(rows[5]['输入']).to.equal("'=1+2");
 
@@ -278,7 +284,7 @@ describe('dishonesty list: exports for partner departments, batch comparison and
       const xlsx = Buffer.from(await wb.xlsx.writeBuffer());
       const fromXlsx = await upload(xlsx, 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
       expect(fromXlsx.status, JSON.stringify(fromXlsx.body)).to.equal(200);
-      expect(fromXlsx.body.results.map((x: { listed: boolean }) => x.listed)).to.deep.equal([true, false, false, false, false, false]);
+      expect(fromXlsx.body.results.map((x: { result: string }) => x.result)).to.deep.equal(['listed', 'not_listed', 'not_listed', 'not_listed', 'not_listed', 'not_listed', 'invalid', 'invalid']);
     });
 
     it('refuses more than 10,000 subjects (413), other file types (415) and files without data (400)', async () => {

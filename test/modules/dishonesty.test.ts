@@ -172,7 +172,7 @@ describe('dishonesty list (严重失信主体名单): the listing procedure thro
       const res = await as(keys.reviewer).post(`/dishonesty-list/${caseId}/decision`, {
         outcome: 'list',
         decidedOn,
-        reasons: '瞒报事故事实清楚，证据确凿',
+        reasons: '瞒报事故事实清楚，证据确凿。',
         decisionNumber: '深应急失信决〔2026〕1号',
         objectionResponse: '补报不能改变瞒报的事实，不予采纳',
       });
@@ -220,6 +220,8 @@ describe('dishonesty list (严重失信主体名单): the listing procedure thro
       expect(res.text).to.include('安全生产严重失信主体名单列入决定书').and.include('深应急失信决〔2026〕1号').and.include(`列入期限自 ${daysAgo(30)} 至 ${addDays(addYears(daysAgo(30), 3), -1)}`);
       expect(res.text).to.include('加大执法检查频次').and.include('提前移出').and.include('行政复议').and.include('不予采纳');
       expect(res.text).to.include(MASKED_ZHANG).and.not.include(ID_ZHANG);
+      // The reviewer's reasons ended with "。": the letter still has one full stop per sentence.
+      expect(res.text).to.include('瞒报事故事实清楚，证据确凿。你单位存在').and.not.match(/[。．.]\s*。/u);
     });
 
     it('partners and regulators look the unit up: listed today, and why', async () => {

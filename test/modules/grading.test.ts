@@ -391,6 +391,9 @@ describe('credit grading (分类分级监管) through HTTP, jobs and CLI', funct
       expect(dist.body.items.map((x: { uscc: string }) => x.uscc)).to.deep.equal([OTHER.uscc]);
       const ind = await api('get', '/grades?industry=C26', regulator);
       expect(ind.body.items.length).to.equal(3);
+      // Any prefix length of a GB/T 4754 code is a valid filter: the section letter and 0–4 digits.
+      for (const prefix of ['C', 'c2', 'C2']) expect((await api('get', `/grades?industry=${prefix}`, regulator)).body.items.length, prefix).to.be.at.least(3);
+      expect((await api('get', '/grades?industry=C26145', regulator)).status).to.equal(400);
       expect((await api('get', '/grades?tier=E', regulator)).status).to.equal(400);
     });
 

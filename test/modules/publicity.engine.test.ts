@@ -1,3 +1,4 @@
+import { todayInShanghai } from '../../src/lib/calendar.js';
 import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { penaltyBody, permitBody } from '../support/fixtures.js';
@@ -56,7 +57,8 @@ describe('publicity: the delivery engine against local fake platforms', function
     const a = await create('penalties');
     const b = await create('permits');
     const minor = await create('penalties', { penaltyTypes: ['警告'], fineAmount: undefined });
-    const res = await t.request.post('/api/v1/publicity/run').set('X-API-Key', admin).send({});
+    // No body at all: every field of the run's body has a default.
+    const res = await t.request.post('/api/v1/publicity/run').set('X-API-Key', admin);
     expect(res.status, JSON.stringify(res.body)).to.equal(200);
     expect(res.body.ran).to.equal(true);
     onBoth((p) => {
@@ -264,6 +266,9 @@ describe('publicity: the delivery engine against local fake platforms', function
     const novRow = nov.body.items.find((r: { platform: string }) => r.platform === 'national');
     expect(novRow.onTime).to.be.at.least(1);
     expect(onTime.id).to.be.a('string');
+    const current = await t.request.get('/api/v1/publicity/timeliness').set('X-API-Key', regulator);
+    expect(current.status).to.equal(200);
+    expect(current.body.month).to.equal(todayInShanghai().slice(0, 7));
     const bad = await t.request.get('/api/v1/publicity/timeliness').query({ month: '2026-13' }).set('X-API-Key', regulator);
     expect(bad.status).to.equal(400);
   });

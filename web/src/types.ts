@@ -188,7 +188,7 @@ export interface DishonestyCase {
   authorityName: string;
   objectionPeriod: { servedOn: string; deadline: string; waivedOn: string | null } | null;
   decision: { outcome: string; decidedOn: string; decisionNumber?: string } | null;
-  listing: { since?: string; until?: string; removedOn?: string } | null;
+  listing: { start?: string; end?: string; removedOn?: string | null } | null;
   applications?: { no: number; appliedOn: string; deadline: string; status: string }[];
 }
 

@@ -15,7 +15,8 @@ import { AppError } from '../../http/errors.js';
 import { currentRequestId } from '../../lib/context.js';
 import { isResidentIdNumber, maskIdNumber } from '../../lib/mask.js';
 import { paginate, type PageRequest } from '../../lib/pagination.js';
-import { isValidUscc } from '../../lib/uscc.js';
+import { isValidUscc, usccProblem } from '../../lib/uscc.js';
+import { zhMessages } from '../../../schemas/messages.js';
 import { todayInShanghai, type LegalDate } from '../../lib/calendar.js';
 import { recordAudit } from '../audit/index.js';
 import { scopeFilter, type Principal } from '../auth/index.js';
@@ -97,20 +98,31 @@ export async function readSubjects(body: Buffer, format: 'csv' | 'xlsx', max: nu
   return rows;
 }
 
-/** What an input identifies: a USCC, a resident ID number (a listed person), or else a unit's name. */
-function keysOf(input: string): { uscc?: string; idHash?: string; name: string } {
+/**
+ * What an input identifies: a USCC, a resident ID number (a listed person), or else a unit's name. An input
+ * written like a code (15–20 letters and digits, no Chinese) that is neither a valid USCC nor a valid ID
+ * number is `invalid`, with the reason — the same reasons the single check (`/check`) gives — and is never
+ * answered "not listed".
+ */
+export function keysOf(input: string): { uscc?: string; idHash?: string; name: string; invalid?: string } {
   const v = input.normalize('NFKC').replace(/\s+/g, '');
   const upper = v.toUpperCase();
-  return {
-    uscc: /^[0-9A-Z]{18}$/.test(upper) && isValidUscc(upper) ? upper : undefined,
-    idHash: isResidentIdNumber(upper) ? hashIdNumber(upper) : undefined,
-    name: v,
-  };
+  const uscc = isValidUscc(upper) ? upper : undefined;
+  const idHash = isResidentIdNumber(upper) ? hashIdNumber(upper) : undefined;
+  let invalid: string | undefined;
+  if (!uscc && !idHash && /^[0-9A-Z]{15,20}$/.test(upper)) {
+    invalid = /^\d{17}[\dX]$/.test(upper)
+      ? '身份证号码校验不通过（GB 11643）'
+      : `${zhMessages[`uscc.${usccProblem(upper) ?? 'checkDigit'}`]}（GB 32100）`;
+  }
+  return { uscc, idHash, name: v, ...(invalid ? { invalid } : {}) };
 }
 
 export interface ComparisonResult {
   row: number;
   input: string;
+  /** `invalid`: the input is a malformed code, so nothing can be said of it. */
+  result: 'listed' | 'not_listed' | 'invalid';
   matchedBy: 'uscc' | 'idNumber' | 'name' | null;
   listed: boolean;
   listings: (NonNullable<ReturnType<typeof listingOn>> & { subject: { name: string; role: string; idNumber: string | null } })[];
@@ -122,7 +134,7 @@ export async function compareSubjects(inputs: { row: number; input: string }[], 
   const keyed = inputs.map((i) => ({ ...i, keys: keysOf(i.input) }));
   const usccs = [...new Set(keyed.map((k) => k.keys.uscc).filter((x): x is string => Boolean(x)))];
   const hashes = [...new Set(keyed.map((k) => k.keys.idHash).filter((x): x is string => Boolean(x)))];
-  const names = [...new Set(keyed.filter((k) => !k.keys.uscc && !k.keys.idHash).flatMap((k) => [k.keys.name, k.input.trim()]))];
+  const names = [...new Set(keyed.filter((k) => !k.keys.uscc && !k.keys.idHash && !k.keys.invalid).flatMap((k) => [k.keys.name, k.input.trim()]))];
   const or: Record<string, unknown>[] = [];
   if (usccs.length) or.push({ uscc: { $in: usccs } });
   if (hashes.length) or.push({ 'persons.idHash': { $in: hashes } });
@@ -139,6 +151,8 @@ export async function compareSubjects(inputs: { row: number; input: string }[], 
     for (const person of c.persons) add(byHash, person.idHash, c);
   }
   return keyed.map(({ row, input, keys }) => {
+    // A mistyped ID number is still a person's ID number: echoed masked.
+    if (keys.invalid) return { row, input: /^\d{17}[\dX]$/i.test(keys.name) ? maskIdNumber(keys.name.toUpperCase()) : input, result: 'invalid', matchedBy: null, listed: false, listings: [], message: keys.invalid };
     const listings: ComparisonResult['listings'] = [];
     let matchedBy: ComparisonResult['matchedBy'] = null;
     const unit = (keys.uscc && byUscc.get(keys.uscc)) || (!keys.uscc && !keys.idHash ? byName.get(keys.name) : undefined);
@@ -164,18 +178,20 @@ export async function compareSubjects(inputs: { row: number; input: string }[], 
         ? `${date} 不在名单内（曾有列入记录）`
         : `${date} 不在名单内`;
     // An ID number is echoed masked, like every ID number this service returns to partners.
-    return { row, input: keys.idHash ? maskIdNumber(input.trim().toUpperCase()) : input, matchedBy, listed: listings.length > 0, listings, message };
+    const listed = listings.length > 0;
+    return { row, input: keys.idHash ? maskIdNumber(input.trim().toUpperCase()) : input, result: listed ? 'listed' : 'not_listed', matchedBy, listed, listings, message };
   });
 }
 
 const ANSWER_COLUMNS = ['行号', '输入', '识别方式', '是否在名单内', '主体名称', '身份', '证件号码', '统一社会信用代码', '列入事由', '列入决定书文号', '列入日期', '列入截止日期', '决定机关', '惩戒措施', '说明'];
 const MATCH_LABELS = { uscc: '统一社会信用代码', idNumber: '证件号码', name: '名称' } as const;
+const RESULT_LABELS = { listed: '是', not_listed: '否', invalid: '无效' } as const;
 
 /** The comparison as CSV for Excel (BOM, formula cells escaped: the inputs are echoed). One line per listing found, else one per input. */
 export function comparisonCsv(results: ComparisonResult[]): string {
   const lines: string[][] = [ANSWER_COLUMNS];
   for (const r of results) {
-    const head = [String(r.row), r.input, r.matchedBy ? MATCH_LABELS[r.matchedBy] : '未匹配', r.listed ? '是' : '否'];
+    const head = [String(r.row), r.input, r.matchedBy ? MATCH_LABELS[r.matchedBy] : r.result === 'invalid' ? '格式无效' : '未匹配', RESULT_LABELS[r.result]];
     if (!r.listings.length) lines.push([...head, '', '', '', '', '', '', '', '', '', '', r.message]);
     for (const l of r.listings) {
       lines.push([...head, l.subject.name, l.subject.role, l.subject.idNumber ?? '', l.uscc, `（${l.ground.code}）${l.ground.text}`, l.decisionNumber ?? '', l.listingStart, l.listingEnd, l.authorityName, l.measures.map((m) => m.text).join('；'), l.reason]);
@@ -188,9 +204,10 @@ export async function runComparison(body: Buffer, format: 'csv' | 'xlsx', q: { d
   const date = q.date ?? todayInShanghai();
   const inputs = await readSubjects(body, format, dishonestyRules().comparisonMaxRows);
   const results = await compareSubjects(inputs, date, ctx.principal);
-  const listed = results.filter((r) => r.listed).length;
-  await recordAudit({ action: 'dishonesty.compare', resource: 'dishonestyComparison', principal: ctx.principal, ip: ctx.ip, detail: { date, format, rows: results.length, listed, bytes: body.length } });
-  return { date, summary: { rows: results.length, listed, notListed: results.length - listed }, results };
+  const count = (result: ComparisonResult['result']) => results.filter((r) => r.result === result).length;
+  const summary = { rows: results.length, listed: count('listed'), notListed: count('not_listed'), invalid: count('invalid') };
+  await recordAudit({ action: 'dishonesty.compare', resource: 'dishonestyComparison', principal: ctx.principal, ip: ctx.ip, detail: { date, format, ...summary, bytes: body.length } });
+  return { date, summary, results };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -32,6 +32,11 @@ function subjectBlock(doc: CaseDoc, mask: boolean): string {
   return `<p>当事人：${esc(doc.subjectName)}（统一社会信用代码：${esc(doc.uscc)}）</p>${persons}`;
 }
 
+/** Free text as a clause inside a sentence: without its own closing punctuation (so "。。" never appears). */
+export const clause = (text: unknown) => String(text ?? '').replace(/[\s。．.；;，,、]+$/u, '');
+/** Free text as a whole sentence: exactly one closing "。" (none for empty text). */
+export const sentence = (text: unknown) => (clause(text) ? `${clause(text)}。` : '');
+
 const list = (items: string[]) => `<ol>${items.map((i) => `<li>${esc(i)}</li>`).join('')}</ol>`;
 const measureTexts = (codes: string[], rules: DishonestyRules) => codes.map((c) => measureOf(c, rules)?.text ?? c);
 const penalties = (doc: CaseDoc) => doc.penalties.map((p) => `${p.decisionNumber}（${p.decisionDate}）`).join('、');
@@ -46,7 +51,7 @@ export function renderNotice(doc: CaseDoc, rules: DishonestyRules, mask: boolean
     '安全生产严重失信主体名单列入告知书',
     `<p class="no">${esc(n.number)}</p>
 ${subjectBlock(doc, mask)}
-<p>经查，${esc(n.reasons)}</p>
+<p>经查，${esc(sentence(n.reasons))}</p>
 <p>上述事实有${esc(penalties(doc))}等行政处罚决定为据。</p>
 <p>依据${esc(n.basis)}，本机关拟将你单位${doc.persons.length ? '及上述相关人员' : ''}列入安全生产严重失信主体名单，列入期限为自列入之日起 ${rules.listingYears} 年，并依法采取以下惩戒措施：</p>
 ${list(measureTexts(n.measures, rules))}
@@ -61,7 +66,7 @@ ${service}
 export function renderDecision(doc: CaseDoc, rules: DishonestyRules, mask: boolean): string {
   const d = doc.decision!;
   const statements = doc.objections.length
-    ? `<p>当事人在陈述申辩期内提出了陈述、申辩意见（${doc.objections.map((o) => esc(o.submittedOn)).join('、')}）。${esc(d.objectionResponse ?? '')}</p>`
+    ? `<p>当事人在陈述申辩期内提出了陈述、申辩意见（${doc.objections.map((o) => esc(o.submittedOn)).join('、')}）。${esc(sentence(d.objectionResponse))}</p>`
     : doc.waiver
       ? `<p>当事人于 ${esc(doc.waiver.waivedOn)} 明确放弃陈述、申辩。</p>`
       : `<p>当事人在陈述申辩期（至 ${esc(doc.service?.deadline ?? '')}）内未提出陈述、申辩意见。</p>`;
@@ -73,7 +78,7 @@ ${statements}`;
       '不予列入安全生产严重失信主体名单决定书',
       `${d.decisionNumber ? `<p class="no">${esc(d.decisionNumber)}</p>` : ''}
 ${head}
-<p>经审查，${esc(d.reasons)}。本机关决定不将你单位列入安全生产严重失信主体名单。</p>
+<p>经审查，${esc(sentence(d.reasons))}本机关决定不将你单位列入安全生产严重失信主体名单。</p>
 <p class="sign">${esc(doc.authorityName)}<br>${esc(d.decidedOn)}</p>`,
     );
   }
@@ -81,7 +86,7 @@ ${head}
     '安全生产严重失信主体名单列入决定书',
     `<p class="no">${esc(d.decisionNumber)}</p>
 ${head}
-<p>经审查，${esc(d.reasons)}。你单位存在${esc(rules.legalBasis)}规定的第（${esc(doc.groundCode)}）项情形：${esc(doc.groundText)}（据以列入的行政处罚决定：${esc(penalties(doc))}）。</p>
+<p>经审查，${esc(sentence(d.reasons))}你单位存在${esc(rules.legalBasis)}规定的第（${esc(doc.groundCode)}）项情形：${esc(clause(doc.groundText))}（据以列入的行政处罚决定：${esc(penalties(doc))}）。</p>
 <p>本机关决定将你单位${doc.persons.length ? '及上述相关人员' : ''}列入安全生产严重失信主体名单，列入期限自 ${esc(d.start)} 至 ${esc(d.end)}，并通过信用平台向社会公开、推送有关部门实施联合惩戒。惩戒措施：</p>
 ${list(measureTexts(d.measures, rules))}
 <p>移出条件：</p>

@@ -69,7 +69,9 @@ export async function deliveryStatus(principal: Principal, today = todayInShangh
  * 及时率: of the published records decided in the month, the share first delivered to each platform
  * by its publicityDeadline, per deciding authority and platform. Computed over a cursor.
  */
-export async function timeliness(month: string, principal: Principal, today = todayInShanghai()) {
+/** 及时率 of one month (by decision date); the current month (Asia/Shanghai) when none is given. */
+export async function timeliness(monthOrNone: string | undefined, principal: Principal, today = todayInShanghai()) {
+  const month = monthOrNone ?? today.slice(0, 7);
   const scope = scopeFilter(principal, { uscc: 'uscc', district: 'districtCode' });
   const from = `${month}-01`;
   const to = `${month}-31`;

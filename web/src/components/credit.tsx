@@ -234,7 +234,7 @@ export function ListingTable({ cases }: { cases: DishonestyCase[] }) {
           </td>
           <td>{c.authorityName}</td>
           <td class="nowrap">{c.objectionPeriod?.deadline ?? '—'}</td>
-          <td class="nowrap">{c.listing?.since ? `${c.listing.since} 至 ${c.listing.until ?? '—'}` : '—'}</td>
+          <td class="nowrap">{c.listing?.start ? `${c.listing.start} 至 ${c.listing.removedOn ?? c.listing.end ?? '—'}` : '—'}</td>
         </tr>
       ))}
     </Table>
