@@ -9,6 +9,7 @@ import { Card, ErrorBox, Loading, PageHeader } from '../components/ui.js';
 import { hashQuery } from '../router.js';
 import { ID_TYPES, inputFieldsOf, KIND_PATH, labelOf, PENALTY_TYPES, PERMIT_CATEGORIES, SUBJECT_TYPES, type FieldDef, type RecordKind } from '../../../src/modules/records/fields.js';
 import type { RecordItem } from '../types.js';
+import { deliveryOutlook } from '../labels.js';
 
 type Values = Record<string, string | string[] | boolean>;
 
@@ -81,7 +82,7 @@ export function RecordForm({ path, correct }: { path: string; correct?: { kind: 
   const [values, setValues] = useState<Values>(() => ({ ...toValues(kind), uscc: query.get('uscc') ?? '' }));
   const [reason, setReason] = useState('');
   const [loadError, setLoadError] = useState<unknown>(null);
-  const [done, setDone] = useState<{ record: RecordItem; status: string } | null>(null);
+  const [done, setDone] = useState<{ record: RecordItem; tone: 'ok' | 'warn'; status: string } | null>(null);
   const [busy, setBusy] = useState(false);
   const form = useFormErrors([...fields.map((f) => f.name), 'reason'], { formId: 'record', prefixes: ['body', 'changes'] });
 
@@ -113,12 +114,14 @@ export function RecordForm({ path, correct }: { path: string; correct?: { kind: 
           if (w !== undefined && JSON.stringify(values[f.name]) !== JSON.stringify(original![f.name])) changes[f.name] = w;
         }
         const r = await api<RecordItem>(`/${KIND_PATH[kind]}/${correct.id}`, { method: 'PATCH', json: { action: 'correct', reason, changes } });
-        setDone({ record: r, status: `已更正，生成第 ${r.version} 版，将重新报送` });
+        const outlook = deliveryOutlook(r, '更正');
+        setDone({ record: r, tone: outlook.tone, status: `${outlook.text}（第 ${r.version} 版）` });
         setOriginal(toValues(kind, r));
       } else {
         const body = Object.fromEntries(fields.map((f) => [f.name, wire(f, values[f.name])]).filter(([, v]) => v !== undefined));
         const r = await api<RecordItem>(`/${KIND_PATH[kind]}`, { method: 'POST', json: body });
-        setDone({ record: r, status: '已录入，将在公示期限内报送' });
+        const outlook = deliveryOutlook(r, '录入');
+        setDone({ record: r, tone: outlook.tone, status: outlook.text });
       }
     } catch (err) {
       form.show(err);
@@ -135,8 +138,8 @@ export function RecordForm({ path, correct }: { path: string; correct?: { kind: 
       <Card>
         <form id="record" class="form-grid" onSubmit={submit} noValidate>
           {done ? (
-            <div class="alert alert-ok" role="status">
-              {done.status}：{done.record.decisionNumber}（公示期限 {done.record.publicityDeadline ?? '—'}）。<a href={`#/enterprises/${done.record.uscc}`}>查看企业</a>
+            <div class={`alert alert-${done.tone}`} role="status">
+              {done.status}。{done.record.decisionNumber} <a href={`#/enterprises/${done.record.uscc}`}>查看企业</a>
             </div>
           ) : null}
           <ErrorSummary form={form} />
