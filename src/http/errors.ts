@@ -41,12 +41,21 @@ export class AppError extends Error {
   }
 }
 
+/** Most details an error lists; the rest are counted in one last entry (a 1 MB body of unknown keys must not answer 3.5 MB). */
+export const MAX_DETAILS = 50;
+
+/** At most MAX_DETAILS details, then one entry “…以及另外 N 项” (`total`: how many there are, when only the first were built). */
+export function boundDetails(details: ErrorDetail[], total = details.length): ErrorDetail[] {
+  if (total <= MAX_DETAILS) return details;
+  return [...details.slice(0, MAX_DETAILS), { path: '', message: `…以及另外 ${total - MAX_DETAILS} 项` }];
+}
+
 export function errorBody(err: AppError) {
   return {
     error: {
       code: err.code,
       message: err.message,
-      details: err.details,
+      details: boundDetails(err.details),
       requestId: currentRequestId() ?? null,
     },
   };
@@ -79,6 +88,13 @@ export function toAppError(err: unknown): AppError {
     return new AppError('UNSUPPORTED_ENCODING', 415, '不支持的请求体编码');
   if (e?.type === 'entity.verify.failed' || e?.type === 'request.aborted')
     return new AppError('BAD_REQUEST', 400, '请求体无法读取');
+  // A bad percent-escape in the path (`/penalties/%ff`): the router's decodeURIComponent throws while matching.
+  if (err instanceof URIError) return new AppError('MALFORMED_URI', 400, '请求路径中的百分号编码无效');
+  // Any other client error raised while reading the request (http-errors from the body parsers): 400-class, never 500.
+  const status = e?.status ?? e?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500 && (err as { expose?: boolean }).expose) {
+    return new AppError(status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST', status, status === 413 ? '请求体超过大小限制' : '请求无法解析');
+  }
   if (isDatabaseUnavailable(err)) return AppError.unavailable('数据库暂不可用，请稍后重试');
   if (err instanceof mongoose.Error.CastError) return AppError.notFound();
   if ((e?.code === 11000 || e?.code === 11001) && err instanceof Error) return AppError.conflict('记录已存在');
