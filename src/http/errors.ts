@@ -8,17 +8,30 @@ export interface ErrorDetail {
   message: string;
 }
 
+/** Most details an error lists; the rest are counted in one last entry (a 1 MB body of unknown keys must not answer 3.5 MB). */
+export const MAX_DETAILS = 50;
+
+/** At most MAX_DETAILS details, then one entry “…以及另外 N 项”. */
+export function boundDetails(details: ErrorDetail[]): ErrorDetail[] {
+  if (details.length <= MAX_DETAILS) return details;
+  return [...details.slice(0, MAX_DETAILS), { path: '', message: `…以及另外 ${details.length - MAX_DETAILS} 项` }];
+}
+
 /** The one error type of the service. Routes throw it; the error handler renders it. */
 export class AppError extends Error {
+  /** What is wrong, field by field: at most MAX_DETAILS, then one entry counting the rest (boundDetails). */
+  public readonly details: ErrorDetail[];
+
   constructor(
     public readonly code: string,
     public readonly status: number,
     message: string,
-    public readonly details: ErrorDetail[] = [],
+    details: ErrorDetail[] = [],
     public readonly headers: Record<string, string> = {},
   ) {
     super(message);
     this.name = 'AppError';
+    this.details = boundDetails(details);
   }
 
   static validation(details: ErrorDetail[], message = '请求参数校验失败'): AppError {
@@ -41,21 +54,14 @@ export class AppError extends Error {
   }
 }
 
-/** Most details an error lists; the rest are counted in one last entry (a 1 MB body of unknown keys must not answer 3.5 MB). */
-export const MAX_DETAILS = 50;
 
-/** At most MAX_DETAILS details, then one entry “…以及另外 N 项” (`total`: how many there are, when only the first were built). */
-export function boundDetails(details: ErrorDetail[], total = details.length): ErrorDetail[] {
-  if (total <= MAX_DETAILS) return details;
-  return [...details.slice(0, MAX_DETAILS), { path: '', message: `…以及另外 ${total - MAX_DETAILS} 项` }];
-}
 
 export function errorBody(err: AppError) {
   return {
     error: {
       code: err.code,
       message: err.message,
-      details: boundDetails(err.details),
+      details: err.details,
       requestId: currentRequestId() ?? null,
     },
   };
@@ -88,8 +94,8 @@ export function toAppError(err: unknown): AppError {
     return new AppError('UNSUPPORTED_ENCODING', 415, '不支持的请求体编码');
   if (e?.type === 'entity.verify.failed' || e?.type === 'request.aborted')
     return new AppError('BAD_REQUEST', 400, '请求体无法读取');
-  // A bad percent-escape in the path (`/penalties/%ff`): the router's decodeURIComponent throws while matching.
-  if (err instanceof URIError) return new AppError('MALFORMED_URI', 400, '请求路径中的百分号编码无效');
+  // A bad percent-escape (rejectMalformedUri answers first; this is the router's own decodeURIComponent).
+  if (err instanceof URIError) return new AppError('MALFORMED_URI', 400, '请求地址中的百分号编码无效');
   // Any other client error raised while reading the request (http-errors from the body parsers): 400-class, never 500.
   const status = e?.status ?? e?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500 && (err as { expose?: boolean }).expose) {

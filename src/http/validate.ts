@@ -1,17 +1,15 @@
 import type Joi from 'joi';
-import { AppError, boundDetails, MAX_DETAILS, type ErrorDetail } from './errors.js';
+import { AppError, MAX_DETAILS, type ErrorDetail } from './errors.js';
 import { zhMessages } from '../../schemas/messages.js';
 import { todayInShanghai } from '../lib/calendar.js';
 
 export type RequestPart = 'params' | 'query' | 'body';
 
-/** Every failure as a detail with its field path, bounded (boundDetails: at most 50, then a count of the rest). */
 export function joiDetails(error: Joi.ValidationError, prefix?: RequestPart): ErrorDetail[] {
-  const shown = error.details.slice(0, MAX_DETAILS + 1).map((d) => ({
+  return error.details.map((d) => ({
     path: [...(prefix && prefix !== 'body' ? [prefix] : []), ...d.path.map(String)].join('.') || prefix || '',
     message: d.message,
   }));
-  return boundDetails(shown, error.details.length);
 }
 
 export const validationOptions: Joi.ValidationOptions = {
@@ -51,12 +49,12 @@ function tooManyUnknownKeys(schema: Joi.Schema, value: unknown, part: RequestPar
   const unknown = keys.filter((k) => !accepted.has(k));
   if (unknown.length <= MAX_DETAILS) return undefined;
   const prefix = part === 'body' ? '' : `${part}.`;
-  return AppError.validation(boundDetails(unknown.slice(0, MAX_DETAILS).map((k) => ({ path: `${prefix}${k}`, message: zhMessages['object.unknown'] })), unknown.length));
+  return AppError.validation(unknown.map((k) => ({ path: `${prefix}${k}`, message: zhMessages['object.unknown'] })));
 }
 
 /**
- * Runs a joi schema over one part of a request. Collects every failure (abortEarly: false), reporting at
- * most MAX_DETAILS of them and the count of the rest. Returns the converted value or throws one AppError.
+ * Runs a joi schema over one part of a request. Collects every failure (abortEarly: false). Returns the
+ * converted value or throws one AppError (which lists at most MAX_DETAILS of them and counts the rest).
  */
 export function validatePart<T>(schema: Joi.Schema, value: unknown, part: RequestPart): T {
   const flood = tooManyUnknownKeys(schema, value, part);

@@ -6,7 +6,7 @@ import { KIND_PATH, KIND_LABEL, type RecordKind } from './fields.js';
 import { derive, publicityEnded, type PenaltyDerived } from './rules.js';
 import { recordBody } from '../../../schemas/records.js';
 import { joiDetails, validateValue, validationOptions } from '../../http/validate.js';
-import { AppError, type ErrorDetail } from '../../http/errors.js';
+import { AppError, boundDetails, type ErrorDetail } from '../../http/errors.js';
 import { paginate, paginateInMemory, type PageRequest } from '../../lib/pagination.js';
 import { usccDivision, USCC_PLACEHOLDER } from '../../lib/uscc.js';
 import { todayInShanghai } from '../../lib/calendar.js';
@@ -113,7 +113,7 @@ export async function createRecords(kind: RecordKind, inputs: unknown[], ctx: Ca
       return;
     }
     const { error, value } = schema.validate(input, { context: { today } });
-    if (error) results[index] = { index, status: 'error', code: 'VALIDATION_FAILED', message: '记录校验失败', details: joiDetails(error) };
+    if (error) results[index] = { index, status: 'error', code: 'VALIDATION_FAILED', message: '记录校验失败', details: boundDetails(joiDetails(error)) };
     else valid.push({ index, data: value as Record<string, unknown> });
   });
   if (ctx.principal.scope.length > 0) valid = await withinScope(valid, results, ctx.principal);
