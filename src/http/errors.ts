@@ -54,8 +54,6 @@ export class AppError extends Error {
   }
 }
 
-
-
 export function errorBody(err: AppError) {
   return {
     error: {
