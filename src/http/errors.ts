@@ -81,6 +81,14 @@ function isDatabaseUnavailable(err: unknown): boolean {
   );
 }
 
+/** Code and zh-CN message of the 4xx statuses other middleware may raise (anything else: BAD_REQUEST). */
+const CLIENT_ERRORS: Record<number, [string, string]> = {
+  404: ['NOT_FOUND', '资源不存在'],
+  413: ['PAYLOAD_TOO_LARGE', '请求体超过大小限制'],
+  415: ['UNSUPPORTED_MEDIA_TYPE', '不支持的请求体类型或编码'],
+  416: ['RANGE_NOT_SATISFIABLE', '请求的范围无效'],
+};
+
 /** Translates anything thrown into an AppError. */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
@@ -94,10 +102,11 @@ export function toAppError(err: unknown): AppError {
     return new AppError('BAD_REQUEST', 400, '请求体无法读取');
   // A bad percent-escape (rejectMalformedUri answers first; this is the router's own decodeURIComponent).
   if (err instanceof URIError) return new AppError('MALFORMED_URI', 400, '请求地址中的百分号编码无效');
-  // Any other client error raised while reading the request (http-errors from the body parsers): 400-class, never 500.
+  // Any other client error raised while reading the request (http-errors of the body parsers or static files): its 4xx, never 500.
   const status = e?.status ?? e?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500 && (err as { expose?: boolean }).expose) {
-    return new AppError(status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST', status, status === 413 ? '请求体超过大小限制' : '请求无法解析');
+    const [code, message] = CLIENT_ERRORS[status] ?? ['BAD_REQUEST', '请求无法解析'];
+    return new AppError(code, status, message);
   }
   if (isDatabaseUnavailable(err)) return AppError.unavailable('数据库暂不可用，请稍后重试');
   if (err instanceof mongoose.Error.CastError) return AppError.notFound();

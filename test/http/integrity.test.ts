@@ -1,5 +1,7 @@
 import { expect } from 'chai';
 import { Writable } from 'node:stream';
+import express from 'express';
+import supertest from 'supertest';
 import winston from 'winston';
 import { expectErrorShape, type TestApp } from '../support/app.js';
 import { enterpriseBody, makeUscc, penaltyBody } from '../support/fixtures.js';
@@ -8,7 +10,8 @@ import { daysAgo, listThroughHttp, type Keys } from '../support/dishonesty.js';
 import { runCli } from '../support/process.js';
 import { expectAudited } from '../support/audit.js';
 import { logger } from '../../src/lib/logger.js';
-import { MAX_DETAILS } from '../../src/http/errors.js';
+import { errorHandler, MAX_DETAILS } from '../../src/http/errors.js';
+import { requestIdMiddleware } from '../../src/http/requestId.js';
 
 /**
  * Issue 16 through the HTTP API: the authority scope on every creation path, no subject change by
@@ -205,6 +208,29 @@ describe('integrity: scope on every write, subject corrections, one answer, malf
         const res = await t.request.post('/api/v1/enterprises').set('X-API-Key', clerk).set('Content-Type', type).set(headers).send(body);
         expect(res.status, `${type} ${JSON.stringify(headers)} ${body}: ${JSON.stringify(res.body)}`).to.be.within(400, 499);
         expectErrorShape(res.body);
+      }
+      expect(errors).to.deep.equal([]);
+    });
+
+    it('a client error raised by any other middleware keeps its 4xx (never 500), in the error shape', async () => {
+      const raised: [number, string | undefined, number, string][] = [
+        [400, 'request.size.invalid', 400, 'BAD_REQUEST'],
+        [400, 'parameters.too.many', 400, 'BAD_REQUEST'],
+        [416, undefined, 416, 'RANGE_NOT_SATISFIABLE'],
+        [404, undefined, 404, 'NOT_FOUND'],
+      ];
+      for (const [status, type, expected, code] of raised) {
+        const mini = express();
+        mini.use(requestIdMiddleware);
+        mini.get('/x', () => {
+          throw Object.assign(new Error('internal words'), { status, statusCode: status, expose: true, type });
+        });
+        mini.use(errorHandler);
+        const res = await supertest(mini).get('/x');
+        expect(res.status, `${status} ${type}`).to.equal(expected);
+        expectErrorShape(res.body);
+        expect(res.body.error.code).to.equal(code);
+        expect(res.body.error.message).to.match(/[\u4e00-\u9fa5]/);
       }
       expect(errors).to.deep.equal([]);
     });
