@@ -7,7 +7,7 @@ import { mountRoutes, type RouteSpec } from './http/route.js';
 import { buildOpenApi } from './http/openapi.js';
 import { consoleRouter } from './http/console.js';
 import { databaseReady } from './db/connection.js';
-import { corsPolicy, maskResponses, rateLimits, rejectUnsafeKeys, securityHeaders } from './http/security.js';
+import { corsPolicy, maskResponses, rateLimits, rejectMalformedUri, rejectUnsafeKeys, securityHeaders } from './http/security.js';
 import { authRoutes, createAuthenticator } from './modules/auth/index.js';
 import { auditRoutes } from './modules/audit/index.js';
 import { enterpriseRoutes } from './modules/enterprises/index.js';
@@ -41,6 +41,7 @@ export function createApp(config: AppOptions): express.Express {
   app.use(securityHeaders());
   const cors = corsPolicy(config.corsOrigins ?? []);
   if (cors) app.use(cors);
+  app.use(rejectMalformedUri);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

@@ -4,6 +4,7 @@ import { clientErrorHandler } from './http/clientError.js';
 import type { Server } from 'node:http';
 import { loadConfig, ConfigError, type Config } from './config.js';
 import { logger, setLogLevel } from './lib/logger.js';
+import { currentRequestId } from './lib/context.js';
 import { openDatabase, type Database } from './db/connection.js';
 import { createApp } from './app.js';
 import { seedAdminKey } from './modules/auth/index.js';
@@ -35,6 +36,8 @@ async function main(): Promise<void> {
   const running: { db?: Database; server?: Server; scheduler?: Scheduler } = {};
   let shuttingDown = false;
 
+  /** Exit code once stopped: 0 after a signal, 1 after a fatal error (even one raised while already stopping). */
+  let exitCode = 0;
   const shutdown = async (signal: string) => {
     if (shuttingDown) return;
     shuttingDown = true;
@@ -56,8 +59,8 @@ async function main(): Promise<void> {
       setEngine(undefined);
       await stopImports();
       await running.db?.close();
-      logger.info('stopped');
-      process.exit(0);
+      logger.info('stopped', { exitCode });
+      process.exit(exitCode);
     } catch (err) {
       logger.error('shutdown failed', { err });
       process.exit(1);
@@ -65,6 +68,20 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  /**
+   * A rejection nobody handled or an exception nobody caught leaves the process in an unknown state: log it
+   * (with the request id of the request it came from, when there is one), then stop the way SIGTERM does —
+   * no new requests, in-flight ones finished, jobs and imports stopped, database closed — and exit 1. If that
+   * stop itself hangs, the process exits 1 anyway once the shutdown time-out has passed twice.
+   */
+  const fatal = (kind: 'unhandledRejection' | 'uncaughtException', err: unknown) => {
+    exitCode = 1;
+    logger.error(`${kind}: stopping the service`, { err, kind, requestId: currentRequestId() });
+    setTimeout(() => process.exit(1), 2 * config.shutdownTimeoutMs).unref();
+    void shutdown(kind);
+  };
+  process.on('unhandledRejection', (reason) => fatal('unhandledRejection', reason));
+  process.on('uncaughtException', (err) => fatal('uncaughtException', err));
 
   try {
     running.db = await openDatabase(config);

@@ -25,7 +25,7 @@ function credentialKind(req: Request): string {
 
 const apiKeysOnly = createAuthenticator();
 
-/** Resolves the caller's credentials into a principal (401 when missing or invalid; every failure is audited). */
+/** Resolves the caller's credentials into a principal (401 when missing or invalid, 403 when refused; every failure is audited). */
 export function authenticate(access: Access, authenticator: Authenticator = apiKeysOnly): RequestHandler {
   return async (req, res, next) => {
     if (isPublic(access)) return next();
@@ -39,9 +39,9 @@ export function authenticate(access: Access, authenticator: Authenticator = apiK
       if (ctx) ctx.principalId = principal.id;
       next();
     } catch (err) {
-      if (err instanceof AppError && err.status === 401) {
+      if (err instanceof AppError && (err.status === 401 || err.status === 403)) {
         await recordAudit({
-          action: 'auth.failed',
+          action: err.status === 401 ? 'auth.failed' : 'auth.forbidden',
           resource: 'auth',
           outcome: 'denied',
           ip: clientIp(req),

@@ -8,17 +8,30 @@ export interface ErrorDetail {
   message: string;
 }
 
+/** Most details an error lists; the rest are counted in one last entry (a 1 MB body of unknown keys must not answer 3.5 MB). */
+export const MAX_DETAILS = 50;
+
+/** At most MAX_DETAILS details, then one entry “…以及另外 N 项”. */
+export function boundDetails(details: ErrorDetail[]): ErrorDetail[] {
+  if (details.length <= MAX_DETAILS) return details;
+  return [...details.slice(0, MAX_DETAILS), { path: '', message: `…以及另外 ${details.length - MAX_DETAILS} 项` }];
+}
+
 /** The one error type of the service. Routes throw it; the error handler renders it. */
 export class AppError extends Error {
+  /** What is wrong, field by field: at most MAX_DETAILS, then one entry counting the rest (boundDetails). */
+  public readonly details: ErrorDetail[];
+
   constructor(
     public readonly code: string,
     public readonly status: number,
     message: string,
-    public readonly details: ErrorDetail[] = [],
+    details: ErrorDetail[] = [],
     public readonly headers: Record<string, string> = {},
   ) {
     super(message);
     this.name = 'AppError';
+    this.details = boundDetails(details);
   }
 
   static validation(details: ErrorDetail[], message = '请求参数校验失败'): AppError {
@@ -68,6 +81,14 @@ function isDatabaseUnavailable(err: unknown): boolean {
   );
 }
 
+/** Code and zh-CN message of the 4xx statuses other middleware may raise (anything else: BAD_REQUEST). */
+const CLIENT_ERRORS: Record<number, [string, string]> = {
+  404: ['NOT_FOUND', '资源不存在'],
+  413: ['PAYLOAD_TOO_LARGE', '请求体超过大小限制'],
+  415: ['UNSUPPORTED_MEDIA_TYPE', '不支持的请求体类型或编码'],
+  416: ['RANGE_NOT_SATISFIABLE', '请求的范围无效'],
+};
+
 /** Translates anything thrown into an AppError. */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
@@ -79,6 +100,14 @@ export function toAppError(err: unknown): AppError {
     return new AppError('UNSUPPORTED_ENCODING', 415, '不支持的请求体编码');
   if (e?.type === 'entity.verify.failed' || e?.type === 'request.aborted')
     return new AppError('BAD_REQUEST', 400, '请求体无法读取');
+  // A bad percent-escape (rejectMalformedUri answers first; this is the router's own decodeURIComponent).
+  if (err instanceof URIError) return new AppError('MALFORMED_URI', 400, '请求地址中的百分号编码无效');
+  // Any other client error raised while reading the request (http-errors of the body parsers or static files): its 4xx, never 500.
+  const status = e?.status ?? e?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500 && (err as { expose?: boolean }).expose) {
+    const [code, message] = CLIENT_ERRORS[status] ?? ['BAD_REQUEST', '请求无法解析'];
+    return new AppError(code, status, message);
+  }
   if (isDatabaseUnavailable(err)) return AppError.unavailable('数据库暂不可用，请稍后重试');
   if (err instanceof mongoose.Error.CastError) return AppError.notFound();
   if ((e?.code === 11000 || e?.code === 11001) && err instanceof Error) return AppError.conflict('记录已存在');

@@ -72,6 +72,19 @@ export function rateLimits(config: RateLimitConfig): RequestHandler[] {
   return out;
 }
 
+/**
+ * A URL with a bad percent-escape (`/api/v1/penalties/%ff`) is a client error: 400 before authentication or
+ * routing, on every path (the API, the docs, the console), instead of a URIError deep in the router.
+ */
+export const rejectMalformedUri: RequestHandler = (req, _res, next) => {
+  try {
+    decodeURIComponent(req.originalUrl);
+  } catch {
+    return next(new AppError('MALFORMED_URI', 400, '请求地址中的百分号编码无效', [{ path: 'url', message: '“%”后须为有效的 UTF-8 十六进制编码' }]));
+  }
+  next();
+};
+
 /** Keys MongoDB would read as operators or paths (NoSQL operator injection). */
 function unsafeKey(key: string): boolean {
   return key.startsWith('$') || key.includes('.');

@@ -6,10 +6,10 @@ import { enterpriseBody, penaltyBody, permitBody } from '../support/fixtures.js'
 import { apiRoutes } from '../../src/app.js';
 import { routeRegistry, type RouteSpec } from '../../src/http/route.js';
 import { loadConfig } from '../../src/config.js';
-import { ROLES, type Role } from '../../src/modules/auth/index.js';
-import { addMonths, todayInShanghai } from '../../src/lib/calendar.js';
+import { ApiKeyModel, hashKey, ROLES, STAFF_ROLES, type Role } from '../../src/modules/auth/index.js';
 import { runGradeSweep } from '../../src/modules/grading/index.js';
-import { daysAgo, listThroughHttp } from '../support/dishonesty.js';
+import { daysAgo, listThroughHttp, proposeThroughHttp } from '../support/dishonesty.js';
+import { applyForRepair, repairablePenalty } from '../support/repair.js';
 
 /**
  * Route × role: who may call what. Written out by hand — NOT derived from the route specs — so that a
@@ -119,22 +119,6 @@ const EXPECTED: Record<string, readonly Role[] | 'public'> = {
   'GET /exports/:id/file': ['admin', 'partner', 'clerk', 'reviewer', 'regulator'],
 };
 
-/** A real 1×1 PNG: the evidence of the repair applications made here. */
-const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
-
-/** A credit repair application (multipart) for a record, as an enterprise. */
-function applyForRepair(agent: ReturnType<typeof supertest>, headers: Record<string, string>, recordId: string) {
-  let req = agent.post('/api/v1/repairs');
-  for (const [k, v] of Object.entries(headers)) req = req.set(k, v);
-  return req
-    .field('recordId', recordId)
-    .field('commitmentText', '本单位郑重承诺：已纠正违法行为并履行全部义务，所提交材料真实有效，如违反承诺自愿接受相应处理。')
-    .field('commitmentAccepted', 'true')
-    .field('contactName', '王五')
-    .field('contactPhone', '13800138000')
-    .attach('evidence', PNG, { filename: '缴款凭证.png', contentType: 'image/png' });
-}
-
 /** A credit commitment (信用承诺) body; `uscc` omitted = the calling enterprise's own. */
 const commitmentBody = (uscc?: string) => ({ ...(uscc ? { uscc } : {}), type: '安全生产承诺', text: '本单位承诺严格落实安全生产主体责任。', signedDate: '2026-01-05', termEnd: '2027-01-04' });
 
@@ -200,20 +184,10 @@ describe('access control: every route × every role (explicit table)', () => {
       ids.penalty[side] = penalty.body.id;
     }
     // A credit repair application of each enterprise (an eligible penalty of 4 months ago); the own one decided.
-    const today = todayInShanghai();
     const otherEnterprise = await t.key(['enterprise'], { uscc: OTHER.uscc });
     for (const [n, side, key] of [[1, 'own', apiKeys.enterprise], [2, 'other', otherEnterprise]] as const) {
-      const penalty = await t.request
-        .post('/api/v1/penalties')
-        .set('X-API-Key', clerk)
-        .send(penaltyBody(n, { decisionNumber: `深应急罚〔修复〕${n}号`, decisionDate: addMonths(today, -4), validUntil: addMonths(today, 8) }));
-      expect(penalty.status, JSON.stringify(penalty.body)).to.equal(201);
-      const fulfilment = await t.request
-        .post(`/api/v1/penalties/${penalty.body.id}/fulfilment`)
-        .set('X-API-Key', clerk)
-        .send({ finePaidDate: addMonths(today, -3), correctionConfirmedDate: addMonths(today, -3), evidence: '缴款书及整改复查意见书' });
-      expect(fulfilment.status, JSON.stringify(fulfilment.body)).to.equal(200);
-      const repair = await applyForRepair(t.request, { 'X-API-Key': key }, penalty.body.id);
+      const penaltyId = await repairablePenalty(t, clerk, n, `深应急罚〔修复〕${n}号`);
+      const repair = await applyForRepair(t.request, { 'X-API-Key': key }, penaltyId);
       expect(repair.status, JSON.stringify(repair.body)).to.equal(201);
       ids.repair[side] = repair.body.id;
       ids.file[side] = repair.body.files[0].id;
@@ -290,6 +264,93 @@ describe('access control: every route × every role (explicit table)', () => {
     expect((await t.request.post('/api/v1/enterprises').set('X-API-Key', both).send({})).status).to.equal(403);
     const clerkToo = await t.key(['regulator', 'clerk']);
     expect((await t.request.post('/api/v1/enterprises').set('X-API-Key', clerkToo).send({})).status).to.equal(400);
+  });
+
+  describe('separation of duties (职责分离) and the authority scope on writes', () => {
+    const secret = new TextEncoder().encode(JWT_ENV.JWT_SECRET);
+    const token = (claims: Record<string, unknown>, sub: string) =>
+      new SignJWT({ name: sub, ...claims }).setProtectedHeader({ alg: 'HS256' }).setIssuer(JWT_ENV.JWT_ISSUER).setAudience(JWT_ENV.JWT_AUDIENCE).setSubject(sub).setExpirationTime('10m').sign(secret);
+
+    it('a credential holding `enterprise` with any staff role is refused on every route (403, Chinese reason), with API keys and tokens', async () => {
+      for (const staff of STAFF_ROLES) {
+        // A key stored before the rule existed (written directly: the API and the CLI refuse to create one).
+        const key = `csk_mixed_${staff}_0123456789abcdef`;
+        await ApiKeyModel.create({ name: `旧混合密钥 ${staff}`, prefix: key.slice(0, 12), hash: hashKey(key), roles: ['enterprise', staff], uscc: OWN.uscc, scope: [] });
+        const jwt = await token({ roles: ['enterprise', staff], uscc: OWN.uscc }, `mixed-${staff}`);
+        for (const route of apiRoutes) {
+          const path = fillPath(route.path, samples);
+          for (const [agent, headers] of [[t.request, { 'X-API-Key': key }], [jwtApp, { Authorization: `Bearer ${jwt}` }]] as const) {
+            const res = await send(agent, route, path, headers);
+            expect(res.status, `${rowOf(route)} with enterprise+${staff}: ${JSON.stringify(res.body)}`).to.equal(403);
+            expectErrorShape(res.body);
+            expect(res.body.error.message).to.match(/职责分离/);
+          }
+        }
+      }
+      // Refused at creation, with the rule as the reason.
+      const created = await t.request.post('/api/v1/api-keys').set('X-API-Key', apiKeys.admin).send({ name: '混合', roles: ['enterprise', 'reviewer'], uscc: OWN.uscc });
+      expect(created.status).to.equal(400);
+      expect(created.body.error.details).to.deep.equal([{ path: 'roles', message: '企业用户角色不能与监管人员角色（审核人员）授予同一凭据（职责分离）' }]);
+      // Refusals at authentication are audited.
+      const audit = await t.request.get('/api/v1/audit').query({ action: 'auth.forbidden', limit: '200' }).set('X-API-Key', apiKeys.admin);
+      expect(audit.body.items.some((e: { detail?: { reason?: string } }) => /职责分离/.test(e.detail?.reason ?? ''))).to.equal(true);
+    });
+
+    it('the same principal cannot submit and decide a repair, nor propose and decide a listing', async () => {
+      // One person (token subject) acting first for the enterprise, then as a reviewer.
+      const asEnterprise = await token({ roles: ['enterprise'], uscc: OWN.uscc }, 'same-person');
+      const asReviewer = await token({ roles: ['reviewer'] }, 'same-person');
+      const penaltyId = await repairablePenalty(t, apiKeys.clerk, 1, '深应急罚〔职责分离〕1号');
+      const repair = await applyForRepair(jwtApp, { Authorization: `Bearer ${asEnterprise}` }, penaltyId);
+      expect(repair.status, JSON.stringify(repair.body)).to.equal(201);
+      const bodies: Record<string, object> = { accept: {}, refuse: { missing: ['缴款凭证'] }, extend: { reason: '情况复杂' }, approve: {}, deny: { reasons: ['不符合条件'] } };
+      for (const [step, body] of Object.entries(bodies)) {
+        const own = await jwtApp.post(`/api/v1/repairs/${repair.body.id}/${step}`).set('Authorization', `Bearer ${asReviewer}`).send(body);
+        expect(own.status, `${step}: ${JSON.stringify(own.body)}`).to.equal(403);
+        expect(own.body.error.message).to.match(/职责分离/);
+      }
+      expect((await t.request.post(`/api/v1/repairs/${repair.body.id}/accept`).set('X-API-Key', apiKeys.reviewer).send({})).status).to.equal(200);
+      // Four eyes on listings: a key holding clerk and reviewer proposes, then may not decide; another reviewer may.
+      const both = await t.key(['clerk', 'reviewer']);
+      const penalty = await t.request
+        .post('/api/v1/penalties')
+        .set('X-API-Key', apiKeys.clerk)
+        .send(penaltyBody(1, { decisionNumber: '深应急罚〔四眼〕1号', decisionDate: daysAgo(70), validUntil: daysAgo(1) }));
+      expect(penalty.status, JSON.stringify(penalty.body)).to.equal(201);
+      const { decide } = await proposeThroughHttp(t, { clerk: both }, { uscc: OWN.uscc, penaltyId: penalty.body.id }, 30);
+      const self = await decide(both);
+      expect(self.status, JSON.stringify(self.body)).to.equal(403);
+      expect(self.body.error.message).to.match(/职责分离/);
+      expect((await decide(apiKeys.reviewer)).status).to.equal(200);
+    });
+
+    it('a clerk with an authority scope creates nothing outside it, by any creation route (API key and token)', async () => {
+      // OWN and OTHER are enterprises of 440305; this clerk covers 440306 only.
+      const key = await t.key(['clerk'], { scope: ['440306'] });
+      const jwt = await token({ roles: ['clerk'], scope: '440306' }, 'scoped-clerk');
+      const newcomer = enterpriseBody(77, { districtCode: '440305' });
+      for (const [agent, headers] of [[t.request, { 'X-API-Key': key }], [jwtApp, { Authorization: `Bearer ${jwt}` }]] as const) {
+        const single: [string, Record<string, unknown>][] = [
+          ['/enterprises', newcomer],
+          ['/permits', permitBody(1, { decisionNumber: '深应急许〔越权〕1号' })],
+          ['/penalties', penaltyBody(1, { decisionNumber: '深应急罚〔越权〕1号' })],
+          // An enterprise not registered yet, of 440305 by its USCC: not created implicitly either.
+          ['/penalties', penaltyBody(77, { decisionNumber: '深应急罚〔越权〕77号' })],
+        ];
+        for (const [path, body] of single) {
+          const res = await agent.post(`/api/v1${path}`).set(headers).send(body);
+          expect(res.status, `POST ${path}: ${JSON.stringify(res.body)}`).to.equal(403);
+          expect(res.body.error.message).to.match(/职权范围/);
+        }
+        for (const [kind, body] of [['permits', permitBody(2, { decisionNumber: '深应急许〔越权〕2号' })], ['penalties', penaltyBody(2, { decisionNumber: '深应急罚〔越权〕2号' })]] as const) {
+          const res = await agent.post(`/api/v1/${kind}/batch`).set(headers).send({ records: [body] });
+          expect(res.status, JSON.stringify(res.body)).to.equal(200);
+          expect(res.body.results[0]).to.deep.include({ status: 'error', code: 'FORBIDDEN' });
+        }
+      }
+      const unscoped = await t.request.get(`/api/v1/enterprises/${newcomer.uscc}`).set('X-API-Key', apiKeys.regulator);
+      expect(unscoped.status, 'no enterprise created implicitly').to.equal(404);
+    });
   });
 
   describe('enterprise isolation: an enterprise principal never reads another enterprise’s data, by any route', () => {

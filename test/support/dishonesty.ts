@@ -42,6 +42,24 @@ export async function listThroughHttp(
   startDaysAgo: number,
   opts: { ground?: string; persons?: unknown[]; decisionNumber?: string; measures?: string[] } = {},
 ): Promise<{ id: string; body: Record<string, any> }> {
+  const { id, decide } = await proposeThroughHttp(t, keys, subject, startDaysAgo, opts);
+  const decided = await decide(keys.reviewer);
+  expect(decided.status, JSON.stringify(decided.body)).to.equal(200);
+  expect(decided.body.status).to.equal('listed');
+  return { id, body: decided.body };
+}
+
+/**
+ * The procedure up to the decision (proposal, notice, service — all by `keys.clerk`); `decide(key)` then
+ * sends the listing decision with that key and answers the response.
+ */
+export async function proposeThroughHttp(
+  t: TestApp,
+  keys: Pick<Keys, 'clerk'>,
+  subject: { uscc: string; penaltyId: string },
+  startDaysAgo: number,
+  opts: { ground?: string; persons?: unknown[]; decisionNumber?: string; measures?: string[] } = {},
+) {
   const proposal = await t.request
     .post('/api/v1/dishonesty-list/proposals')
     .set('X-API-Key', keys.clerk)
@@ -52,11 +70,10 @@ export async function listThroughHttp(
   expect(notice.status, JSON.stringify(notice.body)).to.equal(200);
   const served = await t.request.post(`/api/v1/dishonesty-list/${id}/notice/service`).set('X-API-Key', keys.clerk).send({ servedOn: daysAgo(startDaysAgo + 30), method: '直接送达', recipient: '办公室主任' });
   expect(served.status, JSON.stringify(served.body)).to.equal(200);
-  const decided = await t.request
-    .post(`/api/v1/dishonesty-list/${id}/decision`)
-    .set('X-API-Key', keys.reviewer)
-    .send({ outcome: 'list', decidedOn: daysAgo(startDaysAgo), reasons: '事实清楚，证据确凿，符合列入情形', decisionNumber: opts.decisionNumber ?? `深应急失信决〔${id.slice(-6)}〕号`, ...(opts.measures ? { measures: opts.measures } : {}) });
-  expect(decided.status, JSON.stringify(decided.body)).to.equal(200);
-  expect(decided.body.status).to.equal('listed');
-  return { id, body: decided.body };
+  const decide = (key: string) =>
+    t.request
+      .post(`/api/v1/dishonesty-list/${id}/decision`)
+      .set('X-API-Key', key)
+      .send({ outcome: 'list', decidedOn: daysAgo(startDaysAgo), reasons: '事实清楚，证据确凿，符合列入情形', decisionNumber: opts.decisionNumber ?? `深应急失信决〔${id.slice(-6)}〕号`, ...(opts.measures ? { measures: opts.measures } : {}) });
+  return { id, decide };
 }

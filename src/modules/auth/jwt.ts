@@ -2,7 +2,7 @@ import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import { createLocalJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { JwtConfig } from '../../config.js';
 import { AppError } from '../../http/errors.js';
-import { ROLES, type Principal, type Role } from './roles.js';
+import { ROLES, rolesConflict, type Principal, type Role } from './roles.js';
 
 /** Verifies a bearer token and maps its claims to a principal; throws a 401 AppError otherwise. */
 export type JwtVerifier = (token: string) => Promise<Principal>;
@@ -81,6 +81,8 @@ export function createJwtVerifier(config: JwtConfig): JwtVerifier {
     const roleClaim = stringList(claim(payload, config.claims.roles));
     if (roleClaim === null) throw invalid(`令牌的角色声明（${config.claims.roles}）格式无效`);
     const roles = roleClaim.filter((r): r is Role => (ROLES as readonly string[]).includes(r));
+    const conflict = rolesConflict(roles);
+    if (conflict) throw AppError.forbidden(`令牌不可使用：${conflict}`);
     const scope = stringList(claim(payload, config.claims.scope));
     if (scope === null || !scope.every((d) => DIVISION.test(d))) throw invalid(`令牌的职权范围（${config.claims.scope}）须为 6 位行政区划代码`);
     const rawUscc = claim(payload, config.claims.uscc);

@@ -11,6 +11,19 @@ export const ROLE_LABELS: Record<Role, string> = {
   partner: '联合惩戒协同部门',
 };
 
+/** Staff roles (监管人员): none of them may be held together with `enterprise` by one credential. */
+export const STAFF_ROLES: readonly Role[] = ['clerk', 'reviewer', 'regulator', 'admin'];
+
+/**
+ * Separation of duties (职责分离): a credential acting for an enterprise must not also act for the bureau —
+ * it would apply for, accept and approve its own repair. Returns the zh-CN reason when `roles` mix them.
+ */
+export function rolesConflict(roles: readonly string[]): string | null {
+  const staff = STAFF_ROLES.filter((r) => roles.includes(r));
+  if (!roles.includes('enterprise') || staff.length === 0) return null;
+  return `企业用户角色不能与监管人员角色（${staff.map((r) => ROLE_LABELS[r]).join('、')}）授予同一凭据（职责分离）`;
+}
+
 /** Who is calling: resolved from an API key or a bearer token. */
 export interface Principal {
   id: string;

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { ApiKeyModel, type ApiKeyDoc } from './model.js';
-import type { Principal, Role } from './roles.js';
+import { rolesConflict, type Principal, type Role } from './roles.js';
 import { AppError } from '../../http/errors.js';
 import type { JwtConfig } from '../../config.js';
 import { createJwtVerifier, type JwtVerifier } from './jwt.js';
@@ -39,6 +39,8 @@ export async function resolveApiKey(key: string): Promise<Principal> {
   if (doc.revokedAt) throw AppError.unauthorized('API 密钥已被吊销');
   const now = new Date();
   if (doc.expiresAt && doc.expiresAt <= now) throw AppError.unauthorized('API 密钥已过期');
+  const conflict = rolesConflict(doc.roles);
+  if (conflict) throw AppError.forbidden(`API 密钥不可使用：${conflict}，请吊销后分别创建`);
   if (!doc.lastUsedAt || now.getTime() - doc.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
     await ApiKeyModel.updateOne({ _id: doc._id }, { $set: { lastUsedAt: now } });
   }
@@ -81,6 +83,8 @@ export interface CreateKeyInput {
 
 /** Creates a key and returns it once, in clear. */
 export async function createApiKey(input: CreateKeyInput, createdBy?: string, key = generateKey()) {
+  const conflict = rolesConflict(input.roles);
+  if (conflict) throw AppError.validation([{ path: 'roles', message: conflict }]);
   const hash = hashKey(key);
   const doc = await ApiKeyModel.create({
     _id: apiKeyId(hash),

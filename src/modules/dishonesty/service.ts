@@ -455,6 +455,8 @@ export interface DecisionInput {
 /** 列入决定 / 不予列入决定: by a reviewer, not before the objection period ended unless the subject waived it. */
 export async function decide(id: string, body: DecisionInput, ctx: CallContext) {
   const visible = await actOn(id, ctx);
+  // Four eyes (职责分离): whoever proposed the listing does not decide it.
+  if (visible.proposal.by === ctx.principal.id) throw AppError.forbidden('提出列入建议的人员不能对同一案件作出列入决定（职责分离），请由其他审核人员决定');
   const rules = dishonestyRules();
   const numberKey = `decision:${visible.authorityUscc}:${body.decisionNumber}`;
   if (body.outcome === 'list') {
@@ -764,10 +766,18 @@ export function listingOn(doc: LeanCase, date: LegalDate) {
   };
 }
 
-/** 是否在名单内: is the unit listed on `date` (default today), and why. */
+/**
+ * 是否在名单内: is the unit listed on `date` (default today), and why. The list is public: the answer is the
+ * same whoever asks, a listing outside the caller's authority scope included (its persons' ID numbers masked).
+ */
 export async function checkListed(uscc: string, p: Principal, date = todayInShanghai()) {
-  const docs = (await casesOfSubject(uscc)).filter((d) => (d.status === 'listed' || d.status === 'removed') && visibleTo(d, p));
-  const listings = docs.map((d) => listingOn(d, date)).filter((l): l is NonNullable<typeof l> => l !== null);
+  const docs = (await casesOfSubject(uscc)).filter((d) => d.status === 'listed' || d.status === 'removed');
+  const listings = docs
+    .map((d) => {
+      const l = listingOn(d, date);
+      return l && !visibleTo(d, p) ? { ...l, persons: l.persons.map((x) => ({ ...x, idNumber: x.idNumber ? maskIdNumber(x.idNumber) : x.idNumber })) } : l;
+    })
+    .filter((l): l is NonNullable<typeof l> => l !== null);
   return {
     uscc,
     date,

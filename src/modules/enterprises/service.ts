@@ -147,6 +147,22 @@ export interface SubjectFields {
   recordId?: mongoose.Types.ObjectId;
 }
 
+/** The district an enterprise created from a record gets: the division in its USCC, else the fallback. */
+function newEnterpriseDistrict(s: Pick<SubjectFields, 'uscc' | 'fallbackDistrict'>): string {
+  const division = usccDivision(s.uscc);
+  return /^\d{6}$/.test(division) && division !== '000000' ? division : s.fallbackDistrict;
+}
+
+/**
+ * The district each subject's records will be filed under, before anything is written: the existing
+ * enterprise's district, or the one `ensureEnterprises` would give a new enterprise. Lets a caller apply the
+ * authority scope before records — and implicitly their enterprises — are created.
+ */
+export async function subjectDistricts(subjects: Pick<SubjectFields, 'uscc' | 'fallbackDistrict'>[]): Promise<Map<string, string>> {
+  const existing = await enterprisesByUscc(subjects.map((s) => s.uscc), ['districtCode']);
+  return new Map(subjects.map((s) => [s.uscc, existing.get(s.uscc)?.districtCode ?? newEnterpriseDistrict(s)]));
+}
+
 /**
  * Before records are stored: creates the missing enterprises from the records' subject fields (one bulk
  * insert; existing ones answer duplicate-key), each new one listing its records' ids and flagged for
@@ -168,14 +184,13 @@ export async function ensureEnterprises(subjects: SubjectFields[], by: string): 
   // server, whereas an upsert's filter on `uscc` is a full collection scan PER DOCUMENT on FerretDB 1.x
   // (only `{ _id: … }` filters are pushed down to SQLite), which made a 1,000-record batch take minutes.
   const fresh = [...byUscc.values()].map((s) => {
-    const division = usccDivision(s.uscc);
     return {
       _id: enterpriseId(s.uscc),
       uscc: s.uscc,
       name: s.name,
       subjectType: s.subjectType,
       legalRepresentative: s.legalRepresentative ?? s.name,
-      districtCode: /^\d{6}$/.test(division) && division !== '000000' ? division : s.fallbackDistrict,
+      districtCode: newEnterpriseDistrict(s),
       standardisationGrade: '无',
       origin: 'record',
       gradeDirty: true,

@@ -227,6 +227,25 @@ async function* readXlsx(path: string): AsyncGenerator<SourceItem> {
   }
 }
 
+/** Deepest nesting of a JSONL line: a row's values are text, numbers or lists of them (one level, the object's, plus one). */
+export const MAX_JSONL_DEPTH = 8;
+
+/**
+ * Whether a parsed value nests deeper than `max` levels. Iterative: a line nested 100,000 levels deep (which
+ * JSON.parse accepts) would overflow the stack of any recursive walk later on (JSON.stringify of the error
+ * report's value, hashing, validation) and end the whole import; here it is that row's error.
+ */
+export function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: { v: unknown; depth: number }[] = [{ v: value, depth: 0 }];
+  while (stack.length) {
+    const { v, depth } = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth + 1 > max) return true;
+    for (const child of Object.values(v as object)) if (child !== null && typeof child === 'object') stack.push({ v: child, depth: depth + 1 });
+  }
+  return false;
+}
+
 async function* readJsonl(path: string, encoding: TextEncoding): AsyncGenerator<SourceItem> {
   const text = textStream(path, encoding);
   let rest = '';
@@ -242,6 +261,7 @@ async function* readJsonl(path: string, encoding: TextEncoding): AsyncGenerator<
       return { type: 'bad', row, reason: '该行不是合法的 JSON' };
     }
     if (!value || typeof value !== 'object' || Array.isArray(value)) return { type: 'bad', row, reason: '该行应为一个 JSON 对象（键为列名）' };
+    if (nestedDeeperThan(value, MAX_JSONL_DEPTH)) return { type: 'bad', row, reason: `该行嵌套层级超过 ${MAX_JSONL_DEPTH} 层（各列的值应为文字、数字或文字列表）` };
     return { type: 'object', row, object: value as Record<string, unknown> };
   };
   try {

@@ -6,14 +6,14 @@ import { KIND_PATH, KIND_LABEL, type RecordKind } from './fields.js';
 import { derive, publicityEnded, type PenaltyDerived } from './rules.js';
 import { recordBody } from '../../../schemas/records.js';
 import { joiDetails, validateValue, validationOptions } from '../../http/validate.js';
-import { AppError, type ErrorDetail } from '../../http/errors.js';
+import { AppError, boundDetails, type ErrorDetail } from '../../http/errors.js';
 import { paginate, paginateInMemory, type PageRequest } from '../../lib/pagination.js';
 import { usccDivision, USCC_PLACEHOLDER } from '../../lib/uscc.js';
 import { todayInShanghai } from '../../lib/calendar.js';
 import { AuditModel } from '../audit/index.js';
 import { recordAudit } from '../audit/index.js';
-import { canSee, scopeFilter, type Principal } from '../auth/index.js';
-import { ensureEnterprises, enterprisesByUscc, linkRecords, markGradeDirty } from '../enterprises/index.js';
+import { canSee, inScope, scopeFilter, type Principal } from '../auth/index.js';
+import { ensureEnterprises, enterprisesByUscc, linkRecords, markGradeDirty, subjectDistricts } from '../enterprises/index.js';
 import { deliveryMarks, initialDelivery, type WithdrawReason } from '../publicity/outbox.js';
 import { platformIds } from '../publicity/platforms.js';
 import { presentRecord, presentVersion } from './present.js';
@@ -61,7 +61,7 @@ function lifecycleOf(kind: RecordKind, data: Record<string, unknown>): Lifecycle
 export type BatchResult =
   | { index: number; status: 'created'; id: string; record: ReturnType<typeof presentRecord> }
   | { index: number; status: 'unchanged'; id: string; record: ReturnType<typeof presentRecord> }
-  | { index: number; status: 'error'; code: 'VALIDATION_FAILED' | 'CONFLICT'; message: string; details: ErrorDetail[]; id?: string };
+  | { index: number; status: 'error'; code: 'VALIDATION_FAILED' | 'CONFLICT' | 'FORBIDDEN'; message: string; details: ErrorDetail[]; id?: string };
 
 /**
  * Creates records idempotently on the natural key (deciding authority, 决定文书号): the same key with
@@ -79,20 +79,44 @@ function batchSchema(kind: RecordKind): Joi.ObjectSchema {
   return s;
 }
 
+/** The subject's USCC of a record, or undefined for natural persons and the placeholder code. */
+const subjectUscc = (data: Record<string, unknown>) => (typeof data.uscc === 'string' && data.uscc !== USCC_PLACEHOLDER ? data.uscc : undefined);
+
+/**
+ * The authority scope on every creation path (single records, batches, imports, and the enterprises they
+ * create implicitly): a row is filed under its enterprise's district (a new enterprise's: the division in
+ * its USCC), or the deciding authority's for a subject without a code — outside the principal's divisions it
+ * is refused as that row's error (403 for a single record) before anything is written. Returns the rows kept.
+ */
+async function withinScope<R extends { index: number; data: Record<string, unknown> }>(rows: R[], results: BatchResult[], principal: Principal): Promise<R[]> {
+  const subjects = rows.flatMap(({ data }) => (subjectUscc(data) ? [{ uscc: subjectUscc(data)!, fallbackDistrict: usccDivision(data.authorityUscc as string) }] : []));
+  const districts = await subjectDistricts(subjects);
+  return rows.filter(({ index, data }) => {
+    const uscc = subjectUscc(data);
+    const district = (uscc && districts.get(uscc)) || usccDivision(data.authorityUscc as string);
+    if (inScope(principal, district)) return true;
+    const path = uscc ? 'uscc' : 'authorityUscc';
+    const message = `${uscc ? '该主体' : '决定机关'}所在行政区划 ${district} 不在本人职权范围（${principal.scope.join('、')}）内`;
+    results[index] = { index, status: 'error', code: 'FORBIDDEN', message: '超出本人职权范围（行政区划），不能录入该记录', details: [{ path, message }] };
+    return false;
+  });
+}
+
 export async function createRecords(kind: RecordKind, inputs: unknown[], ctx: CallContext, opts: { today?: string; validated?: boolean } = {}): Promise<BatchResult[]> {
   const today = opts.today ?? todayInShanghai();
   const schema = batchSchema(kind);
   const results: BatchResult[] = new Array(inputs.length);
-  const valid: { index: number; data: Record<string, unknown> }[] = [];
+  let valid: { index: number; data: Record<string, unknown> }[] = [];
   inputs.forEach((input, index) => {
     if (opts.validated) {
       valid.push({ index, data: input as Record<string, unknown> });
       return;
     }
     const { error, value } = schema.validate(input, { context: { today } });
-    if (error) results[index] = { index, status: 'error', code: 'VALIDATION_FAILED', message: '记录校验失败', details: joiDetails(error) };
+    if (error) results[index] = { index, status: 'error', code: 'VALIDATION_FAILED', message: '记录校验失败', details: boundDetails(joiDetails(error)) };
     else valid.push({ index, data: value as Record<string, unknown> });
   });
+  if (ctx.principal.scope.length > 0) valid = await withinScope(valid, results, ctx.principal);
   if (valid.length === 0) return results;
 
   const by = ctx.principal.id;
@@ -252,6 +276,7 @@ export async function createRecord(kind: RecordKind, input: Record<string, unkno
   const [r] = await createRecords(kind, [input], ctx, { validated: true });
   if (r.status === 'error') {
     if (r.code === 'CONFLICT') throw AppError.conflict(r.message, r.details);
+    if (r.code === 'FORBIDDEN') throw new AppError('FORBIDDEN', 403, r.message, r.details);
     throw AppError.validation(r.details);
   }
   return r;
@@ -410,6 +435,14 @@ export async function correctRecord(kind: RecordKind, id: string, body: { reason
   const merged = { ...current, ...body.changes };
   const { value, details } = validateValue<Record<string, unknown>>(recordBody(kind), merged);
   if (details) throw AppError.validation(details, '更正后的记录校验失败');
+  // The subject (行政相对人) is not corrected: the record would stay filed under, listed and graded on the old
+  // enterprise. A decision entered against the wrong party is revoked and entered again for the right one.
+  if ((value!.uscc ?? null) !== (current.uscc ?? null)) {
+    throw AppError.validation(
+      [{ path: 'changes.uscc', message: `不能通过更正变更行政相对人（原统一社会信用代码 ${String(current.uscc ?? '无')}）：请撤销本记录（action=revoke），再按正确的相对人重新录入` }],
+      '更正不能变更行政相对人',
+    );
+  }
   const data = listing ? { ...value!, [LISTING_MARK]: listing } : value!;
   if (contentHash(data) === prior.contentHash) throw AppError.validation([{ path: 'changes', message: '更正内容与当前版本相同' }]);
   try {

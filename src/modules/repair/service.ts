@@ -442,6 +442,8 @@ export type TransitionBody = { note?: string; missing?: string[]; reason?: strin
 export async function decide(id: string, action: RepairAction, body: TransitionBody, ctx: CallContext, today = todayInShanghai()) {
   const visible = await findRepair(id, ctx.principal);
   assertMayDecide(ctx.principal, visible);
+  // Separation of duties: whoever submitted the application does not decide it.
+  if (visible.createdBy === ctx.principal.id) throw AppError.forbidden('不能办理本人提交的信用修复申请（职责分离），请由其他审核人员办理');
   const t = TRANSITIONS[action];
   const p = ctx.principal;
   // Approval re-checks eligibility (the record may have been revoked or its publicity ended meanwhile).
