@@ -41,6 +41,11 @@ function overrides(): HolidayOverrides {
   return readConfigFile<HolidayOverrides>('holidays.json', holidaySchema);
 }
 
+/** Years config/holidays.json sets. */
+export function configuredYears(): number[] {
+  return Object.keys(overrides().years).map(Number);
+}
+
 type SolarTermKey = Parameters<typeof chineseDays.getSolarTermDate>[2];
 
 export interface StatutoryHolidayRule {
