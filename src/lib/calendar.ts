@@ -336,6 +336,16 @@ export function addWorkdaysDetailed(d: LegalDate, n: number): WorkdayResult {
   return { date, provisional: provisionalBetween(d, date) };
 }
 
+/**
+ * The API convention for provisional dates: every resource showing a working-day-derived date carries
+ * `provisionalDates`, the JSON paths (dot-separated, array indexes as numbers) of those of its dates
+ * computed with a year that has no official schedule yet (暂定), e.g. `["publicityDeadline"]`. Each entry
+ * here is [path, the date the count starts from, the computed date]; missing dates are skipped.
+ */
+export function provisionalPaths(entries: [path: string, from: LegalDate | null | undefined, date: LegalDate | null | undefined][]): string[] {
+  return entries.filter(([, from, date]) => from && date && provisionalBetween(from, date)).map(([path]) => path);
+}
+
 /** Working days strictly after `from` up to and including `to` (0 when to <= from). */
 export function workdaysBetween(from: LegalDate, to: LegalDate): number {
   let n = 0;
