@@ -181,7 +181,15 @@ export function statutoryHolidays(year: number, rules: StatutoryRules = statutor
         : h.kind === 'lunar'
           ? lunarToSolar(year, h.month, h.day!)
           : solarTermDate(year, h.month, h.term!);
-    for (let i = 0; i < h.days; i++) out.push({ date: addDays(anchor, h.offset + i), name: h.name, article: h.article });
+    for (let i = 0; i < h.days; i++) {
+      const date = addDays(anchor, h.offset + i);
+      // Two holidays on one day (中秋 on 10-03 in 2028) give one day off, not two: one entry, both names.
+      const same = out.find((o) => o.date === date);
+      if (same) {
+        same.name = `${same.name}、${h.name}`;
+        same.article = `${same.article}、${h.article}`;
+      } else out.push({ date, name: h.name, article: h.article });
+    }
   }
   out.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
   statutoryMemo.set(key, out);
