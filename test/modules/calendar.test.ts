@@ -192,7 +192,7 @@ describe('calendar: provisional dates, loading a year’s schedule, recomputing 
       writeFileSync(file, JSON.stringify({ holidays: ['2029-01-01', '2028-05-01'], workdays: ['2029-01-03'], source: '测试用放假安排' }));
       const { code, stderr } = await runCli(t.dbName, ['calendar', 'load', '--year', '2029', '--file', file]);
       expect(code).to.equal(2);
-      expect(stderr).to.match(/holidays\.1: 日期须在 2029 年内/);
+      expect(stderr).to.match(/holidays\.1: 2028-05-01：日期须在 2029 年内/);
       expect(stderr).to.match(/workdays\.0: 2029-01-03 不是周六或周日/);
       const show = await runCli(t.dbName, ['calendar', 'show', '--year', '2029']);
       expect(JSON.parse(show.stdout)).to.include({ basis: 'statutory', official: false });

@@ -59,3 +59,12 @@ export function publicityState(r: RecordItem): string {
   if (r.published === false) return '不公示';
   return r.publicityEndDate ? `公示中（至 ${r.publicityEndDate}）` : '公示中';
 }
+
+/**
+ * A working-day-derived date as shown: "2027-01-05（暂定）" when the resource lists its path in `provisionalDates`
+ * (computed before the year's official holiday schedule was loaded; recomputed once it is).
+ */
+export function withProvisional(date: string | null | undefined, provisionalDates: string[] | undefined, path: string): string {
+  if (!date) return '—';
+  return provisionalDates?.includes(path) ? `${date}（暂定）` : date;
+}

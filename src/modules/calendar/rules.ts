@@ -14,11 +14,11 @@ export function scheduleProblems(year: number, s: YearSchedule): ErrorDetail[] {
   const problems: ErrorDetail[] = [];
   const inYear = (d: LegalDate) => d.startsWith(`${year}-`);
   s.holidays.forEach((d, i) => {
-    if (!inYear(d)) problems.push({ path: `holidays.${i}`, message: `日期须在 ${year} 年内` });
+    if (!inYear(d)) problems.push({ path: `holidays.${i}`, message: `${d}：日期须在 ${year} 年内` });
   });
   const off = new Set(s.holidays);
   s.workdays.forEach((d, i) => {
-    if (!inYear(d)) problems.push({ path: `workdays.${i}`, message: `日期须在 ${year} 年内` });
+    if (!inYear(d)) problems.push({ path: `workdays.${i}`, message: `${d}：日期须在 ${year} 年内` });
     else if (off.has(d)) problems.push({ path: `workdays.${i}`, message: `${d} 同时列为放假日期，同一天不能既放假又调休上班` });
     else {
       const wd = parseDate(d).getUTCDay();

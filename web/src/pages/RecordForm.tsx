@@ -7,6 +7,7 @@ import { api, get } from '../api.js';
 import { CheckboxGroup, ErrorSummary, Field, useFormErrors, type FormErrorState } from '../components/form.js';
 import { Card, ErrorBox, Loading, PageHeader } from '../components/ui.js';
 import { hashQuery } from '../router.js';
+import { withProvisional } from '../labels.js';
 import { ID_TYPES, inputFieldsOf, KIND_PATH, labelOf, PENALTY_TYPES, PERMIT_CATEGORIES, SUBJECT_TYPES, type FieldDef, type RecordKind } from '../../../src/modules/records/fields.js';
 import type { RecordItem } from '../types.js';
 
@@ -136,7 +137,7 @@ export function RecordForm({ path, correct }: { path: string; correct?: { kind: 
         <form id="record" class="form-grid" onSubmit={submit} noValidate>
           {done ? (
             <div class="alert alert-ok" role="status">
-              {done.status}：{done.record.decisionNumber}（公示期限 {done.record.publicityDeadline ?? '—'}）。<a href={`#/enterprises/${done.record.uscc}`}>查看企业</a>
+              {done.status}：{done.record.decisionNumber}（公示期限 {withProvisional(done.record.publicityDeadline, done.record.provisionalDates, 'publicityDeadline')}）。<a href={`#/enterprises/${done.record.uscc}`}>查看企业</a>
             </div>
           ) : null}
           <ErrorSummary form={form} />
