@@ -7,7 +7,24 @@ import { enterpriseBody, penaltyBody } from '../support/fixtures.js';
 import { expectAudited } from '../support/audit.js';
 import { runCli } from '../support/process.js';
 import { createRecords, type CallContext } from '../../src/modules/records/index.js';
-import { setLoadedSchedules, statutoryHolidays } from '../../src/lib/calendar.js';
+import { addDays, addMonths, addWorkdays, isWorkday, parseDate, setLoadedSchedules, statutoryHolidays, todayInShanghai } from '../../src/lib/calendar.js';
+import { enterpriseWithPenalty } from '../support/dishonesty.js';
+
+/** A real 1×1 PNG: the evidence of a repair application. */
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+
+/** The year's schedule as the calendar counts it now, plus one more day off. */
+function scheduleWith(year: number, extraDayOff: string) {
+  const holidays = new Set<string>(statutoryHolidays(year).map((h) => h.date));
+  const workdays: string[] = [];
+  for (const d of days(`${year}-01-01..${year}-12-31`)) {
+    const weekend = [0, 6].includes(parseDate(d).getUTCDay());
+    if (!weekend && !isWorkday(d)) holidays.add(d);
+    if (weekend && isWorkday(d)) workdays.push(d);
+  }
+  holidays.add(extraDayOff);
+  return { holidays: [...holidays].sort(), workdays, source: `测试用 ${year} 年放假安排（增加 ${extraDayOff} 放假）` };
+}
 
 /** Expands 'YYYY-MM-DD..YYYY-MM-DD' into each date. */
 function days(...ranges: string[]): string[] {
@@ -160,6 +177,72 @@ describe('calendar: provisional dates, loading a year’s schedule, recomputing 
     expect((await t.request.post('/api/v1/calendar/recompute').set('X-API-Key', clerk).send({})).status).to.equal(403);
   });
 
+  it('loading a schedule recomputes repair time limits and the objection period of a listing procedure (dates relative to today)', async () => {
+    const today = todayInShanghai();
+    const reviewer = await t.key(['reviewer']);
+    const partner = await t.key(['partner']);
+    // A repair application submitted today (an eligible 一般 penalty decided 4 months ago, fine paid, corrected).
+    expect((await t.request.post('/api/v1/enterprises').set('X-API-Key', clerk).send(enterpriseBody(2))).status).to.equal(201);
+    const penalty = await t.request
+      .post('/api/v1/penalties')
+      .set('X-API-Key', clerk)
+      .send(penaltyBody(2, { decisionNumber: '深应急罚〔calendar〕2号', decisionDate: addMonths(today, -4), validUntil: addMonths(today, 8) }));
+    expect(penalty.status, JSON.stringify(penalty.body)).to.equal(201);
+    const fulfil = await t.request
+      .post(`/api/v1/penalties/${penalty.body.id}/fulfilment`)
+      .set('X-API-Key', clerk)
+      .send({ finePaidDate: addMonths(today, -3), correctionConfirmedDate: addMonths(today, -2), evidence: '缴款书 4403-2026-001；整改复查意见书 深应急复查〔2026〕8号' });
+    expect(fulfil.status, JSON.stringify(fulfil.body)).to.equal(200);
+    const enterprise = await t.key(['enterprise'], { uscc: penalty.body.uscc });
+    const applied = await t.request
+      .post('/api/v1/repairs')
+      .set('X-API-Key', enterprise)
+      .field('recordId', penalty.body.id)
+      .field('commitmentText', '本单位郑重承诺：已纠正违法行为并履行全部义务，所提交材料真实有效，如违反承诺自愿接受相应处理。')
+      .field('commitmentAccepted', 'true')
+      .field('contactName', '王五')
+      .field('contactPhone', '13800138000')
+      .attach('evidence', PNG, { filename: '缴款凭证.png', contentType: 'image/png' });
+    expect(applied.status, JSON.stringify(applied.body)).to.equal(201);
+    expect(applied.body.due.acceptance).to.equal(addWorkdays(today, 3));
+
+    // A listing procedure whose notice was served today: the objection period is 5 working days.
+    const subject = await enterpriseWithPenalty(t, { clerk, reviewer, regulator, partner }, 3, 200);
+    const proposal = await t.request
+      .post('/api/v1/dishonesty-list/proposals')
+      .set('X-API-Key', clerk)
+      .send({ uscc: subject.uscc, groundCode: 'g', penaltyIds: [subject.penaltyId], facts: '该单位对重大事故隐患拒不整改，经责令停产停业后仍擅自组织生产。', proposedOn: addDays(today, -2), persons: [] });
+    expect(proposal.status, JSON.stringify(proposal.body)).to.equal(201);
+    const caseId = proposal.body.id as string;
+    expect((await t.request.post(`/api/v1/dishonesty-list/${caseId}/notice`).set('X-API-Key', clerk).send({ number: '深应急失信告〔calendar〕号', issuedOn: addDays(today, -1) })).status).to.equal(200);
+    const served = await t.request.post(`/api/v1/dishonesty-list/${caseId}/notice/service`).set('X-API-Key', clerk).send({ servedOn: today, method: '直接送达', recipient: '办公室主任' });
+    expect(served.status, JSON.stringify(served.body)).to.equal(200);
+    expect(served.body.objectionPeriod.deadline).to.equal(addWorkdays(today, 5));
+
+    // The next working day becomes a day off in the loaded schedule: both limits move one working day on.
+    const extra = addWorkdays(today, 1);
+    const year = Number(extra.slice(0, 4));
+    const oldAcceptance = applied.body.due.acceptance as string;
+    const oldObjection = served.body.objectionPeriod.deadline as string;
+    const load = await t.request.put(`/api/v1/calendar/years/${year}`).set('X-API-Key', admin).send(scheduleWith(year, extra));
+    expect(load.status, JSON.stringify(load.body)).to.equal(200);
+    expect(isWorkday(extra)).to.equal(false);
+    const newAcceptance = addWorkdays(today, 3);
+    const newObjection = addWorkdays(today, 5);
+    expect(newAcceptance > oldAcceptance && newObjection > oldObjection).to.equal(true);
+    expect(load.body.recompute.repairs.changed).to.equal(1);
+    expect(load.body.recompute.dishonestyCases.changed).to.equal(1);
+
+    const repair = await t.request.get(`/api/v1/repairs/${applied.body.id}`).set('X-API-Key', reviewer);
+    expect(repair.body.due.acceptance).to.equal(newAcceptance);
+    expect(repair.body.provisionalDates).to.not.include('due.acceptance'); // the loaded year is official
+    const listed = await t.request.get(`/api/v1/dishonesty-list/${caseId}`).set('X-API-Key', clerk);
+    expect(listed.body.objectionPeriod.deadline).to.equal(newObjection);
+    expect(listed.body.service.deadline).to.equal(newObjection);
+    const audit = await expectAudited('calendar.recompute', String(year));
+    expect(audit.detail).to.deep.include({ repairs: load.body.recompute.repairs, dishonestyCases: load.body.recompute.dishonestyCases });
+  });
+
   describe('CLI: calendar show / load / recompute', () => {
     let dir: string;
     before(() => {
@@ -202,7 +285,7 @@ describe('calendar: provisional dates, loading a year’s schedule, recomputing 
       const { code, stdout, stderr } = await runCli(t.dbName, ['calendar', 'recompute', '--from', '2027-01-01']);
       expect(code, stderr).to.equal(0);
       expect(JSON.parse(stdout)).to.deep.include({ from: '2027-01-01', records: { scanned: 1, changed: 0 } });
-      expect(stderr).to.match(/重算 repairs：已检查 0，已更新 0（完成）/);
+      expect(stderr).to.match(/重算 repairs：已检查 \d+，已更新 0（完成）/);
       await expectAudited('calendar.recompute', '2027', { principalId: 'cli' });
     });
   });
