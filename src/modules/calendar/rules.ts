@@ -1,4 +1,4 @@
-import { parseDate, statutoryHolidays, type LegalDate, type YearSchedule } from '../../lib/calendar.js';
+import { parseDate, statutoryHolidays, statutoryRules, type LegalDate, type YearSchedule } from '../../lib/calendar.js';
 import type { ErrorDetail } from '../../http/errors.js';
 
 /**
@@ -7,7 +7,7 @@ import type { ErrorDetail } from '../../http/errors.js';
  * - has every date in the year (a holiday block that starts on 12-31 belongs to the next year's schedule);
  * - never has a date both off and worked;
  * - has 调休上班 days only on Saturdays and Sundays (a weekday is a working day anyway);
- * - gives every statutory holiday off: 《全国年节及纪念日放假办法》第二条 fixes them, the schedule only
+ * - gives every statutory holiday off (years from the rule's entry into force): 《全国年节及纪念日放假办法》第二条 fixes them, the schedule only
  *   arranges the days around them (第六条 补假, 第七条 调休), so a schedule missing one is a typing error.
  */
 export function scheduleProblems(year: number, s: YearSchedule): ErrorDetail[] {
@@ -25,7 +25,9 @@ export function scheduleProblems(year: number, s: YearSchedule): ErrorDetail[] {
       if (wd !== 0 && wd !== 6) problems.push({ path: `workdays.${i}`, message: `${d} 不是周六或周日：调休上班日须为周末` });
     }
   });
-  const missing = statutoryHolidays(year).filter((h) => !off.has(h.date));
+  // The rule as revised applies from its entry into force (2025); earlier schedules followed the earlier text.
+  const inForce = year >= Number(statutoryRules().inForceFrom.slice(0, 4));
+  const missing = inForce ? statutoryHolidays(year).filter((h) => !off.has(h.date)) : [];
   if (missing.length) {
     problems.push({
       path: 'holidays',
