@@ -101,7 +101,18 @@ export async function loadSchedule(year: number, body: YearSchedule & { source: 
     loadedAt: new Date(),
     revision: (before?.revision ?? 0) + 1,
   };
-  await CalendarYearModel.replaceOne({ _id: year }, doc, { upsert: true });
+  // Conditioned on the revision read: of two administrators loading the same year at once, the second is told.
+  const conflict = () => AppError.conflict(`${year} 年放假安排已被他人更新，请刷新后重试`);
+  if (before) {
+    if ((await CalendarYearModel.replaceOne({ _id: year, revision: before.revision }, doc)).matchedCount === 0) throw conflict();
+  } else {
+    try {
+      await CalendarYearModel.create(doc);
+    } catch (err) {
+      if ((err as { code?: number }).code === 11000) throw conflict();
+      throw err;
+    }
+  }
   await recordAudit({
     action: 'calendar.load',
     resource: 'calendarYear',
