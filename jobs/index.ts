@@ -4,10 +4,11 @@ import { runDailyPublicity, runFeedbackOnce, runPushOnce } from '../src/modules/
 import { runRepairEffectsOnce, runRepairOverdueDaily } from '../src/modules/repair/index.js';
 import { runFullRegrade, runGradeSweep } from '../src/modules/grading/index.js';
 import { runDailyDishonesty } from '../src/modules/dishonesty/index.js';
+import { refreshSchedules } from '../src/modules/calendar/index.js';
 
 /** All scheduled jobs of the service (Asia/Shanghai). Each is thin: it calls one use case of a module. */
 export function jobDefinitions(config: Config): JobDefinition[] {
-  return [
+  return withFreshCalendar([
     { name: 'publicity-push', schedule: config.pushCron, run: () => runPushOnce() },
     { name: 'publicity-feedback', schedule: '*/10 * * * *', run: () => runFeedbackOnce() },
     { name: 'publicity-daily', schedule: '10 1 * * *', run: () => runDailyPublicity() },
@@ -16,5 +17,16 @@ export function jobDefinitions(config: Config): JobDefinition[] {
     { name: 'grading-sweep', schedule: '* * * * *', run: () => runGradeSweep() },
     { name: 'grading-nightly', schedule: '30 2 * * *', run: () => runFullRegrade({ trigger: 'nightly', waitMs: 120_000 }) },
     { name: 'dishonesty-daily', schedule: '40 1 * * *', run: () => runDailyDishonesty({ exportDir: config.exportDir }) },
-  ];
+  ]);
+}
+
+/** Each run first re-reads the loaded holiday schedules: one loaded through another instance counts at once. */
+function withFreshCalendar(jobs: JobDefinition[]): JobDefinition[] {
+  return jobs.map((j) => ({
+    ...j,
+    run: async () => {
+      await refreshSchedules();
+      return j.run();
+    },
+  }));
 }

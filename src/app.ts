@@ -18,10 +18,11 @@ import { repairRoutes } from './modules/repair/index.js';
 import { gradingRoutes } from './modules/grading/index.js';
 import { commitmentRoutes } from './modules/commitments/index.js';
 import { dishonestyRoutes } from './modules/dishonesty/index.js';
+import { calendarRoutes } from './modules/calendar/index.js';
 import { metricsMiddleware, metricsRoutes } from './modules/metrics/index.js';
 
 /** Every API route, in mount order. */
-export const apiRoutes: RouteSpec[] = [...authRoutes, ...enterpriseRoutes, ...recordRoutes, ...importRoutes, ...publicityRoutes, ...repairRoutes, ...gradingRoutes, ...commitmentRoutes, ...dishonestyRoutes, ...auditRoutes, ...metricsRoutes];
+export const apiRoutes: RouteSpec[] = [...authRoutes, ...enterpriseRoutes, ...recordRoutes, ...importRoutes, ...publicityRoutes, ...repairRoutes, ...gradingRoutes, ...commitmentRoutes, ...dishonestyRoutes, ...calendarRoutes, ...auditRoutes, ...metricsRoutes];
 
 /**
  * What the app needs from the configuration; unset JWT = API keys only, unset CORS = none, unset limits = defaults,

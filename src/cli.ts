@@ -31,6 +31,9 @@ async function withDb<T>(fn: (db: Database) => Promise<T>): Promise<T> {
   setLogLevel(process.env.LOG_LEVEL ?? 'warn');
   const db = await openDatabase(config, { reuseEmbedded: true });
   try {
+    // Working days count with the holiday schedules an administrator loaded (src/modules/calendar).
+    const { refreshSchedules } = await import('./modules/calendar/index.js');
+    await refreshSchedules();
     return await fn(db);
   } finally {
     await db.close();
@@ -259,6 +262,68 @@ program
     await withDb(async () => {
       const { runDailyDishonesty } = await import('./modules/dishonesty/index.js');
       process.stdout.write(`${JSON.stringify(await runDailyDishonesty({ exportDir: loadConfig().exportDir, today: opts.date }), null, 2)}\n`);
+    });
+  });
+
+const calendar = program.command('calendar').description('节假日安排（工作日计算）');
+calendar
+  .command('load')
+  .description('导入某年度国务院办公厅放假安排（JSON 文件：{"holidays": [...], "workdays": [...], "source": "国办发明电〔…〕…号"}），随后重算所有以工作日计算的期限')
+  .requiredOption('--year <year>', '年度')
+  .requiredOption('--file <path>', '放假安排 JSON 文件')
+  .action(async (opts: { year: string; file: string }) => {
+    const { readFileSync } = await import('node:fs');
+    const { calendarYearParams, scheduleBody } = await import('../schemas/calendar.js');
+    const year = validateValue<{ year: number }>(calendarYearParams, { year: opts.year });
+    if (!year.value) fail(year.details!.map((d) => `--year: ${d.message}`).join('\n'));
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(opts.file, 'utf8'));
+    } catch (err) {
+      fail(`无法读取放假安排文件 ${opts.file}：${(err as Error).message}`);
+    }
+    const body = validateValue<{ holidays: string[]; workdays: string[]; source: string }>(scheduleBody, raw);
+    if (!body.value) fail(body.details!.map((d) => `${d.path}: ${d.message}`).join('\n'));
+    const { scheduleProblems } = await import('./modules/calendar/index.js');
+    const problems = scheduleProblems(year.value.year, body.value);
+    if (problems.length) fail(problems.map((d) => `${d.path}: ${d.message}`).join('\n'));
+    await withDb(async () => {
+      const { loadSchedule } = await import('./modules/calendar/index.js');
+      const result = await loadSchedule(year.value!.year, body.value!, { principal: CLI_PRINCIPAL }, (stage, c, done) =>
+        process.stderr.write(`重算 ${stage}：已检查 ${c.scanned}，已更新 ${c.changed}${done ? '（完成）' : ''}\n`),
+      );
+      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      process.stderr.write(`${year.value!.year} 年放假安排已导入（${body.value!.source}）\n`);
+    });
+  });
+calendar
+  .command('show')
+  .description('各年度放假安排状态（正式或暂定）；--year 显示某年度的放假日与调休上班日')
+  .option('--year <year>', '年度')
+  .action(async (opts: { year?: string }) => {
+    const { calendarYearParams } = await import('../schemas/calendar.js');
+    const year = opts.year === undefined ? undefined : validateValue<{ year: number }>(calendarYearParams, { year: opts.year });
+    if (year && !year.value) fail(year.details!.map((d) => `--year: ${d.message}`).join('\n'));
+    await withDb(async () => {
+      const { getYear, listYears } = await import('./modules/calendar/index.js');
+      process.stdout.write(`${JSON.stringify(year ? await getYear(year.value!.year) : await listYears(), null, 2)}\n`);
+    });
+  });
+calendar
+  .command('recompute')
+  .description('按当前放假安排重算以工作日计算的期限（公示期限、修复办理时限、陈述申辩期、提前移出决定期限），逐步打印进度')
+  .option('--from <YYYY-MM-DD>', '重算在此日期及以后到期的期限（默认本年 1 月 1 日）')
+  .action(async (opts: { from?: string }) => {
+    const { isCalendarDate } = await import('../schemas/common.js');
+    if (opts.from && !isCalendarDate(opts.from)) fail('--from 须为 YYYY-MM-DD 格式的有效日期');
+    await withDb(async () => {
+      const { todayInShanghai } = await import('./lib/calendar.js');
+      const { recomputeDeadlines } = await import('./modules/calendar/index.js');
+      const from = opts.from ?? `${todayInShanghai().slice(0, 4)}-01-01`;
+      const report = await recomputeDeadlines(from, { principal: CLI_PRINCIPAL }, (stage, c, done) =>
+        process.stderr.write(`重算 ${stage}：已检查 ${c.scanned}，已更新 ${c.changed}${done ? '（完成）' : ''}\n`),
+      );
+      process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     });
   });
 

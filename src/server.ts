@@ -14,6 +14,10 @@ import { jobDefinitions } from '../jobs/index.js';
 import { EmbeddedDbUnavailable } from './db/embedded.js';
 import { setEngine } from './modules/publicity/index.js';
 import { validateGradingConfig } from './modules/grading/index.js';
+import { refreshSchedules, startCalendarRefresh } from './modules/calendar/index.js';
+
+/** How often each instance re-reads the loaded holiday schedules (another instance may have loaded one). */
+const CALENDAR_REFRESH_MS = 60_000;
 
 function readConfig(): Config {
   try {
@@ -33,7 +37,7 @@ async function main(): Promise<void> {
   const config = readConfig();
   setLogLevel(config.logLevel);
   /** What is running, so a signal at any point of start-up stops exactly that. */
-  const running: { db?: Database; server?: Server; scheduler?: Scheduler } = {};
+  const running: { db?: Database; server?: Server; scheduler?: Scheduler; stopCalendarRefresh?: () => void } = {};
   let shuttingDown = false;
 
   /** Exit code once stopped: 0 after a signal, 1 after a fatal error (even one raised while already stopping). */
@@ -56,6 +60,7 @@ async function main(): Promise<void> {
       }
       clearTimeout(force);
       await running.scheduler?.stop();
+      running.stopCalendarRefresh?.();
       setEngine(undefined);
       await stopImports();
       await running.db?.close();
@@ -95,6 +100,9 @@ async function main(): Promise<void> {
   }
   if (shuttingDown) return;
   if (config.adminApiKey) await seedAdminKey(config.adminApiKey);
+  // Loaded holiday schedules before the first request or job counts a working day.
+  await refreshSchedules();
+  running.stopCalendarRefresh = startCalendarRefresh(CALENDAR_REFRESH_MS);
   configureImports({ dataDir: config.dataDir, maxBytes: config.importMaxBytes });
   // Imports left running by a process that died continue after their checkpoint (rows are idempotent).
   void resumeImports().catch((err: unknown) => logger.error('resuming imports failed', { err }));

@@ -6,6 +6,7 @@ describe('console: what happens next to an entered record (deliveryOutlook)', ()
   const today = '2026-12-01';
   const cases: { name: string; record: Parameters<typeof deliveryOutlook>[0]; done: '录入' | '更正'; tone: 'ok' | 'warn'; includes: string[]; excludes?: string[] }[] = [
     { name: 'within the deadline', record: { published: true, publicityDeadline: '2026-12-08', severity: '一般' }, done: '录入', tone: 'ok', includes: ['将在公示期限（2026-12-08）内报送'] },
+    { name: 'a provisional deadline says so', record: { published: true, publicityDeadline: '2027-01-05', provisionalDates: ['publicityDeadline'] }, done: '录入', tone: 'ok', includes: ['2027-01-05（暂定）'] },
     { name: 'deadline today is still on time', record: { published: true, publicityDeadline: today }, done: '录入', tone: 'ok', includes: ['内报送'] },
     { name: 'a 轻微 penalty is never published', record: { published: false, publicityDeadline: '2026-12-08', severity: '轻微' }, done: '录入', tone: 'ok', includes: ['轻微', '不予公示'], excludes: ['将在公示期限'] },
     { name: 'past the deadline: late, counts against 及时率', record: { published: true, publicityDeadline: '2026-11-20' }, done: '录入', tone: 'warn', includes: ['已超过公示期限（2026-11-20', '及时率', '逾期'], excludes: ['将在公示期限'] },

@@ -117,6 +117,11 @@ const EXPECTED: Record<string, readonly Role[] | 'public'> = {
   'GET /exports': ['admin', 'partner', 'clerk', 'reviewer', 'regulator'],
   'GET /exports/:id': ['admin', 'partner', 'clerk', 'reviewer', 'regulator'],
   'GET /exports/:id/file': ['admin', 'partner', 'clerk', 'reviewer', 'regulator'],
+
+  'GET /calendar/years': ['admin', 'clerk', 'reviewer', 'regulator'],
+  'GET /calendar/years/:year': ['admin', 'clerk', 'reviewer', 'regulator'],
+  'PUT /calendar/years/:year': ADMIN,
+  'POST /calendar/recompute': ADMIN,
 };
 
 /** A credit commitment (信用承诺) body; `uscc` omitted = the calling enterprise's own. */
@@ -224,7 +229,7 @@ describe('access control: every route × every role (explicit table)', () => {
   });
 
   /** Sample path values: ids that do not exist (allowed callers get 404/400, never data). */
-  const samples = { id: '0123456789abcdef01234567', fileId: '0123456789abcdef01234567', uscc: OWN.uscc };
+  const samples = { id: '0123456789abcdef01234567', fileId: '0123456789abcdef01234567', uscc: OWN.uscc, year: '2027' };
 
   for (const credential of ['apiKey', 'jwt'] as const) {
     describe(`with ${credential === 'apiKey' ? 'API keys (X-API-Key)' : 'bearer tokens (JWT)'}`, () => {

@@ -15,6 +15,12 @@ import {
   scheduleKnown,
   todayInShanghai,
   workdaysBetween,
+  addWorkdaysDetailed,
+  provisionalPaths,
+  setLoadedSchedules,
+  statutoryHolidays,
+  statutoryRules,
+  yearCalendar,
 } from '../../src/lib/calendar.js';
 import { clearConfigCache, configDir } from '../../src/lib/configFiles.js';
 import { logger } from '../../src/lib/logger.js';
@@ -396,18 +402,22 @@ describe('lib/calendar — working days (工作日)', () => {
       expect(scheduleKnown(2026)).to.equal(true);
     });
 
-    it('a year with no published schedule (2031) counts weekdays only', () => {
+    it('a year with no published schedule (2031) counts the statutory holidays as days off, not weekdays only', () => {
       expect(scheduleKnown(2031)).to.equal(false);
       const rows: [string, string, boolean][] = [
-        ['New Year (Wed) is a plain weekday', '2031-01-01', true],
+        ['New Year (Wed) is a statutory holiday', '2031-01-01', false],
+        ['Thursday after New Year', '2031-01-02', true],
         ['Saturday', '2031-01-04', false],
         ['Sunday', '2031-01-05', false],
-        ['National Day (Wed) is a plain weekday', '2031-10-01', true],
-        ['Friday', '2031-10-03', true],
+        ['National Day (Wed)', '2031-10-01', false],
+        ['National Day (Fri, third day)', '2031-10-03', false],
+        ['Monday after National Day', '2031-10-06', true],
       ];
       for (const [name, date, expected] of rows) expect(isWorkday(date), `${name} ${date}`).to.equal(expected);
-      expect(addWorkdays('2031-01-03', 1)).to.equal('2031-01-06');
-      expect(workdaysBetween('2030-12-31', '2031-12-31')).to.equal(261);
+      expect(addWorkdays('2030-12-31', 1)).to.equal('2031-01-02');
+      // 261 weekdays minus the statutory days that fall on weekdays in 2031
+      const weekdayStatutory = statutoryHolidays(2031).filter((h) => ![0, 6].includes(parseDate(h.date).getUTCDay())).length;
+      expect(workdaysBetween('2030-12-31', '2031-12-31')).to.equal(261 - weekdayStatutory);
     });
 
     it('warns once per year without a schedule', () => {
@@ -425,7 +435,8 @@ describe('lib/calendar — working days (工作日)', () => {
       });
       logger.add(capture);
       try {
-        expect(isWorkday(`${year}-01-01`)).to.equal(true); // Thursday
+        expect(isWorkday(`${year}-01-01`)).to.equal(false); // Thursday, 元旦
+        expect(isWorkday(`${year}-01-02`)).to.equal(true); // Friday
         expect(isWorkday(`${year}-01-03`)).to.equal(false); // Saturday
         expect(addWorkdays(`${year}-03-02`, 10)).to.equal(`${year}-03-16`);
       } finally {
@@ -433,7 +444,149 @@ describe('lib/calendar — working days (工作日)', () => {
       }
       const warnings = seen.filter((i) => i.level === 'warn' && i.year === year);
       expect(warnings).to.have.length(1);
-      expect(String(warnings[0].message)).to.match(/weekdays only/);
+      expect(String(warnings[0].message)).to.match(/statutory holidays.*provisional/);
+    });
+  });
+
+  describe('statutoryHolidays: 《全国年节及纪念日放假办法》第二条 (国务院令第795号, from 2025)', () => {
+    const rows: [number, Record<string, string[]>][] = [
+      [
+        2025,
+        {
+          元旦: ['2025-01-01'],
+          春节: ['2025-01-28', '2025-01-29', '2025-01-30', '2025-01-31'],
+          清明节: ['2025-04-04'],
+          劳动节: ['2025-05-01', '2025-05-02'],
+          端午节: ['2025-05-31'],
+          中秋节: ['2025-10-06'],
+          国庆节: ['2025-10-01', '2025-10-02', '2025-10-03'],
+        },
+      ],
+      [
+        2026,
+        {
+          元旦: ['2026-01-01'],
+          春节: ['2026-02-16', '2026-02-17', '2026-02-18', '2026-02-19'],
+          清明节: ['2026-04-05'],
+          劳动节: ['2026-05-01', '2026-05-02'],
+          端午节: ['2026-06-19'],
+          中秋节: ['2026-09-25'],
+          国庆节: ['2026-10-01', '2026-10-02', '2026-10-03'],
+        },
+      ],
+      [
+        2027,
+        {
+          元旦: ['2027-01-01'],
+          春节: ['2027-02-05', '2027-02-06', '2027-02-07', '2027-02-08'], // 除夕 = 腊月廿九 (the 12th month has 29 days)
+          清明节: ['2027-04-05'],
+          劳动节: ['2027-05-01', '2027-05-02'],
+          端午节: ['2027-06-09'],
+          中秋节: ['2027-09-15'],
+          国庆节: ['2027-10-01', '2027-10-02', '2027-10-03'],
+        },
+      ],
+      [
+        2028,
+        {
+          元旦: ['2028-01-01'],
+          春节: ['2028-01-25', '2028-01-26', '2028-01-27', '2028-01-28'],
+          清明节: ['2028-04-04'],
+          劳动节: ['2028-05-01', '2028-05-02'],
+          端午节: ['2028-05-28'], // 2028 has a leap 5th month: 端午 is in the ordinary one
+          国庆节: ['2028-10-01', '2028-10-02'],
+          '中秋节、国庆节': ['2028-10-03'], // 中秋 on National Day: one day off, not two
+        },
+      ],
+    ];
+    for (const [year, expected] of rows) {
+      it(`${year}: 13 days off (12 when two fall on one date), each with its article`, () => {
+        const got: Record<string, string[]> = {};
+        for (const h of statutoryHolidays(year)) (got[h.name] ??= []).push(h.date);
+        expect(got).to.deep.equal(expected);
+        for (const h of statutoryHolidays(year)) expect(h.article).to.match(/^第二条第（[一二三四五六七]）项/);
+      });
+    }
+    for (const year of [2025, 2026]) {
+      it(`${year}: every statutory day is a day off in the official schedule (domain.md)`, () => {
+        const off = SCHEDULE[year].off.flatMap(expand);
+        for (const h of statutoryHolidays(year)) expect(off, `${h.date} ${h.name}`).to.include(h.date);
+      });
+    }
+    it('does not depend on the process time zone (the library formats solar terms with local getters)', () => {
+      const original = process.env.TZ;
+      try {
+        for (const tz of ['UTC', 'America/Los_Angeles', 'Pacific/Honolulu', 'Asia/Shanghai', 'Pacific/Kiritimati']) {
+          process.env.TZ = tz;
+          expect(statutoryHolidays(2027, { ...statutoryRules(), source: `tz ${tz}` }).map((h) => h.date), tz).to.deep.equal(
+            ['2027-01-01', '2027-02-05', '2027-02-06', '2027-02-07', '2027-02-08', '2027-04-05', '2027-05-01', '2027-05-02', '2027-06-09', '2027-09-15', '2027-10-01', '2027-10-02', '2027-10-03'],
+          );
+        }
+      } finally {
+        process.env.TZ = original;
+      }
+    });
+  });
+
+  describe('2027 before its schedule is loaded: statutory days off, provisional dates', () => {
+    const rows: [string, [string, number], string, boolean][] = [
+      ['decided 2026-12-24: skips 元旦 2027-01-01', ['2026-12-24', 7], '2027-01-05', true],
+      ['decided 2026-12-21: ends 2026-12-30, all in 2026', ['2026-12-21', 7], '2026-12-30', false],
+      ['decided 2026-12-22: ends 2026-12-31', ['2026-12-22', 7], '2026-12-31', false],
+      ['decided 2026-12-23: first day counted in 2027 is 01-04', ['2026-12-23', 7], '2027-01-04', true],
+      ['decided Thu 2027-02-04: skips 除夕 to 初三 (02-05..02-08)', ['2027-02-04', 1], '2027-02-09', true],
+      ['decided 2027-04-02: skips 清明 Mon 04-05', ['2027-04-02', 1], '2027-04-06', true],
+      ['decided 2027-06-08: skips 端午 Wed 06-09', ['2027-06-08', 1], '2027-06-10', true],
+      ['decided 2027-09-14: skips 中秋 Wed 09-15', ['2027-09-14', 1], '2027-09-16', true],
+      ['decided 2027-09-30: National Day 10-01 (Fri), weekend', ['2027-09-30', 1], '2027-10-04', true],
+      ['n = 0 is the date itself, not provisional', ['2027-03-01', 0], '2027-03-01', false],
+      ['entirely in 2026', ['2026-11-02', 7], '2026-11-11', false],
+    ];
+    for (const [name, [date, n], expected, provisional] of rows) {
+      it(`${name}: ${date} + ${n} → ${expected}${provisional ? '（暂定）' : ''}`, () => {
+        expect(addWorkdaysDetailed(date, n)).to.deep.equal({ date: expected, provisional });
+        expect(addWorkdays(date, n)).to.equal(expected);
+      });
+    }
+    it('yearCalendar says where each year comes from', () => {
+      expect(yearCalendar(2026)).to.include({ basis: 'library', official: true, source: 'chinese-days' });
+      expect(yearCalendar(2027)).to.include({ basis: 'statutory', official: false });
+      expect(yearCalendar(2027).source).to.match(/全国年节及纪念日放假办法.*第二条.*暂定/);
+    });
+    it('provisionalPaths lists the paths of provisional dates, skipping missing ones', () => {
+      expect(
+        provisionalPaths([
+          ['a', '2026-12-24', '2027-01-05'],
+          ['b', '2026-11-02', '2026-11-11'],
+          ['c', null, '2027-01-05'],
+          ['d', '2026-12-24', undefined],
+          ['e', '2026-12-31', '2026-12-31'],
+        ]),
+      ).to.deep.equal(['a']);
+    });
+  });
+
+  describe('a loaded schedule (database) comes before config, the library and the statutory rule', () => {
+    afterEach(() => setLoadedSchedules([]));
+    it('a loaded 2027 makes its dates official and counts its own days off and 调休', () => {
+      setLoadedSchedules([{ year: 2027, holidays: ['2027-01-01', '2027-01-02', '2027-01-03', '2027-01-04'], workdays: ['2027-01-09'], source: '测试通知' }]);
+      expect(yearCalendar(2027)).to.deep.equal({ year: 2027, basis: 'loaded', official: true, source: '测试通知' });
+      expect(isWorkday('2027-01-04')).to.equal(false);
+      expect(isWorkday('2027-01-09')).to.equal(true); // a Saturday made a working day
+      expect(isWorkday('2027-02-08')).to.equal(true); // only what the schedule says: 初三 is not off in this test schedule
+      expect(addWorkdaysDetailed('2026-12-24', 7)).to.deep.equal({ date: '2027-01-06', provisional: false });
+    });
+    it('a loaded year replaces even the library’s official schedule', () => {
+      setLoadedSchedules([{ year: 2026, holidays: ['2026-11-03'], workdays: [], source: '测试' }]);
+      expect(isWorkday('2026-11-03')).to.equal(false);
+      expect(isWorkday('2026-10-01')).to.equal(true);
+      expect(yearCalendar(2026).basis).to.equal('loaded');
+    });
+    it('clearing the table brings the previous sources back', () => {
+      setLoadedSchedules([]);
+      expect(yearCalendar(2026).basis).to.equal('library');
+      expect(isWorkday('2026-10-01')).to.equal(false);
+      expect(yearCalendar(2027).basis).to.equal('statutory');
     });
   });
 
@@ -444,6 +597,7 @@ describe('lib/calendar — working days (工作日)', () => {
       const real = configDir();
       dir = mkdtempSync(join(tmpdir(), 'calendar-config-'));
       copyFileSync(join(real, 'credit-rules.json'), join(dir, 'credit-rules.json'));
+      copyFileSync(join(real, 'statutory-holidays.json'), join(dir, 'statutory-holidays.json'));
       writeFileSync(
         join(dir, 'holidays.json'),
         JSON.stringify({

@@ -61,12 +61,26 @@ export function publicityState(r: RecordItem): string {
 }
 
 /**
+ * A working-day-derived date as shown: "2027-01-05（暂定）" when the resource lists its path in `provisionalDates`
+ * (computed before the year's official holiday schedule was loaded; recomputed once it is).
+ */
+export function withProvisional(date: string | null | undefined, provisionalDates: string[] | undefined, path: string): string {
+  if (!date) return '—';
+  return provisionalDates?.includes(path) ? `${date}（暂定）` : date;
+}
+
+/**
  * What happens next to a record just entered or corrected, in the clerk's words: a 轻微 penalty is never
  * published; a record past its 7-working-day deadline goes out at once but counts as late in 及时率.
  */
-export function deliveryOutlook(r: { published: boolean | null; publicityDeadline: string | null; severity?: string | null }, done: '录入' | '更正', todayDate = today()): { tone: 'ok' | 'warn'; text: string } {
+export function deliveryOutlook(
+  r: { published: boolean | null; publicityDeadline: string | null; severity?: string | null; provisionalDates?: string[] },
+  done: '录入' | '更正',
+  todayDate = today(),
+): { tone: 'ok' | 'warn'; text: string } {
+  const deadline = withProvisional(r.publicityDeadline, r.provisionalDates, 'publicityDeadline');
   if (r.published === false) return { tone: 'ok', text: `已${done}。该处罚认定为${r.severity ?? '轻微'}失信行为，依规定不予公示，不报送信用平台` };
   if (r.publicityDeadline && r.publicityDeadline < todayDate)
-    return { tone: 'warn', text: `已${done}，但已超过公示期限（${r.publicityDeadline}，决定之日起 7 个工作日）：将立即报送，并在及时率中计为逾期` };
-  return { tone: 'ok', text: done === '录入' ? `已录入，将在公示期限（${r.publicityDeadline ?? '—'}）内报送` : '已更正，将重新报送' };
+    return { tone: 'warn', text: `已${done}，但已超过公示期限（${deadline}，决定之日起 7 个工作日）：将立即报送，并在及时率中计为逾期` };
+  return { tone: 'ok', text: done === '录入' ? `已录入，将在公示期限（${deadline}）内报送` : '已更正，将重新报送' };
 }

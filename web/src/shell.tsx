@@ -14,6 +14,7 @@ import { Plans, PlanPage } from './pages/Plans.js';
 import { RepairPage } from './pages/RepairPage.js';
 import { MyEnterprise } from './pages/MyEnterprise.js';
 import { RepairApply } from './pages/RepairApply.js';
+import { CalendarPage } from './pages/CalendarPage.js';
 
 interface RouteDef {
   pattern: string;
@@ -37,6 +38,8 @@ const ROUTES: RouteDef[] = [
   { pattern: '/repairs/:id', roles: [...STAFF, 'enterprise'], render: (p) => <RepairPage id={p.id} /> },
   { pattern: '/', roles: ['enterprise'], nav: '本企业信用', render: () => <MyEnterprise /> },
   { pattern: '/repair/:recordId', roles: ['enterprise'], render: (p) => <RepairApply recordId={p.recordId} /> },
+  { pattern: '/calendar', roles: ['admin', ...STAFF], nav: '节假日安排', render: () => <CalendarPage /> },
+  { pattern: '/', roles: ['admin'], render: () => <CalendarPage /> },
 ];
 
 function allowed(me: Me, r: RouteDef) {
@@ -110,7 +113,7 @@ function NotFound({ me }: { me: Me }) {
       <p>
         当前身份（{me.roleLabels.join('、')}）没有此页面。<a href="#/">返回首页</a>
       </p>
-      {!isStaff(me) && !hasRole(me, 'enterprise') ? <p class="muted">网页控制台面向监管人员（录入、审核、监管查询）和企业用户；系统管理员和协同部门请使用 API。</p> : null}
+      {!isStaff(me) && !hasRole(me, 'enterprise') ? <p class="muted">网页控制台面向监管人员（录入、审核、监管查询）和企业用户，系统管理员可在此导入节假日安排；其他管理操作和协同部门请使用 API。</p> : null}
     </div>
   );
 }

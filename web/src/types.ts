@@ -60,6 +60,8 @@ export interface RecordItem {
   validTo?: string;
   validUntil?: string;
   publicityDeadline: string | null;
+  /** Paths of the dates computed before the year's official holiday schedule (暂定). */
+  provisionalDates?: string[];
   published: boolean | null;
   severity?: string | null;
   repairEarliestDate?: string | null;
@@ -153,6 +155,7 @@ export interface Repair {
   decidedDate: string | null;
   effectedDate: string | null;
   due: { acceptance: string | null; decision: string | null; resultShared: string | null };
+  provisionalDates?: string[];
   overdue: unknown;
   decision: { outcome: string; number?: string } | null;
   documentUrl: string | null;
@@ -187,6 +190,7 @@ export interface DishonestyCase {
   ground: { code: string; text: string };
   authorityName: string;
   objectionPeriod: { servedOn: string; deadline: string; waivedOn: string | null } | null;
+  provisionalDates?: string[];
   decision: { outcome: string; decidedOn: string; decisionNumber?: string } | null;
   listing: { start?: string; end?: string; removedOn?: string | null } | null;
   applications?: { no: number; appliedOn: string; deadline: string; status: string }[];

@@ -24,3 +24,4 @@ export { appendEntriesBulk, syncLedger, ledgerSize, entryOf, packEntries, unpack
 export { encodeEntry, decodeEntry, rowsOfEntry, cellsOf, columnsFor, EXPORT_COLUMNS, type LedgerEntry, type ExportRow, type RowQuery } from './rows.js';
 export * from './rules.js';
 export { runDailyDishonesty } from './jobs.js';
+export { recomputeCaseDeadlines } from './recompute.js';

@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import mongoose from 'mongoose';
 import { AppError, type ErrorDetail } from '../../http/errors.js';
 import { withDocLocks } from '../../db/docLock.js';
-import { addDays, todayInShanghai, type LegalDate } from '../../lib/calendar.js';
+import { addDays, provisionalPaths, todayInShanghai, type LegalDate } from '../../lib/calendar.js';
 import { maskIdNumber } from '../../lib/mask.js';
 import { paginate, type PageRequest } from '../../lib/pagination.js';
 import { logger } from '../../lib/logger.js';
@@ -113,12 +113,18 @@ export function presentCase(doc: LeanCase, opts: { summary?: boolean } = {}) {
     spans: doc.spans.map((s) => ({ from: s.from, to: s.to, subjectName: s.subjectName, measures: s.measures, events: s.events })),
     history: doc.history,
     rev: doc.rev,
+    // Objection period and early-removal decision limits count working days: 暂定 without an official schedule.
+    provisionalDates: provisionalPaths([
+      ['service.deadline', doc.service?.servedOn, doc.service?.deadline],
+      ['objectionPeriod.deadline', doc.service?.servedOn, doc.service?.deadline],
+      ...doc.applications.map((a, i): [string, LegalDate, LegalDate] => [`applications.${i}.deadline`, a.appliedOn, a.deadline]),
+    ]),
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
   };
   if (!opts.summary) return full;
   const { history: _h, objections: _o, applications: _a, spans: _s, ...summary } = full;
-  return summary;
+  return { ...summary, provisionalDates: summary.provisionalDates.filter((p) => !p.startsWith('applications.')) };
 }
 
 // ---------------------------------------------------------------------------------------------

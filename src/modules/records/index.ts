@@ -20,3 +20,4 @@ export {
 export { presentRecord } from './present.js';
 export * from './fields.js';
 export { derivePenalty, derivePermit, classifySeverity, publicityDeadline, SEVERITIES, type Severity, creditRules } from './rules.js';
+export { recomputePublicityDeadlines } from './recompute.js';

@@ -2,6 +2,7 @@ import type { RecordDoc, RecordVersion } from './model.js';
 import type { RecordKind } from './fields.js';
 import type { Principal } from '../auth/index.js';
 import type { DeliveryState } from '../publicity/outbox.js';
+import { provisionalPaths } from '../../lib/calendar.js';
 
 /**
  * API shape of a record: the standard's fields under their internal names, the derived legal
@@ -36,6 +37,8 @@ export function presentRecord(doc: RecordDoc & { _id: unknown }, _principal?: Pr
     ...doc.data,
     districtCode: doc.districtCode,
     publicityDeadline: d.publicityDeadline ?? null,
+    // The 双公示 deadline counts working days from the decision date: 暂定 while a year it runs through has no official schedule.
+    provisionalDates: provisionalPaths([['publicityDeadline', doc.decisionDate, d.publicityDeadline as string | undefined]]),
     published: d.published ?? null,
     ...(doc.kind === 'penalty'
       ? {

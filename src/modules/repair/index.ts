@@ -16,3 +16,4 @@ export {
 export { repairEligibility, recordFulfilment, submitApplication, decide, runEffects, sweepEffects, listOverdue, allOverdue } from './service.js';
 export { runRepairEffectsOnce, runRepairOverdueDaily } from './jobs.js';
 export { renderRepairNotice, renderDecisionLetter, COMMITMENT_TEMPLATE } from './documents.js';
+export { recomputeRepairDueDates } from './recompute.js';

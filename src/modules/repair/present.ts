@@ -1,7 +1,7 @@
 import type { Principal } from '../auth/index.js';
 import type { FulfilmentDoc, RepairDoc } from './model.js';
 import { STATE_LABELS, overdueStep } from './rules.js';
-import { todayInShanghai } from '../../lib/calendar.js';
+import { provisionalPaths, todayInShanghai } from '../../lib/calendar.js';
 
 /** API shape of an application. An enterprise sees its own applications with who acted by role and name, not principal ids. */
 export function presentRepair(doc: RepairDoc & { _id: unknown }, principal: Principal, opts: { history?: boolean; today?: string } = {}) {
@@ -34,6 +34,14 @@ export function presentRepair(doc: RepairDoc & { _id: unknown }, principal: Prin
     effectedDate: doc.effectedDate,
     due: doc.due,
     overdue,
+    // Time limits count working days (受理 from submission, 决定 from acceptance, 结果共享 from the decision): 暂定 without an official schedule.
+    provisionalDates: provisionalPaths([
+      ['due.acceptance', doc.submittedDate, doc.due.acceptance],
+      ['due.decision', doc.acceptedDate, doc.due.decision],
+      ['due.resultShared', doc.decidedDate, doc.due.resultShared],
+      ['extension.newDue', doc.acceptedDate, doc.extension?.newDue],
+      ['overdue.due', overdue ? { acceptance: doc.submittedDate, decision: doc.acceptedDate, resultShared: doc.decidedDate }[overdue.step] : null, overdue?.due],
+    ]),
     extension: doc.extension ? { reason: doc.extension.reason, previousDue: doc.extension.previousDue, newDue: doc.extension.newDue, at: doc.extension.at, ...(internal ? { by: doc.extension.by } : {}), byName: doc.extension.byName } : null,
     refusal: doc.refusal ? { missing: doc.refusal.missing, note: doc.refusal.note, date: doc.refusal.date, at: doc.refusal.at, byName: doc.refusal.byName, ...(internal ? { by: doc.refusal.by } : {}) } : null,
     decision: doc.decision

@@ -5,7 +5,7 @@ import type { ComponentChildren } from 'preact';
 import { ApiError } from '../api.js';
 import { ChartView } from './chart.js';
 import { Badge, Card, DefinitionList, ErrorBox, Loading, Table, TierBadge, type Loaded } from './ui.js';
-import { dateTime, deliveryLabel, INDICATOR_LABELS, KIND_LABELS, platformLabel, publicityState, TIER_COLORS, TIER_LABELS, TRIGGER_LABELS } from '../labels.js';
+import { dateTime, deliveryLabel, INDICATOR_LABELS, KIND_LABELS, platformLabel, publicityState, TIER_COLORS, TIER_LABELS, TRIGGER_LABELS, withProvisional } from '../labels.js';
 import type { DishonestyCase, Enterprise, Grade, GradeHistoryItem, RecordItem, Repair } from '../types.js';
 
 export function ProfileCard({ enterprise: e }: { enterprise: Enterprise }) {
@@ -174,10 +174,11 @@ export function RepairState({ repair }: { repair: Pick<Repair, 'state' | 'stateL
 }
 
 /** The next due date of an open application, and whether it has passed. */
-export function nextDue(r: Repair): { label: string; date: string } | null {
-  if (r.state === 'submitted' && r.due.acceptance) return { label: '受理期限', date: r.due.acceptance };
-  if (r.state === 'accepted' && r.due.decision) return { label: '决定期限', date: r.due.decision };
-  if (r.state === 'approved' && r.due.resultShared) return { label: '结果共享期限', date: r.due.resultShared };
+export function nextDue(r: Repair): { label: string; date: string; shown: string } | null {
+  const of = (label: string, date: string, path: string) => ({ label, date, shown: withProvisional(date, r.provisionalDates, path) });
+  if (r.state === 'submitted' && r.due.acceptance) return of('受理期限', r.due.acceptance, 'due.acceptance');
+  if (r.state === 'accepted' && r.due.decision) return of('决定期限', r.due.decision, 'due.decision');
+  if (r.state === 'approved' && r.due.resultShared) return of('结果共享期限', r.due.resultShared, 'due.resultShared');
   return null;
 }
 
@@ -201,7 +202,7 @@ export function RepairsTable({ repairs, today }: { repairs: Repair[]; today: str
             <td class="nowrap">
               {due ? (
                 <>
-                  {due.label} {due.date}
+                  {due.label} {due.shown}
                   {late ? (
                     <>
                       {' '}
@@ -233,7 +234,7 @@ export function ListingTable({ cases }: { cases: DishonestyCase[] }) {
             （{c.ground.code}）{c.ground.text}
           </td>
           <td>{c.authorityName}</td>
-          <td class="nowrap">{c.objectionPeriod?.deadline ?? '—'}</td>
+          <td class="nowrap">{withProvisional(c.objectionPeriod?.deadline, c.provisionalDates, 'objectionPeriod.deadline')}</td>
           <td class="nowrap">{c.listing?.start ? `${c.listing.start} 至 ${c.listing.removedOn ?? c.listing.end ?? '—'}` : '—'}</td>
         </tr>
       ))}

@@ -136,7 +136,7 @@ export function RepairPage({ id }: { id: string }) {
                       ['受理日期', r.acceptedDate],
                       ['决定日期', r.decidedDate],
                       ['执行完毕日期', r.effectedDate],
-                      ['当前期限', due ? <span class={late ? 'overdue' : ''}>{`${due.label} ${due.date}`}{late ? <Badge tone="bad">已逾期</Badge> : null}</span> : '—'],
+                      ['当前期限', due ? <span class={late ? 'overdue' : ''}>{`${due.label} ${due.shown}`}{late ? <Badge tone="bad">已逾期</Badge> : null}</span> : '—'],
                     ]}
                   />
                   {r.documentUrl ? (

@@ -5,7 +5,7 @@ import { allPages, get, post } from '../api.js';
 import { RepairsTable } from '../components/credit.js';
 import { ErrorSummary, Field, useFormErrors } from '../components/form.js';
 import { Badge, Card, PageHeader, Show, Table, useApi } from '../components/ui.js';
-import { today } from '../labels.js';
+import { today, withProvisional } from '../labels.js';
 import { hasRole, useMe } from '../session.js';
 import type { DishonestyCase, OverdueItem, Page, Repair } from '../types.js';
 
@@ -105,7 +105,7 @@ function ListingQueue({ reviewer }: { reviewer: boolean }) {
                     <td>（{c.ground.code}）</td>
                     <td>{c.statusLabel}</td>
                     <td class="nowrap">
-                      {deadline ?? '未送达'} {ready ? <Badge tone="warn">可作出决定</Badge> : null}
+                      {deadline ? withProvisional(deadline, c.provisionalDates, 'objectionPeriod.deadline') : '未送达'} {ready ? <Badge tone="warn">可作出决定</Badge> : null}
                     </td>
                     <td>
                       {reviewer && ready ? (
