@@ -134,8 +134,11 @@ export async function compareSubjects(inputs: { row: number; input: string }[], 
   const byHash = new Map<string, LeanCase[]>();
   const add = (m: Map<string, LeanCase[]>, k: string, c: LeanCase) => m.set(k, [...(m.get(k) ?? []), c]);
   for (const c of cases) {
-    add(byUscc, c.uscc, c);
-    add(byName, c.subjectName.normalize('NFKC').replace(/\s+/g, ''), c);
+    // A listing of the principal person only (MEM Order 11 art. 6(5)) does not list the unit: found by the person's ID number only.
+    if (c.unitListed !== false) {
+      add(byUscc, c.uscc, c);
+      add(byName, c.subjectName.normalize('NFKC').replace(/\s+/g, ''), c);
+    }
     for (const person of c.persons) add(byHash, person.idHash, c);
   }
   return keyed.map(({ row, input, keys }) => {

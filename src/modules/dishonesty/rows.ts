@@ -56,6 +56,8 @@ export interface LedgerEntry {
   persons: LedgerPerson[];
   measures: string[];
   events: { type: LedgerEventType; at: number }[];
+  /** The unit itself is listed (false: the principal person only, MEM Order 11 art. 6(5)); absent = true. */
+  unitListed?: boolean;
 }
 
 const FORMAT = 1;
@@ -80,6 +82,7 @@ export function encodeEntry(e: LedgerEntry): string {
     e.persons.map((p) => [p.role === 'principal' ? 1 : 2, p.name, maskIdNumber(p.idNumber)]),
     e.measures,
     e.events.map((ev) => [EVENT_TYPES.indexOf(ev.type), ev.at]),
+    e.unitListed === false ? 0 : 1,
   ]);
 }
 
@@ -105,6 +108,8 @@ export function decodeEntry(s: string): LedgerEntry | null {
     persons: (a[14] as [number, string, string][]).map(([r, name, idNumber]) => ({ role: r === 1 ? 'principal' : 'responsible', name, idNumber })),
     measures: a[15] as string[],
     events: (a[16] as [number, number][]).map(([t, at]) => ({ type: EVENT_TYPES[t], at })),
+    // Entries written before the field existed list the unit.
+    unitListed: a[17] !== 0,
   };
 }
 
@@ -188,7 +193,7 @@ function row(e: LedgerEntry, ctx: RowContext, subject: { name: string; type: str
 }
 
 function rowsOfSubjects(e: LedgerEntry, ctx: RowContext, out: ExportRow[], change?: { type: LedgerEventType; at: number }): void {
-  out.push(row(e, ctx, { name: e.subjectName, type: e.subjectType, role: '单位', idNumber: '', unitName: '' }, ctx.measures(e.measures, 'unit'), change));
+  if (e.unitListed !== false) out.push(row(e, ctx, { name: e.subjectName, type: e.subjectType, role: '单位', idNumber: '', unitName: '' }, ctx.measures(e.measures, 'unit'), change));
   for (const p of e.persons) {
     out.push(row(e, ctx, { name: p.name, type: '自然人', role: PERSON_ROLE_LABELS[p.role], idNumber: maskIdNumber(p.idNumber), unitName: e.subjectName }, ctx.measures(e.measures, 'person'), change));
   }
