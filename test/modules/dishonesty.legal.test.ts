@@ -5,7 +5,8 @@ import { expectAudited } from '../support/audit.js';
 import { enterpriseBody, penaltyBody } from '../support/fixtures.js';
 import { addDays } from '../../src/lib/calendar.js';
 import { EnterpriseModel } from '../../src/modules/enterprises/index.js';
-import { defaultMeasuresFor, dishonestyRules, groundOf, measureApplies, measureOf, measureProblems, subjectProblems, type PersonRole } from '../../src/modules/dishonesty/rules.js';
+import { authorityProblem, defaultMeasuresFor, dishonestyRules, groundOf, measureApplies, measureOf, measureProblems, subjectProblems, type PersonRole } from '../../src/modules/dishonesty/rules.js';
+import { AUTHORITY_USCC, makeUscc } from '../support/fixtures.js';
 
 const rules = dishonestyRules();
 const principal = { role: 'principal' as PersonRole, name: '张三', idType: '身份证', idNumber: ID_ZHANG, position: '总经理' };
@@ -90,6 +91,30 @@ describe('dishonesty — MEM Order 11 as written (issue 15)', () => {
     it('names each explicit measure that binds nobody', () => {
       expect(measureProblems(['M01', 'M07'], { unit: true, persons: false }, 'measures', rules).map((p) => p.path)).to.deep.equal(['measures.1']);
       expect(measureProblems(['M01', 'M05'], { unit: false, persons: true }, 'measures', rules).map((p) => p.path)).to.deep.equal(['measures.0']);
+    });
+  });
+
+  describe('authorityProblem: "谁处罚、谁决定、谁负责" (art. 4)', () => {
+    const own = { uscc: AUTHORITY_USCC, name: '深圳市应急管理局' };
+    const other = makeUscc(31337, '440300');
+    const cases: [string, { authorityUscc?: string; authorityName?: string }, 'whenBound' | 'required', boolean][] = [
+      ['a key of the punishing authority', { authorityUscc: AUTHORITY_USCC, authorityName: '深圳市应急管理局' }, 'whenBound', true],
+      ['a key of another authority', { authorityUscc: other, authorityName: '其他机关' }, 'whenBound', false],
+      ['an unbound key while binding is whenBound (district scope decides)', {}, 'whenBound', true],
+      ['an unbound key when binding is required', {}, 'required', false],
+      ['the punishing authority when binding is required', { authorityUscc: AUTHORITY_USCC }, 'required', true],
+      ['another authority when binding is required', { authorityUscc: other }, 'required', false],
+    ];
+    for (const [name, actor, binding, ok] of cases) {
+      it(`${name} → ${ok ? 'may act' : 'refused'}`, () => {
+        const problem = authorityProblem(actor, own, { ...rules, authority: { ...rules.authority, binding } });
+        if (ok) expect(problem).to.equal(null);
+        else expect(problem).to.include('谁处罚、谁决定、谁负责').and.include(rules.authority.article);
+      });
+    }
+    it('the configured rule cites its article and source', () => {
+      expect(rules.authority).to.deep.include({ article: '第四条第二款' });
+      expect(rules.authority.text).to.include('由作出行政处罚决定的应急管理部门负责');
     });
   });
 
@@ -188,6 +213,84 @@ describe('dishonesty — MEM Order 11 as written (issue 15)', () => {
       const res = await as(keys.clerk).post('/dishonesty-list/proposals', { uscc: a.uscc, groundCode: 'e', penaltyIds: [other.body.id], facts: '事故发生后主要负责人逃匿，经调查属实。', persons: [principal] });
       expect(res.status).to.equal(400);
       expect(res.body.error.details).to.deep.equal([{ path: 'penaltyIds.0', message: `不是该单位（${a.uscc}）或所列主要负责人的行政处罚` }]);
+    });
+
+    it('only the authority that made the cited penalty proposes and decides ("谁处罚、谁决定")', async () => {
+      const other = makeUscc(31337, '440300');
+      const otherClerk = await t.key(['clerk'], { authorityUscc: other, authorityName: '其他区应急管理局' });
+      const otherReviewer = await t.key(['reviewer'], { authorityUscc: other, authorityName: '其他区应急管理局' });
+      const ownKeys: Keys = {
+        ...keys,
+        clerk: await t.key(['clerk'], { authorityUscc: AUTHORITY_USCC, authorityName: '深圳市应急管理局' }),
+        reviewer: await t.key(['reviewer'], { authorityUscc: AUTHORITY_USCC, authorityName: '深圳市应急管理局' }),
+      };
+      const a = await enterpriseWithPenalty(t, keys, 705, 60);
+      const facts = '对重大事故隐患拒不整改，经查属实。';
+      const refused = await as(otherClerk).post('/dishonesty-list/proposals', { uscc: a.uscc, groundCode: 'g', penaltyIds: [a.penaltyId], facts });
+      expect(refused.status).to.equal(403);
+      expectErrorShape(refused.body);
+      expect(refused.body.error.message).to.include('深圳市应急管理局').and.include('谁处罚、谁决定、谁负责');
+      // The punishing authority's clerk proposes, notifies, serves; another authority's reviewer cannot decide, its own can.
+      const p = await as(ownKeys.clerk).post('/dishonesty-list/proposals', { uscc: a.uscc, groundCode: 'g', penaltyIds: [a.penaltyId], facts, proposedOn: daysAgo(40) });
+      expect(p.status, JSON.stringify(p.body)).to.equal(201);
+      expect((await as(otherClerk).post(`/dishonesty-list/${p.body.id}/notice`, { number: '深应急失信告〔2026〕705号', issuedOn: daysAgo(39) })).status).to.equal(403);
+      expect((await as(ownKeys.clerk).post(`/dishonesty-list/${p.body.id}/notice`, { number: '深应急失信告〔2026〕705号', issuedOn: daysAgo(39) })).status).to.equal(200);
+      expect((await as(ownKeys.clerk).post(`/dishonesty-list/${p.body.id}/notice/service`, { servedOn: daysAgo(38), method: '直接送达', recipient: '办公室主任' })).status).to.equal(200);
+      const decision = { outcome: 'list', decidedOn: daysAgo(5), reasons: '事实清楚，证据确凿，符合列入情形', decisionNumber: '深应急失信决〔2026〕705号' };
+      const wrong = await as(otherReviewer).post(`/dishonesty-list/${p.body.id}/decision`, decision);
+      expect(wrong.status).to.equal(403);
+      const right = await as(ownKeys.reviewer).post(`/dishonesty-list/${p.body.id}/decision`, decision);
+      expect(right.status, JSON.stringify(right.body)).to.equal(200);
+      expect(right.body.status).to.equal('listed');
+    });
+
+    it('API keys: an authority binds clerk/reviewer keys only; full ID numbers are for partner keys only, and granting them is audited', async () => {
+      const admin = await t.key(['admin']);
+      const create = (body: object) => t.request.post('/api/v1/api-keys').set('X-API-Key', admin).send(body);
+      const badAuthority = await create({ name: '协同部门', roles: ['partner'], authorityUscc: AUTHORITY_USCC, authorityName: '深圳市应急管理局' });
+      expect(badAuthority.status).to.equal(400);
+      expect(badAuthority.body.error.details[0].path).to.equal('authorityUscc');
+      const badFull = await create({ name: '录入', roles: ['clerk'], fullIdNumbers: true });
+      expect(badFull.status).to.equal(400);
+      expect(badFull.body.error.details[0].path).to.equal('fullIdNumbers');
+      const bound = await create({ name: '深圳市应急管理局 录入', roles: ['clerk'], authorityUscc: AUTHORITY_USCC, authorityName: '深圳市应急管理局' });
+      expect(bound.status, JSON.stringify(bound.body)).to.equal(201);
+      expect(bound.body).to.deep.include({ authorityUscc: AUTHORITY_USCC, authorityName: '深圳市应急管理局', fullIdNumbers: false });
+      const me = await t.request.get('/api/v1/me').set('X-API-Key', bound.body.key);
+      expect(me.body).to.deep.include({ authorityUscc: AUTHORITY_USCC });
+      const full = await create({ name: '市人力资源社会保障局（数据共享协议）', roles: ['partner'], fullIdNumbers: true });
+      expect(full.status, JSON.stringify(full.body)).to.equal(201);
+      expect(full.body.fullIdNumbers).to.equal(true);
+      await expectAudited('apiKey.fullIdNumbers.grant', full.body.id);
+    });
+
+    it('a partner under a data-sharing agreement gets full ID numbers in check, comparison and export (each audited); others stay masked', async () => {
+      const a = await enterpriseWithPenalty(t, keys, 706, 60);
+      const l = await listThroughHttp(t, keys, a, 5, { ground: 'd', persons: [principal, responsible] });
+      const sharing = await t.key(['partner'], { name: '市人力资源社会保障局', fullIdNumbers: true });
+      // Masked by default.
+      const masked = await as(keys.partner).get(`/dishonesty-list/check?uscc=${a.uscc}`);
+      expect(masked.body.listings[0].persons.map((p: { idNumber: string }) => p.idNumber)).to.deep.equal(['110105********1232', '440305********1233']);
+      // Full for the sharing partner, audited.
+      const check = await as(sharing).get(`/dishonesty-list/check?uscc=${a.uscc}`);
+      expect(check.status).to.equal(200);
+      expect(check.body.listings[0].persons.map((p: { idNumber: string }) => p.idNumber)).to.deep.equal([ID_ZHANG, ID_LI]);
+      await expectAudited('dishonesty.check.fullIdNumbers', a.uscc);
+      const cmp = await t.request.post('/api/v1/dishonesty-list/comparisons?answer=json').set('X-API-Key', sharing).set('Content-Type', 'text/csv').send(`${ID_LI}
+`);
+      expect(cmp.status).to.equal(200);
+      const hit = cmp.body.results[0].listings.find((x: { listingId: string }) => x.listingId === l.id);
+      expect(hit.subject.idNumber).to.equal(ID_LI);
+      await expectAudited('dishonesty.compare.fullIdNumbers');
+      const exp = await t.request.get(`/api/v1/exports/dishonesty-list?format=jsonl&asOf=${daysAgo(1)}`).set('X-API-Key', sharing).buffer(true);
+      expect(exp.status).to.equal(200);
+      const rows = String(exp.text).split('\n').filter(Boolean).map((x) => JSON.parse(x) as Record<string, string>).filter((r) => r.listingId === l.id);
+      expect(rows.map((r) => r.idNumber)).to.deep.equal(['', ID_ZHANG, ID_LI]);
+      const entry = await expectAudited('export.dishonestyList.fullIdNumbers', exp.headers['x-export-id']);
+      expect((entry.detail as { unmasked: number }).unmasked).to.be.at.least(2);
+      // An ordinary partner's export stays masked.
+      const plain = await t.request.get(`/api/v1/exports/dishonesty-list?format=jsonl&asOf=${daysAgo(1)}`).set('X-API-Key', keys.partner).buffer(true);
+      expect(String(plain.text)).to.not.include(ID_LI);
     });
 
     it('a unit-only listing never carries M07: not by default, refused when named', async () => {

@@ -22,6 +22,7 @@ import { scopeFilter, type Principal } from '../auth/index.js';
 import { CaseModel, FeedbackModel, type FeedbackDoc } from './model.js';
 import { dishonestyRules, measureOf, spanOn } from './rules.js';
 import { findVisible, hashIdNumber, listingOn, type CallContext, type LeanCase } from './service.js';
+import { fullIdNumber } from './rows.js';
 
 export const COMPARISON_CONTENT_TYPES: Record<string, 'csv' | 'xlsx'> = {
   'text/csv': 'csv',
@@ -120,6 +121,8 @@ export interface ComparisonResult {
 /** 批量比对: for each input, whether it (a unit by code or name, a person by ID number) was on the list on `date`, and why. */
 export async function compareSubjects(inputs: { row: number; input: string }[], date: LegalDate, p: Principal): Promise<ComparisonResult[]> {
   const keyed = inputs.map((i) => ({ ...i, keys: keysOf(i.input) }));
+  // Partners under a data-sharing agreement (key attribute fullIdNumbers) get full ID numbers of listed persons (runComparison audits it).
+  const full = p.fullIdNumbers === true;
   const usccs = [...new Set(keyed.map((k) => k.keys.uscc).filter((x): x is string => Boolean(x)))];
   const hashes = [...new Set(keyed.map((k) => k.keys.idHash).filter((x): x is string => Boolean(x)))];
   const names = [...new Set(keyed.filter((k) => !k.keys.uscc && !k.keys.idHash).flatMap((k) => [k.keys.name, k.input.trim()]))];
@@ -149,7 +152,7 @@ export async function compareSubjects(inputs: { row: number; input: string }[], 
       matchedBy = keys.uscc ? 'uscc' : 'name';
       for (const c of unit) {
         const l = listingOn(c, date);
-        if (l) listings.push({ ...l, subject: { name: l.subjectName, role: '单位', idNumber: null } });
+        if (l) listings.push({ ...l, persons: full ? l.persons.map((x) => ({ ...x, idNumber: fullIdNumber(x.idNumber, x.name, c.persons) })) : l.persons, subject: { name: l.subjectName, role: '单位', idNumber: null } });
       }
     }
     const asPerson = keys.idHash ? byHash.get(keys.idHash) : undefined;
@@ -158,7 +161,8 @@ export async function compareSubjects(inputs: { row: number; input: string }[], 
       for (const c of asPerson) {
         const l = listingOn(c, date);
         const person = c.persons.find((x) => x.idHash === keys.idHash)!;
-        if (l) listings.push({ ...l, subject: { name: person.name, role: person.role === 'principal' ? '主要负责人' : '其他责任人员', idNumber: maskIdNumber(person.idNumber) } });
+        if (l && full) l.persons = l.persons.map((x) => ({ ...x, idNumber: fullIdNumber(x.idNumber, x.name, c.persons) }));
+        if (l) listings.push({ ...l, subject: { name: person.name, role: person.role === 'principal' ? '主要负责人' : '其他责任人员', idNumber: full ? person.idNumber : maskIdNumber(person.idNumber) } });
       }
     }
     const message = listings.length
@@ -192,7 +196,8 @@ export async function runComparison(body: Buffer, format: 'csv' | 'xlsx', q: { d
   const inputs = await readSubjects(body, format, dishonestyRules().comparisonMaxRows);
   const results = await compareSubjects(inputs, date, ctx.principal);
   const listed = results.filter((r) => r.listed).length;
-  await recordAudit({ action: 'dishonesty.compare', resource: 'dishonestyComparison', principal: ctx.principal, ip: ctx.ip, detail: { date, format, rows: results.length, listed, bytes: body.length } });
+  const full = ctx.principal.fullIdNumbers === true;
+  await recordAudit({ action: full ? 'dishonesty.compare.fullIdNumbers' : 'dishonesty.compare', resource: 'dishonestyComparison', principal: ctx.principal, ip: ctx.ip, detail: { date, format, rows: results.length, listed, bytes: body.length, ...(full ? { fullIdNumbers: true } : {}) } });
   return { date, summary: { rows: results.length, listed, notListed: results.length - listed }, results };
 }
 

@@ -216,6 +216,28 @@ export function rowsOfEntry(e: LedgerEntry, q: RowQuery, rules: DishonestyRules 
   return out;
 }
 
+/**
+ * The full ID number behind a masked one, from the case's persons (the ledger and spans hold masked numbers only);
+ * the masked value when none matches. For partners with full ID numbers under a data-sharing agreement.
+ */
+export function fullIdNumber(masked: string, name: string, persons: readonly { name: string; idNumber: string }[]): string {
+  return persons.find((p) => p.name === name && maskIdNumber(p.idNumber) === masked)?.idNumber ?? masked;
+}
+
+/** Rows with full ID numbers of listed persons (`personsOf` the case's persons, by listing id). Returns how many were unmasked. */
+export function unmaskRows(rows: ExportRow[], personsOf: (listingId: string) => readonly { name: string; idNumber: string }[]): number {
+  let n = 0;
+  for (const r of rows) {
+    if (!r.idNumber) continue;
+    const full = fullIdNumber(r.idNumber, r.subjectName, personsOf(r.listingId));
+    if (full !== r.idNumber) {
+      r.idNumber = full;
+      n++;
+    }
+  }
+  return n;
+}
+
 /** Columns of CSV and XLSX, in order, with their Chinese headers. JSONL uses the keys. */
 export const EXPORT_COLUMNS: { key: keyof ExportRow; label: string; delta?: true }[] = [
   { key: 'subjectName', label: '主体名称' },

@@ -35,6 +35,8 @@ export interface Measure {
 export interface DishonestyRules {
   ruleVersion: string;
   legalBasis: string;
+  /** "谁处罚、谁决定、谁负责" (art. 4): how keys are matched to the punishing authority. */
+  authority: { binding: 'whenBound' | 'required'; article: string; text: string; source: string };
   objectionWorkingDays: number;
   listingYears: number;
   earlyRemovalMinMonths: number;
@@ -53,6 +55,7 @@ export const dishonestyRulesSchema = Joi.object({
   $comment: Joi.string(),
   ruleVersion: Joi.string().required(),
   legalBasis: Joi.string().required(),
+  authority: Joi.object({ $comment: Joi.string(), binding: Joi.string().valid('whenBound', 'required').required(), article: Joi.string().required(), text: Joi.string().required(), source: Joi.string().uri().required() }).required(),
   objectionWorkingDays: Joi.number().integer().min(1).max(60).required(),
   listingYears: Joi.number().integer().min(1).max(10).required(),
   earlyRemovalMinMonths: Joi.number().integer().min(0).max(120).required(),
@@ -169,6 +172,21 @@ export function measureProblems(codes: readonly string[], s: ListedSubjects, bas
     }
   });
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// "谁处罚、谁决定、谁负责" (MEM Order No. 11 art. 4): the authority that made the cited penalty handles the listing
+
+/**
+ * Why `actor` may not propose or decide a listing whose cited penalties `authority` made, or null. A key bound to
+ * an authority (its authorityUscc) must be that authority; an unbound key is refused when binding is `required`,
+ * else left to the district scope (transition: config/dishonesty.json authority.binding).
+ */
+export function authorityProblem(actor: { authorityUscc?: string; authorityName?: string }, authority: { uscc: string; name: string }, rules: DishonestyRules = dishonestyRules()): string | null {
+  const basis = `“谁处罚、谁决定、谁负责”（${rules.legalBasis}${rules.authority.article}）`;
+  if (!actor.authorityUscc) return rules.authority.binding === 'required' ? `本密钥未绑定行政机关，不能办理严重失信主体名单：${basis}` : null;
+  if (actor.authorityUscc === authority.uscc) return null;
+  return `据以列入的行政处罚由${authority.name}（${authority.uscc}）作出，应由该机关提请和决定列入，${actor.authorityName ?? actor.authorityUscc}不能办理：${basis}`;
 }
 
 /** The rights stated in a notice, with the configured numbers filled in. */

@@ -23,9 +23,11 @@ import { EnterpriseModel, enterpriseId, findVisibleEnterprise, markGradeDirty } 
 import { RecordModel, SYSTEM_PRINCIPAL, markListed, type ListingMark } from '../records/index.js';
 import { CaseModel, KeyModel, type CaseDoc, type CaseEvent, type CasePerson, type CaseSpan, type KeyDoc, type RemovalApplication } from './model.js';
 import { CASE_NS, syncLedger } from './ledger.js';
+import { fullIdNumber } from './rows.js';
 import {
   PERSON_ROLE_LABELS,
   STATUS_LABELS,
+  authorityProblem,
   decisionProblem,
   defaultMeasuresFor,
   dishonestyRules,
@@ -345,6 +347,7 @@ export async function propose(input: ProposalInput, ctx: CallContext) {
   if (details.length) throw AppError.validation(details, '提请列入的内容不符合要求');
 
   const first = byId.get(input.penaltyIds[0])!;
+  assertAuthority(ctx.principal, { authorityUscc: first.authorityUscc, authorityName: String(first.data.authorityName) });
   // Each cited penalty is claimed for the new case (a key per penalty): a penalty held by an open case cannot be cited again.
   const caseId = new mongoose.Types.ObjectId();
   const claimed: string[] = [];
@@ -397,9 +400,22 @@ async function actOn(id: string, ctx: CallContext): Promise<LeanCase> {
   return doc;
 }
 
+/** 403 unless the principal acts for the authority that made the cited penalties ("谁处罚、谁决定", MEM Order 11 art. 4). */
+function assertAuthority(p: Principal, doc: Pick<CaseDoc, 'authorityUscc' | 'authorityName'>): void {
+  const problem = authorityProblem(p, { uscc: doc.authorityUscc, name: doc.authorityName });
+  if (problem) throw AppError.forbidden(problem);
+}
+
+/** A step of the authority itself (notice, service, decision, correction): in scope and the punishing authority. */
+async function actAsAuthority(id: string, ctx: CallContext): Promise<LeanCase> {
+  const doc = await actOn(id, ctx);
+  assertAuthority(ctx.principal, doc);
+  return doc;
+}
+
 /** 告知书: the written notice with reasons, basis, proposed measures and the subject's rights. */
 export async function issueNotice(id: string, body: { number: string; issuedOn?: LegalDate; reasons?: string; measures?: string[] }, ctx: CallContext) {
-  await actOn(id, ctx);
+  await actAsAuthority(id, ctx);
   const rules = dishonestyRules();
   const { before, after } = await mutate(id, ctx, (doc, now) => {
     requireStatus(doc, ['proposed'], '制发告知书');
@@ -425,7 +441,7 @@ export async function issueNotice(id: string, body: { number: string; issuedOn?:
 
 /** 送达: the day the notice reached the subject starts the objection period (working days). */
 export async function serveNotice(id: string, body: { servedOn: LegalDate; method: string; recipient: string }, ctx: CallContext) {
-  await actOn(id, ctx);
+  await actAsAuthority(id, ctx);
   const rules = dishonestyRules();
   const { before, after } = await mutate(id, ctx, (doc, now) => {
     requireStatus(doc, ['notified'], '登记送达');
@@ -474,7 +490,7 @@ export interface DecisionInput {
 
 /** 列入决定 / 不予列入决定: by a reviewer, not before the objection period ended unless the subject waived it. */
 export async function decide(id: string, body: DecisionInput, ctx: CallContext) {
-  const visible = await actOn(id, ctx);
+  const visible = await actAsAuthority(id, ctx);
   const rules = dishonestyRules();
   const numberKey = `decision:${visible.authorityUscc}:${body.decisionNumber}`;
   if (body.outcome === 'list') {
@@ -520,7 +536,7 @@ export async function decide(id: string, body: DecisionInput, ctx: CallContext) 
  * current stretch ends the day before and a new one starts, so point-in-time exports show each day as it was.
  */
 export async function correctListing(id: string, body: { reason: string; effectiveOn?: LegalDate; changes: { subjectName?: string; persons?: PersonInput[]; measures?: string[] } }, ctx: CallContext) {
-  await actOn(id, ctx);
+  await actAsAuthority(id, ctx);
   const { before, after } = await mutate(id, ctx, (doc, now) => {
     requireStatus(doc, ['listed'], '变更列入信息');
     const ground = groundOf(doc.groundCode);
@@ -797,7 +813,16 @@ export function listingOn(doc: LeanCase, date: LegalDate) {
 export async function checkListed(uscc: string, p: Principal, date = todayInShanghai()) {
   // A listing of the principal person only (6(5)) does not list the unit (its persons are found by ID number: batch comparison).
   const docs = (await casesOfSubject(uscc)).filter((d) => (d.status === 'listed' || d.status === 'removed') && d.unitListed !== false && visibleTo(d, p));
-  const listings = docs.map((d) => listingOn(d, date)).filter((l): l is NonNullable<typeof l> => l !== null);
+  // Partners under a data-sharing agreement (key attribute fullIdNumbers) get the listed persons' full ID numbers, audited each time.
+  const full = p.fullIdNumbers === true;
+  const listings = docs
+    .map((d) => {
+      const l = listingOn(d, date);
+      return l && full ? { ...l, persons: l.persons.map((x) => ({ ...x, idNumber: fullIdNumber(x.idNumber, x.name, d.persons) })) } : l;
+    })
+    .filter((l): l is NonNullable<typeof l> => l !== null);
+  const unmasked = full ? listings.reduce((n, l) => n + l.persons.length, 0) : 0;
+  if (unmasked) await recordAudit({ action: 'dishonesty.check.fullIdNumbers', resource: 'dishonestyCheck', resourceId: uscc, principal: p, detail: { uscc, date, listings: listings.map((l) => l.listingId), unmasked } });
   return {
     uscc,
     date,
