@@ -181,6 +181,10 @@ describe('dishonesty — MEM Order 11 as written (issue 15)', () => {
       const codes = listed.body.decision.measures.map((m: { code: string }) => m.code);
       expect(codes).to.include('M07').and.not.include('M01');
       await expectAudited('dishonesty.decide', listed.id);
+      // The decision document lists the person, not the unit, and cites the article.
+      const doc = await as(keys.reviewer).get(`/dishonesty-list/${listed.id}/decision`);
+      expect(doc.status).to.equal(200);
+      expect(doc.text).to.include('本机关决定将上述主要负责人（不列入单位）列入').and.include('第六条第（五）项');
       // The unit is not listed: no enterprise flag (grading does not force D), the unit check says not listed.
       const e = await EnterpriseModel.findOne({ uscc: ent.uscc }, { listing: 1 }).lean();
       expect(e?.listing ?? null).to.equal(null);
