@@ -7,6 +7,7 @@ import { addDays } from '../../src/lib/calendar.js';
 import { EnterpriseModel } from '../../src/modules/enterprises/index.js';
 import { authorityProblem, defaultMeasuresFor, dishonestyRules, groundOf, measureApplies, measureOf, measureProblems, subjectProblems, type PersonRole } from '../../src/modules/dishonesty/rules.js';
 import { AUTHORITY_USCC, makeUscc } from '../support/fixtures.js';
+import { runCli } from '../support/process.js';
 
 const rules = dishonestyRules();
 const principal = { role: 'principal' as PersonRole, name: '张三', idType: '身份证', idNumber: ID_ZHANG, position: '总经理' };
@@ -266,6 +267,21 @@ describe('dishonesty — MEM Order 11 as written (issue 15)', () => {
       expect(full.status, JSON.stringify(full.body)).to.equal(201);
       expect(full.body.fullIdNumbers).to.equal(true);
       await expectAudited('apiKey.fullIdNumbers.grant', full.body.id);
+    });
+
+    it('CLI: api-key create binds an authority and grants full ID numbers, with the same rules and audit as the API', async function () {
+      this.timeout(120_000);
+      const bound = await runCli(t.dbName, ['api-key', 'create', '--role', 'reviewer', '--name', '审核员', '--authority-uscc', AUTHORITY_USCC, '--authority-name', '深圳市应急管理局'], { ADMIN_API_KEY: undefined });
+      expect(bound.code, bound.stderr).to.equal(0);
+      expect(JSON.parse(bound.stdout)).to.deep.include({ authorityUscc: AUTHORITY_USCC, authorityName: '深圳市应急管理局', fullIdNumbers: false });
+      const sharing = await runCli(t.dbName, ['api-key', 'create', '--role', 'partner', '--name', '市人社局', '--full-id-numbers'], { ADMIN_API_KEY: undefined });
+      expect(sharing.code, sharing.stderr).to.equal(0);
+      const created = JSON.parse(sharing.stdout);
+      expect(created.fullIdNumbers).to.equal(true);
+      await expectAudited('apiKey.fullIdNumbers.grant', created.id, { principalId: 'cli' });
+      const refused = await runCli(t.dbName, ['api-key', 'create', '--role', 'clerk', '--name', 'x', '--full-id-numbers'], { ADMIN_API_KEY: undefined });
+      expect(refused.code).to.equal(2);
+      expect(refused.stderr).to.include('fullIdNumbers');
     });
 
     it('a partner under a data-sharing agreement gets full ID numbers in check, comparison and export (each audited); others stay masked', async () => {
