@@ -5,7 +5,7 @@ import { expectAudited } from '../support/audit.js';
 import { enterpriseBody, penaltyBody } from '../support/fixtures.js';
 import { addDays } from '../../src/lib/calendar.js';
 import { EnterpriseModel } from '../../src/modules/enterprises/index.js';
-import { authorityProblem, defaultMeasuresFor, dishonestyRules, groundOf, measureApplies, measureOf, measureProblems, subjectProblems, type PersonRole } from '../../src/modules/dishonesty/rules.js';
+import { authorityProblem, defaultMeasuresFor, dishonestyRules, dishonestyRulesSchema, groundOf, measureApplies, measureOf, measureProblems, subjectProblems, type PersonRole } from '../../src/modules/dishonesty/rules.js';
 import { AUTHORITY_USCC, makeUscc } from '../support/fixtures.js';
 import { runCli } from '../support/process.js';
 
@@ -35,6 +35,13 @@ describe('dishonesty — MEM Order 11 as written (issue 15)', () => {
         if (g.verified) expect(g.textSource).to.match(/^https?:\/\//);
       });
     }
+    it('the config refuses a ground that lists neither the unit nor the principal person, or has no article', () => {
+      const bad = (over: object) => dishonestyRulesSchema.validate({ ...rules, grounds: [{ ...groundOf('e', rules)!, ...over }] }).error?.message ?? null;
+      expect(bad({})).to.equal(null);
+      expect(bad({ personRoles: ['responsible'] })).to.match(/neither the unit nor the principal/);
+      expect(bad({ article: '第六条' })).to.match(/article/);
+    });
+
     it('the texts confirmed against a copy of the order say who is listed, as the order does', () => {
       expect(groundOf('a', rules)!.text).to.include('生产经营单位及其主要负责人').and.include('其他单位和人员');
       expect(groundOf('e', rules)!.text).to.match(/生产经营单位主要负责人$/);

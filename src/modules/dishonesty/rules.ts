@@ -70,7 +70,7 @@ export const dishonestyRulesSchema = Joi.object({
         personRoles: Joi.array().items(Joi.string().valid('principal', 'responsible')).unique().required(),
         verified: Joi.boolean().required(),
         textSource: Joi.string().uri(),
-      }).custom((g: Ground, h) => (g.unit || g.personRoles.includes('principal') || g.personRoles.length ? g : h.message({ custom: `ground ${g.code} lists nobody` }))),
+      }).custom((g: Ground, h) => (g.unit || g.personRoles.includes('principal') ? g : h.message({ custom: `ground ${g.code} lists neither the unit nor the principal person` }))),
     )
     .min(1)
     .unique('code')
