@@ -1,7 +1,17 @@
 import Joi from 'joi';
 import { divisionCode, industryCode, industryPrefix, paginationQuery, text, uscc } from './common.js';
 import { STANDARDISATION_GRADES, SUBJECT_TYPES } from '../src/modules/enterprises/fields.js';
-import { USCC_CHARSET } from '../src/lib/uscc.js';
+import { USCC_CHARSET, usccProblem } from '../src/lib/uscc.js';
+
+/** A code that may fail only its check character (the override is for early pilot-area codes, domain.md). */
+const usccOverridable = () =>
+  Joi.string()
+    .trim()
+    .uppercase()
+    .custom((v: string, h) => {
+      const p = usccProblem(v);
+      return p && p !== 'checkDigit' ? h.error(`uscc.${p}`) : v;
+    });
 
 const usccRelaxed = () =>
   Joi.string()
@@ -24,7 +34,7 @@ const fields = {
 };
 
 export const createEnterpriseBody = Joi.object({
-  uscc: Joi.when('usccOverride', { is: Joi.exist(), then: usccRelaxed().required(), otherwise: uscc().required() }),
+  uscc: Joi.when('usccOverride', { is: Joi.exist(), then: usccOverridable().required(), otherwise: uscc().required() }),
   usccOverride: Joi.object({ reason: text(500).min(4).required().description('早期试点地区代码未通过校验的说明') })
     .description('显式、留痕地接受未通过校验位的早期试点代码'),
   name: fields.name.required(),

@@ -59,6 +59,8 @@ export const zhMessages: Record<string, string> = {
   'uscc.length': '统一社会信用代码应为 18 位',
   'uscc.charset': '统一社会信用代码含有非法字符（不允许 I、O、S、V、Z）',
   'uscc.checkDigit': '统一社会信用代码校验位错误',
+  'uscc.division': '统一社会信用代码第 3–8 位应为登记管理机关行政区划码（6 位数字）',
+  'uscc.allZero': '统一社会信用代码不能全为 0',
   'legalDate.format': '日期格式应为 YYYY-MM-DD',
   'legalDate.invalid': '不是有效的日历日期',
   'legalDate.future': '不得晚于今天',

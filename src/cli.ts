@@ -57,18 +57,25 @@ apiKey
   .option('--uscc <uscc>', '企业用户绑定的统一社会信用代码')
   .option('--scope <division...>', '职权范围：行政区划代码')
   .option('--expires <iso>', '过期时间（ISO 8601）')
-  .action(async (opts: { role: Role[]; name: string; uscc?: string; scope?: string[]; expires?: string }) => {
-    const { value, details } = validateValue<{ name: string; roles: Role[]; uscc?: string; scope: string[]; expiresAt?: Date }>(createApiKeyBody, {
+  .option('--authority-uscc <uscc>', '录入/审核人员所代表的行政机关统一社会信用代码（严重失信名单“谁处罚、谁决定”）')
+  .option('--authority-name <name>', '所代表的行政机关名称')
+  .option('--full-id-numbers', '协同部门依数据共享协议接收列入人员完整证件号码（留痕）')
+  .action(async (opts: { role: Role[]; name: string; uscc?: string; scope?: string[]; expires?: string; authorityUscc?: string; authorityName?: string; fullIdNumbers?: boolean }) => {
+    const { value, details } = validateValue<{ name: string; roles: Role[]; uscc?: string; scope: string[]; expiresAt?: Date; authorityUscc?: string; authorityName?: string; fullIdNumbers?: boolean }>(createApiKeyBody, {
       name: opts.name,
       roles: opts.role,
       uscc: opts.uscc,
       scope: opts.scope,
       expiresAt: opts.expires,
+      authorityUscc: opts.authorityUscc,
+      authorityName: opts.authorityName,
+      fullIdNumbers: opts.fullIdNumbers,
     });
     if (!value) fail(details!.map((d) => `${d.path}: ${d.message}`).join('\n'));
     await withDb(async () => {
       const { key, apiKey: created } = await createApiKey(value, CLI_PRINCIPAL.id);
       await recordAudit({ action: 'apiKey.create', resource: 'apiKey', resourceId: created.id, principal: CLI_PRINCIPAL, after: created });
+      if (created.fullIdNumbers) await recordAudit({ action: 'apiKey.fullIdNumbers.grant', resource: 'apiKey', resourceId: created.id, principal: CLI_PRINCIPAL, after: { name: created.name, roles: created.roles, fullIdNumbers: true } });
       process.stdout.write(`${JSON.stringify({ ...created, key }, null, 2)}\n`);
       process.stderr.write('请妥善保存密钥：它只显示这一次。\n');
     });

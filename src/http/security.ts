@@ -143,6 +143,7 @@ export const rejectUnsafeKeys: RequestHandler = (req, _res, next) => {
  */
 export const maskResponses: RequestHandler = (_req, res, next) => {
   const json = res.json.bind(res);
-  res.json = (body: unknown) => json(mayReadIdNumbers(res.locals.principal as Principal | undefined) ? body : maskIdFields(body));
+  // `res.locals.fullIdNumbers`: a route that deliberately answers a partner with full ID numbers of listed persons (data-sharing agreement, audited there).
+  res.json = (body: unknown) => json(mayReadIdNumbers(res.locals.principal as Principal | undefined) || res.locals.fullIdNumbers === true ? body : maskIdFields(body));
   next();
 };

@@ -16,8 +16,11 @@ describe('lib/uscc — GB 32100 check character', () => {
     ['contains V', '9V4403001922038216', 'charset'],
     ['contains Z', '914403001922038Z16', 'charset'],
     ['lower case is not upper-cased here', '91110000100006194g', 'charset'],
-    ['placeholder for 个体工商户 fails the check', '00000000000000000X', 'checkDigit'],
-    ['check value 0 maps to 0', '000000000000000000', null],
+    ['placeholder for 个体工商户 is all zero (the record schema accepts it for 个体工商户 only)', '00000000000000000X', 'allZero'],
+    ['all zero passes the check character but is refused', '000000000000000000', 'allZero'],
+    ['positions 3–8 must be digits (division code)', '91AB0000100006194G', 'division'],
+    ['a letter at position 8', '9144030A1922038216', 'division'],
+    ['division checked before the check character', '91A10000100006194H', 'division'],
   ];
   for (const [name, code, expected] of cases) {
     it(`${name}: ${code || '(empty)'} → ${expected ?? 'valid'}`, () => {

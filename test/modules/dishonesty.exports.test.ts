@@ -102,7 +102,7 @@ describe('dishonesty list: exports for partner departments, batch comparison and
         uscc: removed.uscc,
         idNumber: '',
         groundCode: 'd',
-        ground: '瞒报、谎报生产安全事故',
+        ground: '瞒报、谎报生产安全事故的生产经营单位及其有关责任人员',
         decisionDate: removed.start,
         listingStart: removed.start,
         listingEnd: daysAgo(3),

@@ -144,7 +144,7 @@ describe('dishonesty rules (pure)', () => {
       const encoded = encodeEntry(entry);
       expect(encoded).to.not.include('110105199001011232');
       const back = decodeEntry(encoded)!;
-      expect(back).to.deep.equal({ ...entry, persons: [{ role: 'principal', name: '张三', idNumber: '110105********1232' }] });
+      expect(back).to.deep.equal({ ...entry, unitListed: true, persons: [{ role: 'principal', name: '张三', idNumber: '110105********1232' }] });
       expect(decodeEntry('')).to.equal(null);
       expect(() => decodeEntry('[9]')).to.throw(/format/);
     });

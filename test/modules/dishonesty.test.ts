@@ -60,7 +60,9 @@ describe('dishonesty list (严重失信主体名单): the listing procedure thro
       expect(res.status).to.equal(400);
       expectErrorShape(res.body);
       const paths = res.body.error.details.map((d: { path: string }) => d.path);
-      expect(paths).to.include.members(['persons', 'penaltyIds.1', 'penaltyIds.3', 'penaltyIds']);
+      // Ground f (MEM Order 11 art. 7(1)) lists the unit and its principal person: the responsible person (persons.1) is refused, the principal is not.
+      expect(paths).to.include.members(['persons.1.role', 'penaltyIds.1', 'penaltyIds.3', 'penaltyIds']);
+      expect(paths).to.not.include('persons.0.role');
       expect(JSON.stringify(res.body)).to.include('谁处罚、谁决定');
       const unknown = await as(keys.clerk).post('/dishonesty-list/proposals', { uscc: a.uscc, groundCode: 'z', penaltyIds: [a.penaltyId], facts: '事实与理由说明文字。' });
       expect(unknown.status).to.equal(400);
@@ -83,7 +85,8 @@ describe('dishonesty list (严重失信主体名单): the listing procedure thro
       expect(res.status, JSON.stringify(res.body)).to.equal(201);
       caseId = res.body.id;
       expect(res.body.status).to.equal('proposed');
-      expect(res.body.ground).to.deep.equal({ code: 'd', text: '瞒报、谎报生产安全事故' });
+      expect(res.body.ground).to.deep.equal({ code: 'd', article: '第六条第（四）项', text: '瞒报、谎报生产安全事故的生产经营单位及其有关责任人员' });
+      expect(res.body.unitListed).to.equal(true);
       expect(res.body.authorityName).to.equal('深圳市应急管理局');
       expect(res.body.penalties[0].id).to.equal(a.penaltyId);
       expect(res.body.persons[0]).to.include({ role: 'principal', name: '张三', idNumber: ID_ZHANG });
@@ -108,7 +111,7 @@ describe('dishonesty list (严重失信主体名单): the listing procedure thro
       const res = await as(keys.clerk).post(`/dishonesty-list/${caseId}/notice`, { number: '深应急失信告〔2026〕1号', issuedOn: daysAgo(39) });
       expect(res.status, JSON.stringify(res.body)).to.equal(200);
       expect(res.body.status).to.equal('notified');
-      expect(res.body.notice.basis).to.include('应急管理部令第11号').and.include('第（d）项');
+      expect(res.body.notice.basis).to.include('应急管理部令第11号').and.include('第六条第（四）项').and.include('（d）');
       expect(res.body.notice.measures.map((m: { code: string }) => m.code)).to.include('M01');
       expect(res.body.notice.rights[0]).to.include('5个工作日');
       const early = await as(keys.clerk).post(`/dishonesty-list/${caseId}/notice/service`, { servedOn: daysAgo(45), method: '直接送达', recipient: '张三' });

@@ -54,7 +54,8 @@ function checkInvariants(r: GradeResult): void {
     expect(x.source.type).to.be.a('string').and.not.equal('');
     expect(x.source.id).to.be.a('string').and.not.equal('');
     expect(x.detail).to.match(CJK);
-    if (x.indicator !== 'base') expect(x.points, `${x.indicator} reason with no points`).to.not.equal(0);
+    // base and the fatal-accident tier rule (a tier change, no points) are the reasons that may carry 0 points.
+    if (x.indicator !== 'base' && x.indicator !== 'fatalAccident') expect(x.points, `${x.indicator} reason with no points`).to.not.equal(0);
   }
 }
 
@@ -113,6 +114,16 @@ describe('grading/rules — grade(facts, scorecard, today)', () => {
     ['a 重大 accident', facts({ accidents: [accident('a1', { level: '重大' })] }), 35, 'D', [['accident', 'a1', -50]]],
     ['a 特别重大 accident with 30 deaths goes to 0', facts({ accidents: [accident('a1', { level: '特别重大', deaths: 30 })] }), 0, 'D', [['accident', 'a1', -85]]],
     ['an accident of 13 months ago weighs half', facts({ accidents: [accident('a1', { date: addMonths(TODAY, -13) })] }), 77.5, 'B', [['accident', 'a1', -7.5]]],
+    // a fatal accident (死亡事故) puts the tier at least one below the score's (scorecard.fatalAccident)
+    ['a fatal 一般 accident, 一级 standardisation: 77 is B by score, C by the rule (was B)', facts({ standardisationGrade: '一级', accidents: [accident('a1', { deaths: 1 })] }), 77, 'C', [['standardisation', USCC, 10], ['accident', 'a1', -18], ['fatalAccident', 'a1', 0]]],
+    ['a fatal 一般 accident: 67 is C by score, D by the rule', facts({ accidents: [accident('a1', { deaths: 1 })] }), 67, 'D', [['accident', 'a1', -18], ['fatalAccident', 'a1', 0]]],
+    ['a fatal accident of 13 months ago: half its points, no tier drop', facts({ accidents: [accident('a1', { deaths: 1, date: addMonths(TODAY, -13) })] }), 76, 'B', [['accident', 'a1', -9]]],
+    ['a fatal accident the day before 12 months ago still drops a tier', facts({ standardisationGrade: '一级', accidents: [accident('a1', { deaths: 1, date: addDays(oneYearAgo, 1) })] }), 77, 'C', [['standardisation', USCC, 10], ['accident', 'a1', -18], ['fatalAccident', 'a1', 0]]],
+    ['a fatal accident exactly 12 months ago no longer drops a tier', facts({ standardisationGrade: '一级', accidents: [accident('a1', { deaths: 1, date: oneYearAgo })] }), 86, 'B', [['standardisation', USCC, 10], ['accident', 'a1', -9]]],
+    ['a fatal accident dated after today does not drop a tier yet', facts({ standardisationGrade: '一级', accidents: [accident('a1', { deaths: 1, date: addDays(TODAY, 1) })] }), 77, 'B', [['standardisation', USCC, 10], ['accident', 'a1', -18]]],
+    ['a fatal accident already at D: no change, no tier reason', facts({ accidents: [accident('a1', { level: '较大', deaths: 2 })] }), 49, 'D', [['accident', 'a1', -36]]],
+    ['the latest of two fatal accidents is named', facts({ standardisationGrade: '一级', accidents: [accident('old', { deaths: 1, date: addDays(TODAY, -200) }), accident('new', { deaths: 1, date: addDays(TODAY, -10), level: '一般' })] }), 59, 'D', [['standardisation', USCC, 10], ['accident', 'new', -18], ['accident', 'old', -18]]],
+    ['listed and a fatal accident: D by the listing, no tier reason', facts({ standardisationGrade: '一级', accidents: [accident('a1', { deaths: 1 })], listing: { active: true, listingId: 'L1', since: '2026-01-01', until: null } }), 47, 'D', [['standardisation', USCC, 10], ['listing', 'L1', -30], ['accident', 'a1', -18]]],
     // hidden hazards not rectified (事故隐患未整改)
     ['an open major hazard', facts({ hazards: [hazard('h1')] }), 70, 'C', [['hazard', 'h1', -15]]],
     ['an open general hazard', facts({ hazards: [hazard('h1', { major: false })] }), 82, 'B', [['hazard', 'h1', -3]]],
@@ -173,6 +184,39 @@ describe('grading/rules — grade(facts, scorecard, today)', () => {
       expect(r.reasons.slice(1).map((x) => [x.indicator, x.source.id, x.points])).to.deep.equal(expected);
     });
   }
+
+  describe('the fatal-accident tier rule follows its configuration', () => {
+    // Light accident weights so a fatal accident leaves an A score: 一级 (+10) and a 一般 accident with 1 death (-2) → 93.
+    const light = (rule: Scorecard['fatalAccident']): Scorecard => ({ ...structuredClone(SC), accident: { level: { 一般: -1, 较大: -1, 重大: -1, 特别重大: -1 }, perDeath: -1, deathPointsMax: -5 }, fatalAccident: rule });
+    const f = facts({ standardisationGrade: '一级', accidents: [accident('a1', { deaths: 1 })] });
+    const table: [string, Scorecard['fatalAccident'], string][] = [
+      ['one tier down (default): A → B', SC.fatalAccident, 'B'],
+      ['two tiers down: A → C', { ...SC.fatalAccident!, tiersDown: 2 }, 'C'],
+      ['three tiers down: A → D', { ...SC.fatalAccident!, tiersDown: 3 }, 'D'],
+      ['zero tiers: no drop', { ...SC.fatalAccident!, tiersDown: 0 }, 'A'],
+      ['no rule configured: no drop', undefined, 'A'],
+    ];
+    for (const [name, rule, tier] of table) {
+      it(name, () => {
+        const sc = light(rule);
+        expect(scorecardSchema.validate(sc).error).to.equal(undefined);
+        const r = grade(f, sc, TODAY);
+        checkInvariants(r);
+        expect(r.score).to.equal(93);
+        expect(r.tier).to.equal(tier);
+        const why = r.reasons.find((x) => x.indicator === 'fatalAccident');
+        if (tier === 'A') expect(why).to.equal(undefined);
+        else {
+          expect(why).to.deep.include({ source: { type: 'accident', id: 'a1' }, points: 0 });
+          expect(why!.detail).to.include(`由评分所得 A 降为 ${tier}`).and.include(rule!.source);
+        }
+      });
+    }
+    it('the shipped rule: one tier within 12 months, with its source', () => {
+      expect(SC.fatalAccident).to.deep.include({ tiersDown: 1, windowMonths: 12 });
+      expect(SC.fatalAccident!.source).to.match(CJK);
+    });
+  });
 
   it('each reason names the source record type', () => {
     const r = grade(

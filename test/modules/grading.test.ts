@@ -216,8 +216,12 @@ describe('credit grading (分类分级监管) through HTTP, jobs and CLI', funct
       expect(res.body.regraded).to.equal(true);
       const g = await gradeOf(B.uscc);
       expect(g.score).to.equal(70);
-      expect(g.tier).to.equal('C');
+      // 70 is C by score; a fatal accident puts the tier at least one below (scorecard.fatalAccident): D, with the reason stored and shown.
+      expect(g.tier).to.equal('D');
       expect(g.reasons.find((x) => x.indicator === 'accident')).to.deep.include({ source: { type: 'accident', id: res.body.id }, points: -18 });
+      const why = g.reasons.find((x) => x.indicator === 'fatalAccident');
+      expect(why).to.deep.include({ source: { type: 'accident', id: res.body.id }, points: 0 });
+      expect(why!.detail).to.include('由评分所得 C 降为 D');
       await expectAudited('accident.create', res.body.id);
       const list = await api('get', `/enterprises/${B.uscc}/accidents`, regulator);
       expect(list.body.items.map((x: { id: string }) => x.id)).to.deep.equal([res.body.id]);
@@ -386,7 +390,8 @@ describe('credit grading (分类分级监管) through HTTP, jobs and CLI', funct
       expect(all).to.deep.equal([...all].sort());
       expect(all.length).to.equal(await GradeModel.countDocuments());
       const d = await api('get', '/grades?tier=D', regulator);
-      expect(d.body.items.map((x: { uscc: string }) => x.uscc)).to.deep.equal([makeUscc(4, '440305')]);
+      // B is D since its fatal accident (the fatal-accident tier rule), 4 by its score.
+      expect(d.body.items.map((x: { uscc: string }) => x.uscc)).to.have.members([makeUscc(4, '440305'), B.uscc]);
       const dist = await api('get', '/grades?district=440306', regulator);
       expect(dist.body.items.map((x: { uscc: string }) => x.uscc)).to.deep.equal([OTHER.uscc]);
       const ind = await api('get', '/grades?industry=C26', regulator);

@@ -15,7 +15,7 @@ export interface TestApp {
   /** Successful write requests made through `request` (checked for audit entries by `close`). */
   writes: SeenWrite[];
   /** Creates a real API key with these roles and returns it in clear. */
-  key(roles: Role[], extra?: { uscc?: string; scope?: string[]; name?: string; expiresAt?: Date }): Promise<string>;
+  key(roles: Role[], extra?: { uscc?: string; scope?: string[]; name?: string; expiresAt?: Date; authorityUscc?: string; authorityName?: string; fullIdNumbers?: boolean }): Promise<string>;
   /** Another app instance on the same database, with other options (JWT, CORS, rate limits). */
   withOptions(options: Partial<AppOptions>): ReturnType<typeof supertest>;
   /** Checks that every successful write left its audit entry, then drops the database. */
@@ -54,7 +54,7 @@ export async function startTestApp(label: string, options: Partial<AppOptions> =
     dbName,
     writes,
     async key(roles, extra = {}) {
-      const { key } = await createApiKey({ name: extra.name ?? `test-${roles.join('+')}`, roles, uscc: extra.uscc, scope: extra.scope, expiresAt: extra.expiresAt });
+      const { key } = await createApiKey({ ...extra, name: extra.name ?? `test-${roles.join('+')}`, roles });
       return key;
     },
     withOptions(more) {

@@ -31,6 +31,7 @@ export const INDICATOR_LABELS: Record<string, string> = {
   commitment: '信用承诺',
   permit: '行政许可',
   listing: '严重失信主体名单',
+  fatalAccident: '死亡事故降级',
 };
 
 export const TRIGGER_LABELS: Record<string, string> = { sweep: '变更后自动评级', full: '全量评级', now: '即时评级', nightly: '夜间全量评级' };

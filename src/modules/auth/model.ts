@@ -10,6 +10,11 @@ export interface ApiKeyDoc {
   roles: Role[];
   uscc?: string;
   scope: string[];
+  /** The administrative authority (行政机关) a clerk/reviewer key acts for: "谁处罚、谁决定" (MEM Order 11 art. 4). */
+  authorityUscc?: string;
+  authorityName?: string;
+  /** A partner department under a data-sharing agreement receives full ID numbers of listed persons (set by an admin, audited). */
+  fullIdNumbers?: boolean;
   expiresAt?: Date;
   lastUsedAt?: Date;
   revokedAt?: Date;
@@ -26,6 +31,9 @@ const apiKeySchema = new Schema<ApiKeyDoc>(
     roles: { type: [String], required: true },
     uscc: String,
     scope: { type: [String], default: [] },
+    authorityUscc: String,
+    authorityName: String,
+    fullIdNumbers: Boolean,
     expiresAt: Date,
     lastUsedAt: Date,
     revokedAt: Date,

@@ -33,6 +33,11 @@ export interface Principal {
   uscc?: string;
   /** Authority scope: administrative division codes (prefixes) a clerk/reviewer/regulator covers; empty = all. */
   scope: string[];
+  /** The authority (行政机关, its USCC and name) a clerk/reviewer acts for; unset = not bound to one authority. */
+  authorityUscc?: string;
+  authorityName?: string;
+  /** Partner keys under a data-sharing agreement: full ID numbers of listed persons (dishonesty check, comparison, export). */
+  fullIdNumbers?: boolean;
   via: 'apiKey' | 'jwt';
 }
 

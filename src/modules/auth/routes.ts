@@ -20,6 +20,9 @@ export const authRoutes = defineRoutes([
         roleLabels: principal.roles.map((r) => ROLE_LABELS[r]),
         uscc: principal.uscc ?? null,
         scope: principal.scope,
+        authorityUscc: principal.authorityUscc ?? null,
+        authorityName: principal.authorityName ?? null,
+        fullIdNumbers: principal.fullIdNumbers === true,
         via: principal.via,
       },
     }),
@@ -34,6 +37,8 @@ export const authRoutes = defineRoutes([
     handler: async ({ body, principal, req }) => {
       const { key, apiKey } = await createApiKey(body, principal.id);
       await recordAudit({ action: 'apiKey.create', resource: 'apiKey', resourceId: apiKey.id, principal, ip: clientIp(req), after: apiKey });
+      // Full ID numbers for a partner (data-sharing agreement) are a grant of their own: audited as such.
+      if (apiKey.fullIdNumbers) await recordAudit({ action: 'apiKey.fullIdNumbers.grant', resource: 'apiKey', resourceId: apiKey.id, principal, ip: clientIp(req), after: { name: apiKey.name, roles: apiKey.roles, fullIdNumbers: true } });
       return { status: 201, body: { ...apiKey, key } };
     },
   },

@@ -21,6 +21,8 @@ function toPrincipal(doc: ApiKeyDoc & { _id: unknown }): Principal {
     roles: [...doc.roles],
     uscc: doc.uscc ?? undefined,
     scope: [...(doc.scope ?? [])],
+    ...(doc.authorityUscc ? { authorityUscc: doc.authorityUscc, authorityName: doc.authorityName } : {}),
+    ...(doc.fullIdNumbers ? { fullIdNumbers: true } : {}),
     via: 'apiKey',
   };
 }
@@ -78,6 +80,9 @@ export interface CreateKeyInput {
   roles: Role[];
   uscc?: string;
   scope?: string[];
+  authorityUscc?: string;
+  authorityName?: string;
+  fullIdNumbers?: boolean;
   expiresAt?: Date;
 }
 
@@ -94,6 +99,9 @@ export async function createApiKey(input: CreateKeyInput, createdBy?: string, ke
     roles: input.roles,
     uscc: input.uscc,
     scope: input.scope ?? [],
+    authorityUscc: input.authorityUscc,
+    authorityName: input.authorityName,
+    fullIdNumbers: input.fullIdNumbers || undefined,
     expiresAt: input.expiresAt,
     createdBy,
   });
@@ -108,6 +116,9 @@ export function presentKey(doc: ApiKeyDoc & { _id: unknown }) {
     roles: doc.roles,
     uscc: doc.uscc ?? null,
     scope: doc.scope ?? [],
+    authorityUscc: doc.authorityUscc ?? null,
+    authorityName: doc.authorityName ?? null,
+    fullIdNumbers: doc.fullIdNumbers === true,
     expiresAt: doc.expiresAt ?? null,
     lastUsedAt: doc.lastUsedAt ?? null,
     revokedAt: doc.revokedAt ?? null,

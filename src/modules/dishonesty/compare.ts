@@ -23,6 +23,7 @@ import { scopeFilter, type Principal } from '../auth/index.js';
 import { CaseModel, FeedbackModel, type FeedbackDoc } from './model.js';
 import { dishonestyRules, measureOf, spanOn } from './rules.js';
 import { findVisible, hashIdNumber, listingOn, type CallContext, type LeanCase } from './service.js';
+import { fullIdNumber } from './rows.js';
 
 export const COMPARISON_CONTENT_TYPES: Record<string, 'csv' | 'xlsx'> = {
   'text/csv': 'csv',
@@ -132,6 +133,8 @@ export interface ComparisonResult {
 /** 批量比对: for each input, whether it (a unit by code or name, a person by ID number) was on the list on `date`, and why. */
 export async function compareSubjects(inputs: { row: number; input: string }[], date: LegalDate, p: Principal): Promise<ComparisonResult[]> {
   const keyed = inputs.map((i) => ({ ...i, keys: keysOf(i.input) }));
+  // Partners under a data-sharing agreement (key attribute fullIdNumbers) get full ID numbers of listed persons (runComparison audits it).
+  const full = p.fullIdNumbers === true;
   const usccs = [...new Set(keyed.map((k) => k.keys.uscc).filter((x): x is string => Boolean(x)))];
   const hashes = [...new Set(keyed.map((k) => k.keys.idHash).filter((x): x is string => Boolean(x)))];
   const names = [...new Set(keyed.filter((k) => !k.keys.uscc && !k.keys.idHash && !k.keys.invalid).flatMap((k) => [k.keys.name, k.input.trim()]))];
@@ -146,8 +149,11 @@ export async function compareSubjects(inputs: { row: number; input: string }[], 
   const byHash = new Map<string, LeanCase[]>();
   const add = (m: Map<string, LeanCase[]>, k: string, c: LeanCase) => m.set(k, [...(m.get(k) ?? []), c]);
   for (const c of cases) {
-    add(byUscc, c.uscc, c);
-    add(byName, c.subjectName.normalize('NFKC').replace(/\s+/g, ''), c);
+    // A listing of the principal person only (MEM Order 11 art. 6(5)) does not list the unit: found by the person's ID number only.
+    if (c.unitListed !== false) {
+      add(byUscc, c.uscc, c);
+      add(byName, c.subjectName.normalize('NFKC').replace(/\s+/g, ''), c);
+    }
     for (const person of c.persons) add(byHash, person.idHash, c);
   }
   return keyed.map(({ row, input, keys }) => {
@@ -160,7 +166,7 @@ export async function compareSubjects(inputs: { row: number; input: string }[], 
       matchedBy = keys.uscc ? 'uscc' : 'name';
       for (const c of unit) {
         const l = listingOn(c, date);
-        if (l) listings.push({ ...l, subject: { name: l.subjectName, role: '单位', idNumber: null } });
+        if (l) listings.push({ ...l, persons: full ? l.persons.map((x) => ({ ...x, idNumber: fullIdNumber(x.idNumber, x.name, c.persons) })) : l.persons, subject: { name: l.subjectName, role: '单位', idNumber: null } });
       }
     }
     const asPerson = keys.idHash ? byHash.get(keys.idHash) : undefined;
@@ -169,7 +175,8 @@ export async function compareSubjects(inputs: { row: number; input: string }[], 
       for (const c of asPerson) {
         const l = listingOn(c, date);
         const person = c.persons.find((x) => x.idHash === keys.idHash)!;
-        if (l) listings.push({ ...l, subject: { name: person.name, role: person.role === 'principal' ? '主要负责人' : '其他责任人员', idNumber: maskIdNumber(person.idNumber) } });
+        if (l && full) l.persons = l.persons.map((x) => ({ ...x, idNumber: fullIdNumber(x.idNumber, x.name, c.persons) }));
+        if (l) listings.push({ ...l, subject: { name: person.name, role: person.role === 'principal' ? '主要负责人' : '其他责任人员', idNumber: full ? person.idNumber : maskIdNumber(person.idNumber) } });
       }
     }
     const message = listings.length
@@ -206,7 +213,8 @@ export async function runComparison(body: Buffer, format: 'csv' | 'xlsx', q: { d
   const results = await compareSubjects(inputs, date, ctx.principal);
   const count = (result: ComparisonResult['result']) => results.filter((r) => r.result === result).length;
   const summary = { rows: results.length, listed: count('listed'), notListed: count('not_listed'), invalid: count('invalid') };
-  await recordAudit({ action: 'dishonesty.compare', resource: 'dishonestyComparison', principal: ctx.principal, ip: ctx.ip, detail: { date, format, ...summary, bytes: body.length } });
+  const full = ctx.principal.fullIdNumbers === true;
+  await recordAudit({ action: full ? 'dishonesty.compare.fullIdNumbers' : 'dishonesty.compare', resource: 'dishonestyComparison', principal: ctx.principal, ip: ctx.ip, detail: { date, format, ...summary, bytes: body.length, ...(full ? { fullIdNumbers: true } : {}) } });
   return { date, summary, results };
 }
 

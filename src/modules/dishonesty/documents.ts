@@ -4,7 +4,13 @@
  * role needs them (decided by the caller).
  */
 import { maskIdNumber } from '../../lib/mask.js';
-import { PERSON_ROLE_LABELS, measureOf, type DishonestyRules } from './rules.js';
+import { PERSON_ROLE_LABELS, groundOf, measureOf, type DishonestyRules } from './rules.js';
+
+/** Who the listing names: the unit (with its persons), or — on a ground listing the principal person only (art. 6(5)) — the persons alone. */
+function whom(doc: Pick<CaseDoc, 'unitListed' | 'persons'>): string {
+  if (doc.unitListed === false) return '上述主要负责人（不列入单位）';
+  return `你单位${doc.persons.length ? '及上述相关人员' : ''}`;
+}
 import type { CaseDoc } from './model.js';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -53,7 +59,7 @@ export function renderNotice(doc: CaseDoc, rules: DishonestyRules, mask: boolean
 ${subjectBlock(doc, mask)}
 <p>经查，${esc(sentence(n.reasons))}</p>
 <p>上述事实有${esc(penalties(doc))}等行政处罚决定为据。</p>
-<p>依据${esc(n.basis)}，本机关拟将你单位${doc.persons.length ? '及上述相关人员' : ''}列入安全生产严重失信主体名单，列入期限为自列入之日起 ${rules.listingYears} 年，并依法采取以下惩戒措施：</p>
+<p>依据${esc(n.basis)}，本机关拟将${whom(doc)}列入安全生产严重失信主体名单，列入期限为自列入之日起 ${rules.listingYears} 年，并依法采取以下惩戒措施：</p>
 ${list(measureTexts(n.measures, rules))}
 <p>你${doc.persons.length ? '们' : '单位'}依法享有以下权利：</p>
 ${list(n.rights)}
@@ -78,7 +84,7 @@ ${statements}`;
       '不予列入安全生产严重失信主体名单决定书',
       `${d.decisionNumber ? `<p class="no">${esc(d.decisionNumber)}</p>` : ''}
 ${head}
-<p>经审查，${esc(sentence(d.reasons))}本机关决定不将你单位列入安全生产严重失信主体名单。</p>
+<p>经审查，${esc(sentence(d.reasons))}本机关决定不将${whom(doc)}列入安全生产严重失信主体名单。</p>
 <p class="sign">${esc(doc.authorityName)}<br>${esc(d.decidedOn)}</p>`,
     );
   }
@@ -86,8 +92,8 @@ ${head}
     '安全生产严重失信主体名单列入决定书',
     `<p class="no">${esc(d.decisionNumber)}</p>
 ${head}
-<p>经审查，${esc(sentence(d.reasons))}你单位存在${esc(rules.legalBasis)}规定的第（${esc(doc.groundCode)}）项情形：${esc(clause(doc.groundText))}（据以列入的行政处罚决定：${esc(penalties(doc))}）。</p>
-<p>本机关决定将你单位${doc.persons.length ? '及上述相关人员' : ''}列入安全生产严重失信主体名单，列入期限自 ${esc(d.start)} 至 ${esc(d.end)}，并通过信用平台向社会公开、推送有关部门实施联合惩戒。惩戒措施：</p>
+<p>经审查，${esc(sentence(d.reasons))}存在${esc(rules.legalBasis)}${esc(groundOf(doc.groundCode, rules)?.article ?? '')}规定的情形（${esc(doc.groundCode)}）：${esc(clause(doc.groundText))}（据以列入的行政处罚决定：${esc(penalties(doc))}）。</p>
+<p>本机关决定将${whom(doc)}列入安全生产严重失信主体名单，列入期限自 ${esc(d.start)} 至 ${esc(d.end)}，并通过信用平台向社会公开、推送有关部门实施联合惩戒。惩戒措施：</p>
 ${list(measureTexts(d.measures, rules))}
 <p>移出条件：</p>
 ${list(d.removalConditions)}

@@ -24,8 +24,8 @@ import { todayInShanghai, type LegalDate } from '../../lib/calendar.js';
 import { recordAudit } from '../audit/index.js';
 import type { Principal } from '../auth/index.js';
 import { SYSTEM_PRINCIPAL } from '../records/index.js';
-import { ExportModel, LedgerPageModel, type ExportDoc } from './model.js';
-import { RowContext, cellsOf, columnsFor, decodeEntry, jsonLine, rowsOfEntry, type ExportRow, type RowQuery } from './rows.js';
+import { CaseModel, ExportModel, LedgerPageModel, type ExportDoc } from './model.js';
+import { RowContext, cellsOf, columnsFor, decodeEntry, jsonLine, rowsOfEntry, unmaskRows, type ExportRow, type RowQuery } from './rows.js';
 import { unpackEntries } from './ledger.js';
 import { dishonestyRules, type DishonestyRules, type ExportFormat } from './rules.js';
 
@@ -241,7 +241,7 @@ function serializerFor(format: ExportFormat, out: Writable, q: RowQuery): Serial
 // Running an export
 
 export interface ExportContext {
-  principal: Pick<Principal, 'id' | 'name' | 'roles'>;
+  principal: Pick<Principal, 'id' | 'name' | 'roles' | 'fullIdNumbers'>;
   origin: ExportDoc['origin'];
   ip?: string;
   /** Where a job or CLI export is written (kept in the manifest). */
@@ -268,6 +268,14 @@ async function endOutput(dest: Writable): Promise<void> {
 
 async function updateManifest(id: mongoose.Types.ObjectId, set: Partial<ExportDoc>): Promise<Lean> {
   return withDocLocks('exports', [String(id)], async () => (await ExportModel.findOneAndUpdate({ _id: id }, { $set: set }, { new: true }).lean()) as Lean);
+}
+
+/** Replaces masked ID numbers in a batch by the full ones of the cases' persons (read once per case). */
+async function unmaskBatch(batch: ExportRow[], cache: Map<string, { name: string; idNumber: string }[]>): Promise<number> {
+  const missing = [...new Set(batch.filter((r) => r.idNumber && !cache.has(r.listingId)).map((r) => r.listingId))];
+  const docs = await Promise.all(missing.map((id) => CaseModel.findById(id, { persons: 1 }).lean()));
+  missing.forEach((id, i) => cache.set(id, (docs[i]?.persons ?? []).map((p) => ({ name: p.name, idNumber: p.idNumber }))));
+  return unmaskRows(batch, (id) => cache.get(id) ?? []);
 }
 
 /** Streams one export into `dest` and records its manifest. Returns the completed manifest. */
@@ -302,12 +310,17 @@ export async function runExport(req: ExportRequest, dest: Writable, ctx: ExportC
   piping.catch(() => undefined); // awaited below; this only keeps an early failure from being "unhandled"
   const serializer = serializerFor(req.format, digest, q);
   let rowCount = 0;
+  // Partners under a data-sharing agreement (key attribute fullIdNumbers) receive full ID numbers of listed persons; each such export says so in its audit entry.
+  let unmasked = 0;
+  const personsCache = new Map<string, { name: string; idNumber: string }[]>();
+  const full = ctx.principal.fullIdNumbers === true;
   const auditEntry = (outcome: 'success' | 'failure', detail: Record<string, unknown>) =>
-    recordAudit({ action: 'export.dishonestyList', resource: 'export', resourceId: String(manifest._id), outcome, principal: ctx.principal, ip: ctx.ip, detail: { format: req.format, origin: ctx.origin, query: manifest.query, ...detail } });
+    recordAudit({ action: full ? 'export.dishonestyList.fullIdNumbers' : 'export.dishonestyList', resource: 'export', resourceId: String(manifest._id), outcome, principal: ctx.principal, ip: ctx.ip, detail: { format: req.format, origin: ctx.origin, query: manifest.query, ...(full ? { fullIdNumbers: true, unmasked } : {}), ...detail } });
   try {
     await serializer.begin();
     for await (const batch of ledgerRows(q, rules)) {
       rowCount += batch.length;
+      if (ctx.principal.fullIdNumbers) unmasked += await unmaskBatch(batch, personsCache);
       await serializer.rows(batch);
     }
     await serializer.end();

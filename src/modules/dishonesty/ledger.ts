@@ -58,6 +58,7 @@ export function entryOf(doc: LeanCase, i: number): LedgerEntry {
     persons: span.persons,
     measures: span.measures,
     events: span.events.map((e) => ({ type: e.type, at: new Date(e.at).getTime() })),
+    unitListed: doc.unitListed !== false,
   };
 }
 

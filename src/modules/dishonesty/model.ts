@@ -67,6 +67,8 @@ export interface CaseDoc {
   persons: CasePerson[];
   groundCode: string;
   groundText: string;
+  /** The unit itself is listed; false on a ground that lists the principal person only (MEM Order 11 art. 6(5)). Absent (older cases) = true. */
+  unitListed?: boolean;
   penaltyIds: string[];
   penalties: { id: string; decisionNumber: string; decisionDate: LegalDate }[];
   authorityName: string;
@@ -115,6 +117,7 @@ const caseSchema = new Schema<CaseDoc>(
     persons: { type: Schema.Types.Mixed, default: [] },
     groundCode: { type: String, required: true },
     groundText: { type: String, required: true },
+    unitListed: { type: Boolean, default: true },
     penaltyIds: { type: [String], default: [] },
     penalties: { type: Schema.Types.Mixed, default: [] },
     authorityName: { type: String, required: true },

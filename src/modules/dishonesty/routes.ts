@@ -115,7 +115,11 @@ export const dishonestyRoutes = defineRoutes([
     path: '/dishonesty-list/check',
     summary: '查询某单位在某日（缺省今天）是否在严重失信主体名单内，及列入事由、决定和惩戒措施',
     query: checkQuery,
-    handler: async ({ query, principal }) => ({ body: await checkListed(query.uscc, principal, query.date) }),
+    handler: async ({ query, principal, res }) => {
+      // A partner key with full ID numbers (data-sharing agreement) is answered unmasked; checkListed audits it.
+      if (principal.fullIdNumbers) res.locals.fullIdNumbers = true;
+      return { body: await checkListed(query.uscc, principal, query.date) };
+    },
   }),
   listRoute(PARTNER, {
     method: 'post',
@@ -130,6 +134,7 @@ export const dishonestyRoutes = defineRoutes([
         throw new AppError('UNSUPPORTED_MEDIA_TYPE', 415, message, [{ path: 'Content-Type', message }]);
       }
       const out = await runComparison(await readBody(req), format, query, ctxOf(principal, req));
+      if (principal.fullIdNumbers) res.locals.fullIdNumbers = true;
       if (query.answer === 'json') return { body: out };
       res
         .status(200)

@@ -56,6 +56,8 @@ export interface LedgerEntry {
   persons: LedgerPerson[];
   measures: string[];
   events: { type: LedgerEventType; at: number }[];
+  /** The unit itself is listed (false: the principal person only, MEM Order 11 art. 6(5)); absent = true. */
+  unitListed?: boolean;
 }
 
 const FORMAT = 1;
@@ -80,6 +82,7 @@ export function encodeEntry(e: LedgerEntry): string {
     e.persons.map((p) => [p.role === 'principal' ? 1 : 2, p.name, maskIdNumber(p.idNumber)]),
     e.measures,
     e.events.map((ev) => [EVENT_TYPES.indexOf(ev.type), ev.at]),
+    e.unitListed === false ? 0 : 1,
   ]);
 }
 
@@ -105,6 +108,8 @@ export function decodeEntry(s: string): LedgerEntry | null {
     persons: (a[14] as [number, string, string][]).map(([r, name, idNumber]) => ({ role: r === 1 ? 'principal' : 'responsible', name, idNumber })),
     measures: a[15] as string[],
     events: (a[16] as [number, number][]).map(([t, at]) => ({ type: EVENT_TYPES[t], at })),
+    // Entries written before the field existed list the unit.
+    unitListed: a[17] !== 0,
   };
 }
 
@@ -188,7 +193,7 @@ function row(e: LedgerEntry, ctx: RowContext, subject: { name: string; type: str
 }
 
 function rowsOfSubjects(e: LedgerEntry, ctx: RowContext, out: ExportRow[], change?: { type: LedgerEventType; at: number }): void {
-  out.push(row(e, ctx, { name: e.subjectName, type: e.subjectType, role: '单位', idNumber: '', unitName: '' }, ctx.measures(e.measures, 'unit'), change));
+  if (e.unitListed !== false) out.push(row(e, ctx, { name: e.subjectName, type: e.subjectType, role: '单位', idNumber: '', unitName: '' }, ctx.measures(e.measures, 'unit'), change));
   for (const p of e.persons) {
     out.push(row(e, ctx, { name: p.name, type: '自然人', role: PERSON_ROLE_LABELS[p.role], idNumber: maskIdNumber(p.idNumber), unitName: e.subjectName }, ctx.measures(e.measures, 'person'), change));
   }
@@ -209,6 +214,28 @@ export function rowsOfEntry(e: LedgerEntry, q: RowQuery, rules: DishonestyRules 
   const until = q.until.getTime();
   for (const ev of e.events) if (ev.at > since && ev.at <= until) rowsOfSubjects(e, ctx, out, ev);
   return out;
+}
+
+/**
+ * The full ID number behind a masked one, from the case's persons (the ledger and spans hold masked numbers only);
+ * the masked value when none matches. For partners with full ID numbers under a data-sharing agreement.
+ */
+export function fullIdNumber(masked: string, name: string, persons: readonly { name: string; idNumber: string }[]): string {
+  return persons.find((p) => p.name === name && maskIdNumber(p.idNumber) === masked)?.idNumber ?? masked;
+}
+
+/** Rows with full ID numbers of listed persons (`personsOf` the case's persons, by listing id). Returns how many were unmasked. */
+export function unmaskRows(rows: ExportRow[], personsOf: (listingId: string) => readonly { name: string; idNumber: string }[]): number {
+  let n = 0;
+  for (const r of rows) {
+    if (!r.idNumber) continue;
+    const full = fullIdNumber(r.idNumber, r.subjectName, personsOf(r.listingId));
+    if (full !== r.idNumber) {
+      r.idNumber = full;
+      n++;
+    }
+  }
+  return n;
 }
 
 /** Columns of CSV and XLSX, in order, with their Chinese headers. JSONL uses the keys. */

@@ -10,10 +10,19 @@ import { readConfigFile } from '../../lib/configFiles.js';
 export const EXPORT_FORMATS = ['csv', 'xlsx', 'jsonl'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
+/** A ground of listing (列入情形), MEM Order No. 11 arts. 6–7, with who may be listed on it. */
 export interface Ground {
   code: string;
+  /** 第六条第（一）项 … */
+  article: string;
   text: string;
-  personsAllowed: boolean;
+  /** The unit (生产经营单位 / 机构) itself is listed; false = 6(5): the principal person only. */
+  unit: boolean;
+  /** The persons who may be listed with (or, when !unit, without) the unit. */
+  personRoles: PersonRole[];
+  /** The text was checked against a copy of the order (`textSource`). */
+  verified: boolean;
+  textSource?: string;
 }
 
 export interface Measure {
@@ -26,6 +35,8 @@ export interface Measure {
 export interface DishonestyRules {
   ruleVersion: string;
   legalBasis: string;
+  /** "谁处罚、谁决定、谁负责" (art. 4): how keys are matched to the punishing authority. */
+  authority: { binding: 'whenBound' | 'required'; article: string; text: string; source: string };
   objectionWorkingDays: number;
   listingYears: number;
   earlyRemovalMinMonths: number;
@@ -44,12 +55,23 @@ export const dishonestyRulesSchema = Joi.object({
   $comment: Joi.string(),
   ruleVersion: Joi.string().required(),
   legalBasis: Joi.string().required(),
+  authority: Joi.object({ $comment: Joi.string(), binding: Joi.string().valid('whenBound', 'required').required(), article: Joi.string().required(), text: Joi.string().required(), source: Joi.string().uri().required() }).required(),
   objectionWorkingDays: Joi.number().integer().min(1).max(60).required(),
   listingYears: Joi.number().integer().min(1).max(10).required(),
   earlyRemovalMinMonths: Joi.number().integer().min(0).max(120).required(),
   removalDecisionWorkingDays: Joi.number().integer().min(1).max(120).required(),
   grounds: Joi.array()
-    .items(Joi.object({ code: code.required(), text: Joi.string().required(), personsAllowed: Joi.boolean().required() }))
+    .items(
+      Joi.object({
+        code: code.required(),
+        article: Joi.string().pattern(/^第[六七]条第（[一二三四五六七八九十]+）项$/).required(),
+        text: Joi.string().required(),
+        unit: Joi.boolean().required(),
+        personRoles: Joi.array().items(Joi.string().valid('principal', 'responsible')).unique().required(),
+        verified: Joi.boolean().required(),
+        textSource: Joi.string().uri(),
+      }).custom((g: Ground, h) => (g.unit || g.personRoles.includes('principal') ? g : h.message({ custom: `ground ${g.code} lists neither the unit nor the principal person` }))),
+    )
     .min(1)
     .unique('code')
     .required(),
@@ -61,6 +83,7 @@ export const dishonestyRulesSchema = Joi.object({
   removalConditions: Joi.array().items(Joi.string()).min(1).required(),
   rights: Joi.array().items(Joi.string()).min(1).required(),
   remedies: Joi.string().required(),
+  sources: Joi.object({ official: Joi.string().uri().required(), used: Joi.array().items(Joi.string().uri()).required(), note: Joi.string().required() }),
   comparisonMaxRows: Joi.number().integer().min(1).max(100_000).required(),
   dailyExport: Joi.object({
     formats: Joi.array().items(Joi.string().valid(...EXPORT_FORMATS)).min(1).unique().required(),
@@ -88,6 +111,82 @@ export function defaultMeasures(rules: DishonestyRules = dishonestyRules()): str
 /** Measures that bind a unit (subject = 'unit') or a listed person (subject = 'person'). */
 export function measuresFor(codes: readonly string[], subject: 'unit' | 'person', rules: DishonestyRules = dishonestyRules()): Measure[] {
   return codes.map((c) => measureOf(c, rules)).filter((m): m is Measure => m !== undefined && (m.appliesTo === 'both' || m.appliesTo === subject));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Who is listed on a ground (MEM Order No. 11 arts. 6–7, config/dishonesty.json grounds[].unit / personRoles)
+
+export interface Problem {
+  path: string;
+  message: string;
+}
+
+/** How a ground is cited in messages and documents: （e，第六条第（五）项）. */
+export function groundRef(g: Ground): string {
+  return `列入事由（${g.code}，${g.article}）`;
+}
+
+/**
+ * What is wrong with the persons proposed for a listing on `ground` (paths under `base`): a role the ground does
+ * not list; on a ground that lists no unit (6(5)), the principal person is required — a person listed without the unit.
+ */
+export function subjectProblems(ground: Ground, persons: readonly { role: PersonRole }[], base = 'persons'): Problem[] {
+  const out: Problem[] = [];
+  persons.forEach((p, i) => {
+    if (!ground.personRoles.includes(p.role)) {
+      const allowed = ground.personRoles.map((r) => PERSON_ROLE_LABELS[r]).join('、');
+      out.push({ path: `${base}.${i}.role`, message: `${groundRef(ground)}不列入${PERSON_ROLE_LABELS[p.role]}${allowed ? `（可列入：${allowed}）` : ''}` });
+    }
+  });
+  if (!ground.unit && !persons.some((p) => p.role === 'principal')) {
+    out.push({ path: base, message: `${groundRef(ground)}只列入生产经营单位主要负责人，不列入单位：须填写主要负责人` });
+  }
+  return out;
+}
+
+/** Who a listing names: the unit (unless the ground excludes it) and whether any person. */
+export interface ListedSubjects {
+  unit: boolean;
+  persons: boolean;
+}
+
+/** Whether a measure binds anyone a listing names: a person-only measure (M07) needs a listed person, a unit-only one the unit. */
+export function measureApplies(m: Measure, s: ListedSubjects): boolean {
+  if (m.appliesTo === 'person') return s.persons;
+  if (m.appliesTo === 'unit') return s.unit;
+  return s.unit || s.persons;
+}
+
+/** The default measures that bind someone this listing names (M07 never on a unit-only listing). */
+export function defaultMeasuresFor(s: ListedSubjects, rules: DishonestyRules = dishonestyRules()): string[] {
+  return rules.measures.filter((m) => m.default && measureApplies(m, s)).map((m) => m.code);
+}
+
+/** Measures named explicitly that bind nobody the listing names. */
+export function measureProblems(codes: readonly string[], s: ListedSubjects, base: string, rules: DishonestyRules = dishonestyRules()): Problem[] {
+  const out: Problem[] = [];
+  codes.forEach((c, i) => {
+    const m = measureOf(c, rules);
+    if (m && !measureApplies(m, s)) {
+      out.push({ path: `${base}.${i}`, message: m.appliesTo === 'person' ? `惩戒措施 ${c}（${m.text}）只适用于列入的人员，本案未列入人员` : `惩戒措施 ${c}（${m.text}）只适用于单位，本案不列入单位` });
+    }
+  });
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// "谁处罚、谁决定、谁负责" (MEM Order No. 11 art. 4): the authority that made the cited penalty handles the listing
+
+/**
+ * Why `actor` may not propose or decide a listing whose cited penalties `authority` made, or null. A key bound to
+ * an authority (its authorityUscc) must be that authority; an unbound key is refused when binding is `required`,
+ * else left to the district scope (transition: config/dishonesty.json authority.binding).
+ */
+export function authorityProblem(actor: { authorityUscc?: string; authorityName?: string }, authority: { uscc: string; name: string }, rules: DishonestyRules = dishonestyRules()): string | null {
+  const basis = `“谁处罚、谁决定、谁负责”（${rules.legalBasis}${rules.authority.article}）`;
+  if (!actor.authorityUscc) return rules.authority.binding === 'required' ? `本密钥未绑定行政机关，不能办理严重失信主体名单：${basis}` : null;
+  if (actor.authorityUscc === authority.uscc) return null;
+  return `据以列入的行政处罚由${authority.name}（${authority.uscc}）作出，应由该机关提请和决定列入，${actor.authorityName ?? actor.authorityUscc}不能办理：${basis}`;
 }
 
 /** The rights stated in a notice, with the configured numbers filled in. */

@@ -23,22 +23,27 @@ import { EnterpriseModel, enterpriseId, findVisibleEnterprise, markGradeDirty } 
 import { RecordModel, SYSTEM_PRINCIPAL, markListed, type ListingMark } from '../records/index.js';
 import { CaseModel, KeyModel, type CaseDoc, type CaseEvent, type CasePerson, type CaseSpan, type KeyDoc, type RemovalApplication } from './model.js';
 import { CASE_NS, syncLedger } from './ledger.js';
+import { fullIdNumber } from './rows.js';
 import {
   PERSON_ROLE_LABELS,
   STATUS_LABELS,
+  authorityProblem,
   decisionProblem,
-  defaultMeasures,
+  defaultMeasuresFor,
   dishonestyRules,
   earlyRemovalEligibility,
   groundOf,
   listingPeriod,
   measureOf,
+  measureProblems,
   objectionDeadline,
   objectionProblem,
   removalDecisionDeadline,
   rightsText,
   spanOn,
+  subjectProblems,
   type CaseStatus,
+  type ListedSubjects,
   type EarlyRemovalInput,
   type Eligibility,
   type PersonRole,
@@ -96,7 +101,8 @@ export function presentCase(doc: LeanCase, opts: { summary?: boolean } = {}) {
     subjectType: doc.subjectType,
     districtCode: doc.districtCode,
     persons: doc.persons.map((p) => ({ role: p.role, roleLabel: PERSON_ROLE_LABELS[p.role], name: p.name, idType: p.idType, idNumber: p.idNumber, position: p.position ?? null })),
-    ground: { code: doc.groundCode, text: doc.groundText },
+    ground: { code: doc.groundCode, article: groundOf(doc.groundCode)?.article ?? null, text: doc.groundText },
+    unitListed: doc.unitListed !== false,
     penalties: doc.penalties,
     authorityName: doc.authorityName,
     authorityUscc: doc.authorityUscc,
@@ -278,6 +284,17 @@ interface PersonInput {
   position?: string;
 }
 
+/** Who a case lists: the unit unless its ground excludes it (6(5)), and whether any person. */
+function subjectsOf(doc: { unitListed?: boolean; persons: readonly unknown[] }): ListedSubjects {
+  return { unit: doc.unitListed !== false, persons: doc.persons.length > 0 };
+}
+
+/** Measures named explicitly must bind someone the listing names (M07 never on a unit-only listing). */
+function assertMeasures(codes: string[], doc: { unitListed?: boolean; persons: readonly unknown[] }, base: string): void {
+  const problems = measureProblems(codes, subjectsOf(doc), base);
+  if (problems.length) throw AppError.validation(problems, '惩戒措施不适用于本案列入的主体');
+}
+
 function toPersons(input: PersonInput[]): CasePerson[] {
   return input.map((p) => ({ role: p.role, name: p.name, idType: p.idType, idNumber: p.idNumber, idHash: hashIdNumber(p.idNumber), position: p.position ?? null }));
 }
@@ -316,23 +333,27 @@ export async function propose(input: ProposalInput, ctx: CallContext) {
   const ground = groundOf(input.groundCode, rules)!;
   const ent = await findVisibleEnterprise(input.uscc, ctx.principal);
   assertInScope(ctx.principal, ent.districtCode);
-  const details: ErrorDetail[] = [];
-  if (input.persons.length && !ground.personsAllowed) details.push(mismatch('persons', `列入事由（${ground.code}）不列入相关人员`));
+  // Who may be listed on this ground (MEM Order No. 11 arts. 6–7; config/dishonesty.json grounds[].unit / personRoles).
+  const details: ErrorDetail[] = subjectProblems(ground, input.persons);
   const recs = (await Promise.all(input.penaltyIds.map((id) => RecordModel.findById(id, { versions: 0 }).lean()))).filter((r) => r !== null);
   const byId = new Map(recs.map((r) => [String(r._id), r]));
+  // On a ground listing the principal person only (6(5)), a cited penalty may be the person's own (行政相对人 自然人, same ID number).
+  const personIds = new Set(ground.unit ? [] : input.persons.map((p) => p.idNumber.trim().toUpperCase()));
+  const ofSubject = (r: (typeof recs)[number]) => r.uscc === input.uscc || (r.data.subjectType === '自然人' && personIds.has(String(r.data.subjectIdNumber ?? '').trim().toUpperCase()));
   input.penaltyIds.forEach((id, i) => {
     const r = byId.get(id);
     const path = `penaltyIds.${i}`;
     if (!r || r.kind !== 'penalty') details.push(mismatch(path, '行政处罚记录不存在'));
-    else if (r.uscc !== input.uscc) details.push(mismatch(path, `不是该单位（${input.uscc}）的行政处罚`));
+    else if (!ofSubject(r)) details.push(mismatch(path, ground.unit ? `不是该单位（${input.uscc}）的行政处罚` : `不是该单位（${input.uscc}）或所列主要负责人的行政处罚`));
     else if (r.lifecycle === 'revoked') details.push(mismatch(path, '该行政处罚决定已撤销'));
     else if (r.decisionDate > proposedOn) details.push(mismatch(path, '处罚决定日期晚于提请日期'));
   });
-  const authorities = new Set(recs.filter((r) => r.uscc === input.uscc).map((r) => r.authorityUscc));
+  const authorities = new Set(recs.filter(ofSubject).map((r) => r.authorityUscc));
   if (authorities.size > 1) details.push(mismatch('penaltyIds', '据以列入的行政处罚须由同一机关作出：由作出处罚的机关决定列入（谁处罚、谁决定）'));
   if (details.length) throw AppError.validation(details, '提请列入的内容不符合要求');
 
   const first = byId.get(input.penaltyIds[0])!;
+  assertAuthority(ctx.principal, { authorityUscc: first.authorityUscc, authorityName: String(first.data.authorityName) });
   // Each cited penalty is claimed for the new case (a key per penalty): a penalty held by an open case cannot be cited again.
   const caseId = new mongoose.Types.ObjectId();
   const claimed: string[] = [];
@@ -358,6 +379,7 @@ export async function propose(input: ProposalInput, ctx: CallContext) {
       persons: toPersons(input.persons),
       groundCode: ground.code,
       groundText: ground.text,
+      unitListed: ground.unit,
       penaltyIds: input.penaltyIds,
       penalties: input.penaltyIds.map((id) => ({ id, decisionNumber: byId.get(id)!.decisionNumber, decisionDate: byId.get(id)!.decisionDate })),
       authorityName: String(first.data.authorityName),
@@ -384,20 +406,34 @@ async function actOn(id: string, ctx: CallContext): Promise<LeanCase> {
   return doc;
 }
 
+/** 403 unless the principal acts for the authority that made the cited penalties ("谁处罚、谁决定", MEM Order 11 art. 4). */
+function assertAuthority(p: Principal, doc: Pick<CaseDoc, 'authorityUscc' | 'authorityName'>): void {
+  const problem = authorityProblem(p, { uscc: doc.authorityUscc, name: doc.authorityName });
+  if (problem) throw AppError.forbidden(problem);
+}
+
+/** A step of the authority itself (notice, service, decision, correction): in scope and the punishing authority. */
+async function actAsAuthority(id: string, ctx: CallContext): Promise<LeanCase> {
+  const doc = await actOn(id, ctx);
+  assertAuthority(ctx.principal, doc);
+  return doc;
+}
+
 /** 告知书: the written notice with reasons, basis, proposed measures and the subject's rights. */
 export async function issueNotice(id: string, body: { number: string; issuedOn?: LegalDate; reasons?: string; measures?: string[] }, ctx: CallContext) {
-  await actOn(id, ctx);
+  await actAsAuthority(id, ctx);
   const rules = dishonestyRules();
   const { before, after } = await mutate(id, ctx, (doc, now) => {
     requireStatus(doc, ['proposed'], '制发告知书');
+    if (body.measures) assertMeasures(body.measures, doc, 'measures');
     const issuedOn = body.issuedOn ?? todayInShanghai();
     if (issuedOn < doc.proposal.proposedOn) throw AppError.validation([mismatch('issuedOn', `不得早于提请日期 ${doc.proposal.proposedOn}`)]);
     const notice = {
       number: body.number,
       issuedOn,
       reasons: body.reasons ?? doc.facts,
-      basis: `${rules.legalBasis}规定的第（${doc.groundCode}）项情形：${doc.groundText}`,
-      measures: body.measures ?? defaultMeasures(rules),
+      basis: `${rules.legalBasis}${groundOf(doc.groundCode, rules)?.article ?? ''}规定的情形（${doc.groundCode}）：${doc.groundText}`,
+      measures: body.measures ?? defaultMeasuresFor(subjectsOf(doc), rules),
       rights: rightsText(rules),
       by: ctx.principal.id,
       byName: ctx.principal.name,
@@ -411,7 +447,7 @@ export async function issueNotice(id: string, body: { number: string; issuedOn?:
 
 /** 送达: the day the notice reached the subject starts the objection period (working days). */
 export async function serveNotice(id: string, body: { servedOn: LegalDate; method: string; recipient: string }, ctx: CallContext) {
-  await actOn(id, ctx);
+  await actAsAuthority(id, ctx);
   const rules = dishonestyRules();
   const { before, after } = await mutate(id, ctx, (doc, now) => {
     requireStatus(doc, ['notified'], '登记送达');
@@ -460,7 +496,7 @@ export interface DecisionInput {
 
 /** 列入决定 / 不予列入决定: by a reviewer, not before the objection period ended unless the subject waived it. */
 export async function decide(id: string, body: DecisionInput, ctx: CallContext) {
-  const visible = await actOn(id, ctx);
+  const visible = await actAsAuthority(id, ctx);
   // Four eyes (职责分离): whoever proposed the listing does not decide it.
   if (visible.proposal.by === ctx.principal.id) throw AppError.forbidden('提出列入建议的人员不能对同一案件作出列入决定（职责分离），请由其他审核人员决定');
   const rules = dishonestyRules();
@@ -486,7 +522,8 @@ export async function decide(id: string, body: DecisionInput, ctx: CallContext) 
       return { set: { decision, status: 'not_listed' }, event: { type: 'not_listed', on: decidedOn, note: body.reasons } };
     }
     const period = listingPeriod(decidedOn, rules);
-    const measures = body.measures ?? doc.notice?.measures ?? defaultMeasures(rules);
+    if (body.measures) assertMeasures(body.measures, doc, 'measures');
+    const measures = body.measures ?? doc.notice?.measures ?? defaultMeasuresFor(subjectsOf(doc), rules);
     const decision = { ...common, outcome: 'list', decisionNumber: body.decisionNumber!, measures, start: period.start, end: period.end };
     const span: CaseSpan = { from: period.start, to: period.end, subjectName: doc.subjectName, persons: spanPersons(doc.persons), measures, events: [{ type: 'listed', at: now }], ledger: null };
     return {
@@ -507,10 +544,16 @@ export async function decide(id: string, body: DecisionInput, ctx: CallContext) 
  * current stretch ends the day before and a new one starts, so point-in-time exports show each day as it was.
  */
 export async function correctListing(id: string, body: { reason: string; effectiveOn?: LegalDate; changes: { subjectName?: string; persons?: PersonInput[]; measures?: string[] } }, ctx: CallContext) {
-  await actOn(id, ctx);
+  await actAsAuthority(id, ctx);
   const { before, after } = await mutate(id, ctx, (doc, now) => {
     requireStatus(doc, ['listed'], '变更列入信息');
-    if (body.changes.persons?.length && !groundOf(doc.groundCode)?.personsAllowed) throw AppError.validation([mismatch('changes.persons', `列入事由（${doc.groundCode}）不列入相关人员`)]);
+    const ground = groundOf(doc.groundCode);
+    if (body.changes.persons && ground) {
+      const problems = subjectProblems(ground, body.changes.persons, 'changes.persons');
+      if (problems.length) throw AppError.validation(problems);
+    }
+    const nextPersons = body.changes.persons ?? doc.persons;
+    if (body.changes.measures) assertMeasures(body.changes.measures, { unitListed: doc.unitListed, persons: nextPersons }, 'changes.measures');
     const effectiveOn = body.effectiveOn ?? todayInShanghai();
     const { span, index } = lastSpan(doc);
     if (effectiveOn < span.from || effectiveOn > span.to) throw AppError.validation([mismatch('effectiveOn', `应在当前列入期间 ${span.from} 至 ${span.to} 内`)]);
@@ -696,7 +739,8 @@ export async function removeExpired(today: LegalDate): Promise<number> {
 
 /** The enterprise's `listing` flag from its listed cases (the one ending last), and a regrade when it changed. */
 async function syncEnterpriseListing(uscc: string): Promise<void> {
-  const listed = (await casesOfSubject(uscc)).filter((c) => c.status === 'listed' && c.listing);
+  // A listing of the principal person only (6(5)) does not list the unit: it sets no flag on the enterprise.
+  const listed = (await casesOfSubject(uscc)).filter((c) => c.status === 'listed' && c.listing && c.unitListed !== false);
   listed.sort((a, b) => (a.listing!.end < b.listing!.end ? 1 : -1));
   const best = listed[0];
   const desired = best ? { active: true, listingId: String(best._id), since: best.listing!.start, until: best.listing!.end } : null;
@@ -768,7 +812,8 @@ export function listingOn(doc: LeanCase, date: LegalDate) {
     authorityUscc: doc.authorityUscc,
     measures: measuresOf(span.measures),
     persons: span.persons.map((p) => ({ role: p.role, roleLabel: PERSON_ROLE_LABELS[p.role], name: p.name, idNumber: p.idNumber })),
-    reason: `因“${doc.groundText}”，经${doc.authorityName}决定（${doc.decision.decisionNumber}）列入安全生产严重失信主体名单，列入期间 ${doc.listing.start} 至 ${span.to}`,
+    unitListed: doc.unitListed !== false,
+    reason: `因“${doc.groundText}”，经${doc.authorityName}决定（${doc.decision.decisionNumber}）${doc.unitListed === false ? '将该单位主要负责人' : ''}列入安全生产严重失信主体名单，列入期间 ${doc.listing.start} 至 ${span.to}`,
   };
 }
 
@@ -777,13 +822,21 @@ export function listingOn(doc: LeanCase, date: LegalDate) {
  * same whoever asks, a listing outside the caller's authority scope included (its persons' ID numbers masked).
  */
 export async function checkListed(uscc: string, p: Principal, date = todayInShanghai()) {
-  const docs = (await casesOfSubject(uscc)).filter((d) => d.status === 'listed' || d.status === 'removed');
+  // A listing of the principal person only (6(5)) does not list the unit (its persons are found by ID number: batch comparison).
+  const docs = (await casesOfSubject(uscc)).filter((d) => (d.status === 'listed' || d.status === 'removed') && d.unitListed !== false);
+  // Partners under a data-sharing agreement (key attribute fullIdNumbers) get the listed persons' full ID numbers, audited each time;
+  // a listing outside the caller's authority scope is answered too, its persons' ID numbers masked.
+  const full = p.fullIdNumbers === true;
   const listings = docs
     .map((d) => {
       const l = listingOn(d, date);
-      return l && !visibleTo(d, p) ? { ...l, persons: l.persons.map((x) => ({ ...x, idNumber: x.idNumber ? maskIdNumber(x.idNumber) : x.idNumber })) } : l;
+      if (!l) return l;
+      if (full) return { ...l, persons: l.persons.map((x) => ({ ...x, idNumber: fullIdNumber(x.idNumber, x.name, d.persons) })) };
+      return visibleTo(d, p) ? l : { ...l, persons: l.persons.map((x) => ({ ...x, idNumber: x.idNumber ? maskIdNumber(x.idNumber) : x.idNumber })) };
     })
     .filter((l): l is NonNullable<typeof l> => l !== null);
+  const unmasked = full ? listings.reduce((n, l) => n + l.persons.length, 0) : 0;
+  if (unmasked) await recordAudit({ action: 'dishonesty.check.fullIdNumbers', resource: 'dishonestyCheck', resourceId: uscc, principal: p, detail: { uscc, date, listings: listings.map((l) => l.listingId), unmasked } });
   return {
     uscc,
     date,

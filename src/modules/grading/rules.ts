@@ -6,7 +6,7 @@
 import { addMonths, type LegalDate } from '../../lib/calendar.js';
 import type { Severity } from '../records/index.js';
 import { commitmentState, type CommitmentType } from '../commitments/rules.js';
-import type { AccidentLevel, AgeBand, Scorecard, StandardisationGrade, Tier } from './scorecard.js';
+import { TIERS, type AccidentLevel, type AgeBand, type Scorecard, type StandardisationGrade, type Tier } from './scorecard.js';
 
 
 export interface PenaltyFact {
@@ -72,7 +72,8 @@ export interface GradeFacts {
   commitments: CommitmentFact[];
 }
 
-export const INDICATORS = ['base', 'standardisation', 'listing', 'penalty', 'accident', 'hazard', 'commitmentKept', 'commitmentBroken', 'permit', 'bounds'] as const;
+/** `fatalAccident` is a tier rule: its reason carries 0 points (the reasons still add up to the score) and names the tier change. */
+export const INDICATORS = ['base', 'standardisation', 'listing', 'penalty', 'accident', 'hazard', 'commitmentKept', 'commitmentBroken', 'permit', 'bounds', 'fatalAccident'] as const;
 export type Indicator = (typeof INDICATORS)[number];
 
 export type SourceType = 'scorecard' | 'enterprise' | 'listing' | 'penalty' | 'permit' | 'accident' | 'hazard' | 'commitment';
@@ -122,6 +123,23 @@ export function tierOfScore(score: number, sc: Scorecard): Tier {
   if (score >= sc.tiers.B) return 'B';
   if (score >= sc.tiers.C) return 'C';
   return 'D';
+}
+
+/** The tier `n` steps below `tier` (never below D). */
+export function tierBelow(tier: Tier, n: number): Tier {
+  return TIERS[Math.min(TIERS.length - 1, TIERS.indexOf(tier) + n)];
+}
+
+/**
+ * The fatal accident that caps the tier (scorecard.fatalAccident), or null: the latest accident with deaths dated
+ * on or before `today` and less than `windowMonths` ago. Its effect: the tier is at least `tiersDown` below the
+ * score's tier (source in the scorecard).
+ */
+export function fatalAccidentInWindow(accidents: readonly AccidentFact[], today: LegalDate, sc: Scorecard): AccidentFact | null {
+  const rule = sc.fatalAccident;
+  if (!rule || rule.tiersDown === 0) return null;
+  const inWindow = accidents.filter((a) => a.deaths > 0 && a.date <= today && today < addMonths(a.date, rule.windowMonths));
+  return inWindow.sort(byDateDesc((x) => x.date, (x) => x.id))[0] ?? null;
 }
 
 export function listingInForce(l: ListingFact | null | undefined, today: LegalDate): boolean {
@@ -213,5 +231,19 @@ export function grade(facts: GradeFacts, sc: Scorecard, today: LegalDate): Grade
   const raw = round1(reasons.reduce((s, r) => s + r.points, 0));
   const score = Math.min(100, Math.max(0, raw));
   if (score !== raw) add('bounds', 'scorecard', sc.version, score - raw, score === 100 ? '得分上限 100 分' : '得分下限 0 分');
-  return { score, tier: listed ? sc.listing.tier : tierOfScore(score, sc), reasons };
+  let tier = tierOfScore(score, sc);
+  const fatal = fatalAccidentInWindow(facts.accidents, today, sc);
+  if (fatal && !listed) {
+    const to = tierBelow(tier, sc.fatalAccident!.tiersDown);
+    if (to !== tier) {
+      reasons.push({
+        indicator: 'fatalAccident',
+        source: { type: 'accident', id: fatal.id },
+        points: 0,
+        detail: `${fatal.date} 发生${fatal.level}生产安全事故，死亡 ${fatal.deaths} 人：信用等级由评分所得 ${tier} 降为 ${to}（${sc.fatalAccident!.source}）`,
+      });
+      tier = to;
+    }
+  }
+  return { score, tier: listed ? sc.listing.tier : tier, reasons };
 }

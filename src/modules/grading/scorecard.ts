@@ -29,6 +29,8 @@ export interface Scorecard {
   penalty: { severity: Record<Severity, number>; amountBands: { fromWan: number; points: number }[] };
   accident: { level: Record<AccidentLevel, number>; perDeath: number; deathPointsMax: number };
   listing: { points: number; tier: Tier };
+  /** A fatal accident (deaths > 0) dated within the last `windowMonths` puts the tier at least `tiersDown` below the score's tier; `source` is shown in the reason. */
+  fatalAccident?: { tiersDown: number; windowMonths: number; source: string };
   hazard: { major: number; general: number };
   commitment: { kept: number; keptMax: number; broken: number };
   standardisation: Record<StandardisationGrade, number>;
@@ -64,6 +66,7 @@ export const scorecardSchema = Joi.object({
   }).required(),
   accident: Joi.object({ level: keyed(ACCIDENT_LEVELS, deduction), perDeath: deduction(), deathPointsMax: deduction() }).required(),
   listing: Joi.object({ points: deduction(), tier: Joi.string().valid(...TIERS).required() }).required(),
+  fatalAccident: Joi.object({ tiersDown: Joi.number().integer().min(0).max(3).required(), windowMonths: Joi.number().integer().min(1).max(120).required(), source: Joi.string().trim().min(1).max(500).required() }),
   hazard: Joi.object({ major: deduction(), general: deduction() }).required(),
   commitment: Joi.object({ kept: bonus(), keptMax: bonus(), broken: deduction() }).required(),
   standardisation: keyed(STANDARDISATION_GRADES, points),

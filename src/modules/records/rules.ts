@@ -28,6 +28,8 @@ export interface CreditRules {
     minorTypes: PenaltyType[];
     simplifiedMinorFineUpTo: number;
   };
+  /** What a revoked (撤销) or cancelled (注销) permit publishes. */
+  permitRevocation: { staysPublished: boolean; status: '2'; source: string };
   ruleVersions: RuleVersion[];
 }
 
@@ -45,6 +47,7 @@ export const creditRulesSchema = Joi.object({
     minorTypes: Joi.array().items(penaltyType).required(),
     simplifiedMinorFineUpTo: Joi.number().min(0).required(),
   }).required(),
+  permitRevocation: Joi.object({ staysPublished: Joi.boolean().required(), status: Joi.string().valid('2').required(), source: Joi.string().required() }).required(),
   ruleVersions: Joi.array()
     .items(
       Joi.object({
@@ -74,6 +77,45 @@ export function ruleVersionFor(decisionDate: LegalDate, rules: CreditRules = cre
   return found ?? rules.ruleVersions[0];
 }
 
+// ---------------------------------------------------------------------------------------------
+// Amounts and categories (national 双公示 data standard, platform-api.md: CF_NR_FK 罚款金额 "if 罚款",
+// CF_NR_WFFF 没收违法所得、没收非法财物的金额 "if 没收"; Administrative Penalty Law art. 9 categories)
+
+/** Categories whose decision carries a fine amount (CF_NR_FK). */
+export const FINE_TYPES: readonly PenaltyType[] = ['罚款'];
+/** Categories whose decision carries a confiscation amount (CF_NR_WFFF). */
+export const CONFISCATION_TYPES: readonly PenaltyType[] = ['没收违法所得', '没收非法财物'];
+
+export const AMOUNT_MESSAGES = {
+  fineRequired: '处罚类别含罚款时须填写罚款金额（万元），且应大于 0',
+  fineForbidden: '处罚类别不含罚款，不能填写罚款金额（CF_NR_FK 仅用于罚款）',
+  confiscationRequired: '处罚类别含没收时须填写没收金额（万元）',
+  confiscationForbidden: '处罚类别不含没收违法所得或没收非法财物，不能填写没收金额（CF_NR_WFFF 仅用于没收）',
+} as const;
+
+export interface AmountInput {
+  penaltyTypes?: readonly string[] | null;
+  fineAmount?: number | null;
+  confiscationAmount?: number | null;
+}
+
+/**
+ * Whether the amounts match the categories, both ways: 罚款 ⇔ a fine amount > 0, 没收违法所得/没收非法财物 ⇔ a
+ * confiscation amount (source: national 双公示 data standard, CF_NR_FK "if 罚款", CF_NR_WFFF "if 没收";
+ * platform-api.md). Each problem names its field.
+ */
+export function amountProblems(p: AmountInput): { path: 'fineAmount' | 'confiscationAmount'; message: string }[] {
+  const types = p.penaltyTypes ?? [];
+  const has = (list: readonly string[]) => types.some((t) => list.includes(t));
+  const present = (v: number | null | undefined) => v !== undefined && v !== null;
+  const out: { path: 'fineAmount' | 'confiscationAmount'; message: string }[] = [];
+  if (has(FINE_TYPES) && !(present(p.fineAmount) && p.fineAmount! > 0)) out.push({ path: 'fineAmount', message: AMOUNT_MESSAGES.fineRequired });
+  if (!has(FINE_TYPES) && present(p.fineAmount)) out.push({ path: 'fineAmount', message: AMOUNT_MESSAGES.fineForbidden });
+  if (has(CONFISCATION_TYPES) && !present(p.confiscationAmount)) out.push({ path: 'confiscationAmount', message: AMOUNT_MESSAGES.confiscationRequired });
+  if (!has(CONFISCATION_TYPES) && present(p.confiscationAmount)) out.push({ path: 'confiscationAmount', message: AMOUNT_MESSAGES.confiscationForbidden });
+  return out;
+}
+
 export interface SeverityInput {
   penaltyTypes: PenaltyType[];
   fineAmount?: number;
@@ -96,7 +138,7 @@ export function classifySeverity(p: SeverityInput, rules: CreditRules = creditRu
   } else if (severeTypes.length) {
     severity = '严重';
     reasons.push(`处罚类别含${severeTypes.join('、')}`);
-  } else if ((p.fineAmount ?? 0) >= s.severeFineFrom) {
+  } else if (p.penaltyTypes.some((t) => FINE_TYPES.includes(t)) && (p.fineAmount ?? 0) >= s.severeFineFrom) {
     severity = '严重';
     reasons.push(`罚款金额 ${p.fineAmount} 万元，达到 ${s.severeFineFrom} 万元`);
   } else if (p.penaltyTypes.every((t) => s.minorTypes.includes(t))) {
@@ -163,6 +205,16 @@ export function derive(kind: RecordKind, data: Record<string, unknown>, rules: C
   const derived = derivePenalty({ ...input, listed: Boolean(listing) || input.listed === true }, rules);
   if (listing?.until && listing.until > derived.publicityEndDate) derived.publicityEndDate = listing.until;
   return derived;
+}
+
+/**
+ * The version a revocation (撤销) or cancellation (注销) appends. A permit stays published with 当前状态 XK_ZT = 2
+ * (无效) when config says so (credit-rules.json permitRevocation, with its source); a penalty, or a permit when
+ * not, is withdrawn from public view with reason 撤销.
+ */
+export function revocationVersion(kind: RecordKind, data: Record<string, unknown>, rules: CreditRules = creditRules()): { data: Record<string, unknown>; withdraw: '撤销' | null } {
+  if (kind === 'permit' && rules.permitRevocation.staysPublished) return { data: { ...data, status: rules.permitRevocation.status }, withdraw: null };
+  return { data, withdraw: '撤销' };
 }
 
 /** A permit whose validity ended before `today` (its 当前状态 becomes 2 无效). */

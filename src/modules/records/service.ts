@@ -3,12 +3,12 @@ import type Joi from 'joi';
 import mongoose from 'mongoose';
 import { RecordKeyModel, RecordModel, type RecordKeyDoc, type RecordDoc, type RecordVersion, type Lifecycle, type VersionAction } from './model.js';
 import { KIND_PATH, KIND_LABEL, type RecordKind } from './fields.js';
-import { derive, publicityEnded, type PenaltyDerived } from './rules.js';
+import { derive, publicityEnded, revocationVersion, type PenaltyDerived } from './rules.js';
 import { recordBody } from '../../../schemas/records.js';
 import { joiDetails, validateValue, validationOptions } from '../../http/validate.js';
 import { AppError, boundDetails, type ErrorDetail } from '../../http/errors.js';
 import { paginate, paginateInMemory, type PageRequest } from '../../lib/pagination.js';
-import { usccDivision, USCC_PLACEHOLDER } from '../../lib/uscc.js';
+import { usccDivision, usccProblem, USCC_PLACEHOLDER } from '../../lib/uscc.js';
 import { todayInShanghai } from '../../lib/calendar.js';
 import { AuditModel } from '../audit/index.js';
 import { recordAudit } from '../audit/index.js';
@@ -101,6 +101,23 @@ async function withinScope<R extends { index: number; data: Record<string, unkno
     return false;
   });
 }
+/**
+ * A subject USCC that fails only its check character (the schema lets it through) is accepted only for an
+ * enterprise admitted with an audited override (domain.md: early pilot-area codes; enterprise.create.usccOverride).
+ * Others become errors in `results` and leave `valid`.
+ */
+async function refuseUnadmittedUsccs(valid: { index: number; data: Record<string, unknown> }[], results: BatchResult[]): Promise<void> {
+  const suspect = [...new Set(valid.map((v) => v.data.uscc).filter((u): u is string => typeof u === 'string' && usccProblem(u) === 'checkDigit'))];
+  if (suspect.length === 0) return;
+  const admitted = await enterprisesByUscc(suspect, ['usccOverride']);
+  for (let i = valid.length - 1; i >= 0; i--) {
+    const { index, data } = valid[i];
+    if (typeof data.uscc !== 'string' || usccProblem(data.uscc) !== 'checkDigit' || admitted.get(data.uscc)?.usccOverride) continue;
+    results[index] = { index, status: 'error', code: 'VALIDATION_FAILED', message: '记录校验失败', details: [{ path: 'uscc', message: USCC_CHECK_MESSAGE }] };
+    valid.splice(i, 1);
+  }
+}
+const USCC_CHECK_MESSAGE = '统一社会信用代码校验位错误（未经登记的校验位例外）';
 
 export async function createRecords(kind: RecordKind, inputs: unknown[], ctx: CallContext, opts: { today?: string; validated?: boolean } = {}): Promise<BatchResult[]> {
   const today = opts.today ?? todayInShanghai();
@@ -117,6 +134,7 @@ export async function createRecords(kind: RecordKind, inputs: unknown[], ctx: Ca
     else valid.push({ index, data: value as Record<string, unknown> });
   });
   if (ctx.principal.scope.length > 0) valid = await withinScope(valid, results, ctx.principal);
+  await refuseUnadmittedUsccs(valid, results);
   if (valid.length === 0) return results;
 
   const by = ctx.principal.id;
@@ -443,6 +461,9 @@ export async function correctRecord(kind: RecordKind, id: string, body: { reason
       '更正不能变更行政相对人',
     );
   }
+  const one = [{ index: 0, data: value! }];
+  await refuseUnadmittedUsccs(one, []);
+  if (one.length === 0) throw AppError.validation([{ path: 'changes.uscc', message: USCC_CHECK_MESSAGE }], '更正后的记录校验失败');
   const data = listing ? { ...value!, [LISTING_MARK]: listing } : value!;
   if (contentHash(data) === prior.contentHash) throw AppError.validation([{ path: 'changes', message: '更正内容与当前版本相同' }]);
   try {
@@ -454,14 +475,16 @@ export async function correctRecord(kind: RecordKind, id: string, body: { reason
   }
 }
 
-/** 撤销: the decision was revoked; the record is withdrawn from public view (reason 撤销). */
+/** 撤销 / 注销: the decision was revoked; a penalty is withdrawn from public view (reason 撤销), a permit republished as 无效. */
 export async function revokeRecord(kind: RecordKind, id: string, revocation: NonNullable<RecordVersion['revocation']>, ctx: CallContext) {
   const prior = await findScoped(kind, id, ctx.principal);
   if (prior.lifecycle === 'revoked') throw AppError.conflict('记录已撤销');
   if (revocation.decisionDate < (prior.data.decisionDate as string)) {
     throw AppError.validation([{ path: 'revocation.decisionDate', message: '撤销决定日期不得早于原决定日期' }]);
   }
-  const after = await appendVersion(kind, prior, { action: 'revoke', data: prior.data, reason: revocation.reason, revocation, withdraw: '撤销', lifecycle: 'revoked' }, ctx);
+  // A permit stays published as 当前状态 2 (无效); a penalty is withdrawn (records/rules.ts revocationVersion, credit-rules.json permitRevocation).
+  const effect = revocationVersion(kind, prior.data);
+  const after = await appendVersion(kind, prior, { action: 'revoke', data: effect.data, reason: revocation.reason, revocation, withdraw: effect.withdraw ?? undefined, lifecycle: 'revoked' }, ctx);
   return presentRecord(after, ctx.principal);
 }
 
