@@ -224,7 +224,7 @@ describe('dishonesty list (严重失信主体名单): the listing procedure thro
       expect(res.text).to.include('加大执法检查频次').and.include('提前移出').and.include('行政复议').and.include('不予采纳');
       expect(res.text).to.include(MASKED_ZHANG).and.not.include(ID_ZHANG);
       // The reviewer's reasons ended with "。": the letter still has one full stop per sentence.
-      expect(res.text).to.include('瞒报事故事实清楚，证据确凿。你单位存在').and.not.match(/[。．.]\s*。/u);
+      expect(res.text).to.include('瞒报事故事实清楚，证据确凿。存在').and.not.match(/[。．.]\s*。/u);
     });
 
     it('partners and regulators look the unit up: listed today, and why', async () => {

@@ -1,4 +1,4 @@
-import { todayInShanghai } from '../../src/lib/calendar.js';
+import { addDays, todayInShanghai } from '../../src/lib/calendar.js';
 import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { penaltyBody, permitBody } from '../support/fixtures.js';
@@ -256,13 +256,15 @@ describe('publicity: the delivery engine against local fake platforms', function
     const m = status.body.platforms.find((p: { platform: string }) => p.platform === 'municipal');
     expect(m.overdue.map((x: { id: string }) => x.id)).to.include(old.id);
     await drain();
-    const onTime = await create('penalties', { decisionDate: '2026-11-20', validUntil: '2027-11-20' });
+    // Decided yesterday: its 7-working-day deadline is still ahead, so delivering now is on time (whatever today is).
+    const yesterday = addDays(todayInShanghai(), -1);
+    const onTime = await create('penalties', { decisionDate: yesterday, validUntil: addDays(yesterday, 365) });
     await drain();
     const june = await t.request.get('/api/v1/publicity/timeliness').query({ month: '2026-06' }).set('X-API-Key', regulator);
     expect(june.status).to.equal(200);
     const row = june.body.items.find((r: { platform: string }) => r.platform === 'municipal');
     expect(row).to.include({ total: 1, onTime: 0, late: 1, rate: 0 });
-    const nov = await t.request.get('/api/v1/publicity/timeliness').query({ month: '2026-11' }).set('X-API-Key', regulator);
+    const nov = await t.request.get('/api/v1/publicity/timeliness').query({ month: yesterday.slice(0, 7) }).set('X-API-Key', regulator);
     const novRow = nov.body.items.find((r: { platform: string }) => r.platform === 'national');
     expect(novRow.onTime).to.be.at.least(1);
     expect(onTime.id).to.be.a('string');
