@@ -4,7 +4,7 @@
  * No database, no clock: callers pass `today`. The numbers and texts live in config/dishonesty.json.
  */
 import Joi from 'joi';
-import { addDays, addMonths, addWorkdays, addYears, type LegalDate } from '../../lib/calendar.js';
+import { addWorkdays, dayAfterPeriod, periodLastDay, type LegalDate } from '../../lib/calendar.js';
 import { readConfigFile } from '../../lib/configFiles.js';
 
 export const EXPORT_FORMATS = ['csv', 'xlsx', 'jsonl'] as const;
@@ -121,14 +121,18 @@ export function objectionDeadline(servedOn: LegalDate, rules: DishonestyRules = 
   return addWorkdays(servedOn, rules.objectionWorkingDays);
 }
 
-/** The listing period: `listingYears` years from the first day on the list; `end` is the last day on it. */
+/**
+ * The listing period: the subject is on the list from the decision day (`start`); the `listingYears` years
+ * are counted by 《民法典》第二百零一条至第二百零三条 (the decision day not counted, the last day is the
+ * corresponding day): decided 2026-11-10 → on the list through 2029-11-10, removed on 2029-11-11.
+ */
 export function listingPeriod(start: LegalDate, rules: DishonestyRules = dishonestyRules()): { start: LegalDate; end: LegalDate } {
-  return { start, end: addDays(addYears(start, rules.listingYears), -1) };
+  return { start, end: periodLastDay(start, rules.listingYears * 12) };
 }
 
-/** First day an early removal may be applied for. */
+/** First day an early removal may be applied for: the day after the `earlyRemovalMinMonths` period (民法典 arts. 201–203) has run out. */
 export function earliestEarlyRemoval(start: LegalDate, rules: DishonestyRules = dishonestyRules()): LegalDate {
-  return addMonths(start, rules.earlyRemovalMinMonths);
+  return dayAfterPeriod(start, rules.earlyRemovalMinMonths);
 }
 
 /** Last day for deciding an early-removal application. */
