@@ -21,6 +21,7 @@ import {
   type ReasonCode,
 } from '../../src/modules/repair/rules.js';
 
+const RULE_527 = 'NDRC-527-2019';
 const ORDER_58 = 'NDRC-58-2023';
 const ORDER_36 = 'NDRC-36-2026';
 const CJK = /[\u4e00-\u9fff]/;
@@ -70,14 +71,18 @@ describe('repair/rules — credit repair eligibility (pure)', () => {
   });
 
   describe('minimum period boundaries: three classes × both rule versions (eligible ON the day the minimum period is reached)', () => {
-    // decision date → expected first day of eligibility per class; hand-computed from domain.md (轻微 0, 一般 3 months, 严重 1 year).
+    // decision date → expected first day of eligibility per class; hand-computed from domain.md (轻微 0, 一般 3 months, 严重 1 year;
+    // 527号 before 2023-05-01: 严重 6 months) by 民法典 arts. 201–203: the day AFTER the minimum period's last day.
     const table: { version: string; decisionDate: string; minEnd: Record<Severity, string> }[] = [
-      { version: ORDER_58, decisionDate: '2025-06-30', minEnd: { 轻微: '2025-06-30', 一般: '2025-09-30', 严重: '2026-06-30' } },
-      { version: ORDER_58, decisionDate: '2025-11-30', minEnd: { 轻微: '2025-11-30', 一般: '2026-02-28', 严重: '2026-11-30' } },
-      { version: ORDER_58, decisionDate: '2026-03-31', minEnd: { 轻微: '2026-03-31', 一般: '2026-06-30', 严重: '2027-03-31' } },
-      { version: ORDER_36, decisionDate: '2026-04-01', minEnd: { 轻微: '2026-04-01', 一般: '2026-07-01', 严重: '2027-04-01' } },
-      { version: ORDER_36, decisionDate: '2026-08-31', minEnd: { 轻微: '2026-08-31', 一般: '2026-11-30', 严重: '2027-08-31' } },
-      { version: ORDER_36, decisionDate: '2027-11-30', minEnd: { 轻微: '2027-11-30', 一般: '2028-02-29', 严重: '2028-11-30' } },
+      { version: RULE_527, decisionDate: '2022-08-31', minEnd: { 轻微: '2022-08-31', 一般: '2022-12-01', 严重: '2023-03-01' } },
+      { version: RULE_527, decisionDate: '2023-04-30', minEnd: { 轻微: '2023-04-30', 一般: '2023-07-31', 严重: '2023-10-31' } },
+      { version: ORDER_58, decisionDate: '2025-06-30', minEnd: { 轻微: '2025-06-30', 一般: '2025-10-01', 严重: '2026-07-01' } },
+      { version: ORDER_58, decisionDate: '2025-11-30', minEnd: { 轻微: '2025-11-30', 一般: '2026-03-01', 严重: '2026-12-01' } },
+      { version: ORDER_58, decisionDate: '2026-03-31', minEnd: { 轻微: '2026-03-31', 一般: '2026-07-01', 严重: '2027-04-01' } },
+      { version: ORDER_36, decisionDate: '2026-04-01', minEnd: { 轻微: '2026-04-01', 一般: '2026-07-02', 严重: '2027-04-02' } },
+      { version: ORDER_36, decisionDate: '2026-05-15', minEnd: { 轻微: '2026-05-15', 一般: '2026-08-16', 严重: '2027-05-16' } },
+      { version: ORDER_36, decisionDate: '2026-08-31', minEnd: { 轻微: '2026-08-31', 一般: '2026-12-01', 严重: '2027-09-01' } },
+      { version: ORDER_36, decisionDate: '2027-11-30', minEnd: { 轻微: '2027-11-30', 一般: '2028-03-01', 严重: '2028-12-01' } },
     ];
     for (const row of table) {
       for (const severity of ['轻微', '一般', '严重'] as Severity[]) {
@@ -113,6 +118,36 @@ describe('repair/rules — credit repair eligibility (pure)', () => {
         });
       }
     }
+  });
+
+  describe('a penalty that grounds an active serious-dishonesty listing: apply for early removal instead', () => {
+    const p = penalty('严重', '2025-06-30');
+    const listing = { decisionNumber: '应急失信〔2025〕3号', since: '2025-08-01', until: '2028-08-01' };
+    const short = { ...listing, until: '2027-06-01' };
+    const rows: [string, PenaltyFacts['listing'], string, boolean][] = [
+      ['not listed: eligible', null, '2026-08-01', true],
+      ['listed, minimum period over, everything fulfilled: not eligible', listing, '2026-08-01', false],
+      ['listed, on the listing\'s last day: not eligible', listing, '2028-08-01', false],
+      ['listed, on the last day of a listing ending before the publicity: not eligible', short, '2027-06-01', false],
+      ['the mark outlives its end date (removal job not run yet): the listing is over, eligibility as usual', short, '2027-06-02', true],
+    ];
+    for (const [name, l, today, eligible] of rows) {
+      it(name, () => {
+        const r = assess({ ...p, listing: l, publicityEndDate: l && l.until > p.publicityEndDate ? l.until : p.publicityEndDate }, today);
+        expect(r.eligible).to.equal(eligible);
+        const c = r.conditions.find((x) => x.code === 'NOT_LISTED')!;
+        expect(c.met).to.equal(!(l && today <= l.until));
+        if (!eligible) {
+          expect(codes(r)).to.deep.equal(['LISTED_SERIOUSLY_DISHONEST']);
+          expect(r.reasons[0].message).to.include('提前移出').and.include(l!.decisionNumber).and.include(l!.until);
+          expect(r.earliestDate).to.equal(null);
+        }
+      });
+    }
+    it('listed and the minimum period not reached: both reasons', () => {
+      const young = penalty('严重', '2026-05-15', { listing });
+      expect(codes(assess(young, '2026-06-01'))).to.deep.equal(['LISTED_SERIOUSLY_DISHONEST', 'MIN_PERIOD_NOT_REACHED']);
+    });
   });
 
   describe('轻微: repairable as soon as the obligations are fulfilled', () => {
@@ -151,25 +186,25 @@ describe('repair/rules — credit repair eligibility (pure)', () => {
       expect(r.reasons.find((x) => x.code === 'APPLICATION_PENDING')!.message).to.include('XF2026-000007');
       expect(r.reasons.find((x) => x.code === 'NO_COMMITMENT')!.field).to.equal('commitmentAccepted');
       // Pending is not permanent: the earliest date is still known.
-      expect(r.earliestDate).to.equal('2026-11-30');
+      expect(r.earliestDate).to.equal('2026-12-01');
       expect(r.conditions.filter((c) => !c.met).map((c) => c.code)).to.deep.equal(['MIN_PERIOD', 'FINE_PAID', 'CORRECTION', 'COMMITMENT']);
     });
 
     it('the earliest date is the latest of the minimum period end and the fulfilment dates', () => {
       const p = penalty('一般', '2026-04-01');
       expect(assess(p, '2026-09-01', { fulfilment: { finePaidDate: '2026-08-10', correctionConfirmedDate: '2026-05-05' } }).earliestDate).to.equal('2026-08-10');
-      expect(assess(p, '2026-09-01', { fulfilment: { finePaidDate: '2026-04-10', correctionConfirmedDate: '2026-05-05' } }).earliestDate).to.equal('2026-07-01');
+      expect(assess(p, '2026-09-01', { fulfilment: { finePaidDate: '2026-04-10', correctionConfirmedDate: '2026-05-05' } }).earliestDate).to.equal('2026-07-02');
     });
 
     it('fulfilment dated after the assessed day does not count yet', () => {
       const p = penalty('一般', '2026-04-01');
-      const r = assess(p, '2026-07-01', { fulfilment: { finePaidDate: '2026-07-02', correctionConfirmedDate: '2026-07-03' } });
+      const r = assess(p, '2026-07-02', { fulfilment: { finePaidDate: '2026-07-03', correctionConfirmedDate: '2026-07-04' } });
       expect(codes(r)).to.deep.equal(['FINE_NOT_PAID', 'CORRECTION_NOT_CONFIRMED']);
-      expect(r.earliestDate).to.equal('2026-07-03');
+      expect(r.earliestDate).to.equal('2026-07-04');
     });
 
     it('a commitment made with the application (asked before applying) is no reason', () => {
-      const r = assess(penalty('一般', '2026-04-01'), '2026-07-01', { commitment: 'at-application' });
+      const r = assess(penalty('一般', '2026-04-01'), '2026-07-02', { commitment: 'at-application' });
       expect(r.eligible).to.equal(true);
       expect(r.conditions.find((c) => c.code === 'COMMITMENT')!.note).to.include('随申请提交');
     });

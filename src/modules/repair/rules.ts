@@ -78,6 +78,8 @@ export interface PenaltyFacts {
   penaltyTypes: string[];
   legalBasis?: string;
   violationType?: string;
+  /** The active serious-dishonesty listing this penalty grounds (its mark on the record), if any. */
+  listing?: { decisionNumber: string; since: LegalDate; until: LegalDate } | null;
 }
 
 /** Fulfilment of the decision's obligations as recorded by the deciding authority. */
@@ -108,6 +110,7 @@ export const REASON_CODES = [
   'ALREADY_REPAIRED',
   'PUBLICITY_ENDED',
   'NOT_REPAIRABLE_BY_LAW',
+  'LISTED_SERIOUSLY_DISHONEST',
   'APPLICATION_PENDING',
   'MIN_PERIOD_NOT_REACHED',
   'FINE_NOT_PAID',
@@ -126,7 +129,7 @@ export interface EligibilityReason {
 }
 
 export interface Condition {
-  code: 'MIN_PERIOD' | 'FINE_PAID' | 'CORRECTION' | 'COMMITMENT' | 'REPAIRABLE';
+  code: 'MIN_PERIOD' | 'FINE_PAID' | 'CORRECTION' | 'COMMITMENT' | 'REPAIRABLE' | 'NOT_LISTED';
   label: string;
   met: boolean;
   note: string;
@@ -134,7 +137,10 @@ export interface Condition {
 
 export interface Eligibility {
   eligible: boolean;
-  /** The earliest day an application can succeed; null when it never can (revoked, repaired, ended, barred by law). */
+  /**
+   * The earliest day an application can succeed; null when it never can (revoked, repaired, ended, barred by
+   * law) or not while the penalty grounds an active serious-dishonesty listing (it depends on the removal).
+   */
   earliestDate: LegalDate | null;
   ruleVersion: string;
   severity: Severity;
@@ -188,6 +194,16 @@ export function assessEligibility(input: EligibilityInput, config: RepairConfig 
     never = true;
     add('NOT_REPAIRABLE_BY_LAW', barred.reason);
   }
+  // A penalty that grounds an active serious-dishonesty listing is repaired only with the listing: the subject
+  // applies for early removal (提前移出, MEM Order 11; config/dishonesty.json removalConditions) — repairing the
+  // penalty alone would stop its publication while the subject stays listed on its basis.
+  const listed = p.listing ? p.listing.until >= today : false;
+  if (listed) {
+    add(
+      'LISTED_SERIOUSLY_DISHONEST',
+      `该处罚信息是列入安全生产严重失信主体名单的依据（列入决定 ${p.listing!.decisionNumber}，列入期限 ${p.listing!.since} 至 ${p.listing!.until}），名单存续期间不能单独申请信用修复；请向作出列入决定的部门申请提前移出名单（列入满12个月后），移出后再申请修复`,
+    );
+  }
   if (openApplication.state === 'pending') add('APPLICATION_PENDING', `该处罚信息已有正在办理的信用修复申请（编号 ${openApplication.number}），办结前不能重复申请`);
 
   const minReached = today >= p.repairEarliestDate;
@@ -205,7 +221,7 @@ export function assessEligibility(input: EligibilityInput, config: RepairConfig 
   }
   if (commitment === 'missing') add('NO_COMMITMENT', '未作出信用承诺：须随申请提交信用修复承诺书并明确同意（commitmentAccepted: true），或事先登记有效的信用修复承诺', 'commitmentAccepted');
 
-  const earliestDate = never ? null : latest([p.repairEarliestDate, needsPayment ? paid : null, corrected]);
+  const earliestDate = never || listed ? null : latest([p.repairEarliestDate, needsPayment ? paid : null, corrected]);
   const conditions: Condition[] = [
     {
       code: 'MIN_PERIOD',
@@ -222,6 +238,12 @@ export function assessEligibility(input: EligibilityInput, config: RepairConfig 
       note: commitment === 'at-application' ? '随申请提交信用修复承诺书（或事先登记信用修复承诺）' : commitment === 'given' ? '已作出信用承诺' : '未作出信用承诺',
     },
     { code: 'REPAIRABLE', label: '不属于法律规定不得修复的情形', met: !barred, note: barred ? barred.reason : '不属于' },
+    {
+      code: 'NOT_LISTED',
+      label: '不是现行严重失信主体名单的列入依据',
+      met: !listed,
+      note: listed ? `名单存续至 ${p.listing!.until}：请申请提前移出` : '不是',
+    },
   ];
   return {
     eligible: reasons.length === 0,

@@ -10,7 +10,7 @@ import { inScope, scopeFilter, type Principal } from '../auth/index.js';
 import { markGradeDirty } from '../enterprises/index.js';
 import { validRepairCommitment } from '../commitments/index.js';
 import { regradeNow } from '../grading/index.js';
-import { RecordModel, SYSTEM_PRINCIPAL, withdrawRecord, type RecordDoc, type Severity } from '../records/index.js';
+import { RecordModel, SYSTEM_PRINCIPAL, withdrawRecord, type ListingMark, type RecordDoc, type Severity } from '../records/index.js';
 import {
   FulfilmentModel,
   RepairCounterModel,
@@ -86,7 +86,14 @@ export function penaltyFacts(r: RecordLean): PenaltyFacts {
     penaltyTypes: (r.data.penaltyTypes as string[] | undefined) ?? [],
     legalBasis: r.data.legalBasis as string | undefined,
     violationType: r.data.violationType as string | undefined,
+    listing: listingOfPenalty(r.data),
   };
+}
+
+/** The active listing a penalty grounds: its `listedAsSeriouslyDishonest` mark (records.markListed), present while the listing lasts. */
+function listingOfPenalty(data: Record<string, unknown>): PenaltyFacts['listing'] {
+  const m = data.listedAsSeriouslyDishonest as ListingMark | undefined;
+  return m ? { decisionNumber: m.decisionNumber, since: m.since, until: m.until } : null;
 }
 
 async function openApplicationOf(recordId: string, exceptId?: string): Promise<OpenApplication> {
