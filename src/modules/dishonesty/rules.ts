@@ -98,7 +98,7 @@ export function rightsText(rules: DishonestyRules = dishonestyRules()): string[]
 // ---------------------------------------------------------------------------------------------
 // Case states
 
-export const CASE_STATUSES = ['proposed', 'notified', 'objection', 'not_listed', 'listed', 'removed'] as const;
+export const CASE_STATUSES = ['proposed', 'notified', 'objection', 'not_listed', 'listed', 'removed', 'suspended', 'revoked'] as const;
 export type CaseStatus = (typeof CASE_STATUSES)[number];
 export const STATUS_LABELS: Record<CaseStatus, string> = {
   proposed: '已提请列入',
@@ -107,6 +107,8 @@ export const STATUS_LABELS: Record<CaseStatus, string> = {
   not_listed: '决定不予列入',
   listed: '已列入名单',
   removed: '已移出名单',
+  suspended: '据以列入的部分行政处罚已撤销，暂停列入，待复核',
+  revoked: '列入决定已撤销（据以列入的行政处罚已撤销）',
 };
 
 export const PERSON_ROLES = ['principal', 'responsible'] as const;
@@ -262,4 +264,22 @@ export function earlyRemovalEligibility(input: EarlyRemovalInput, today: LegalDa
     conditions,
     ruleVersion: rules.ruleVersion,
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The legal basis of a listing (据以列入的行政处罚)
+
+/**
+ * A cited penalty decision was revoked (行政复议、行政诉讼、决定机关自行纠错): the listing rests on the remaining
+ * cited penalties. None left → the listing is revoked; some left → it is suspended until a reviewer decides
+ * whether they still ground it (MEM Order 11 arts. 6–7: a listing must rest on a penalty decision of the ground).
+ * A case that is not (or no longer) on the list is not affected.
+ */
+export type BasisOutcome = 'revoke' | 'suspend' | 'none';
+
+export function basisOutcome(status: CaseStatus, cited: readonly { id: string; revoked: boolean }[]): { outcome: BasisOutcome; remaining: string[]; revoked: string[] } {
+  const remaining = cited.filter((c) => !c.revoked).map((c) => c.id);
+  const revoked = cited.filter((c) => c.revoked).map((c) => c.id);
+  if (status !== 'listed' || revoked.length === 0) return { outcome: 'none', remaining, revoked };
+  return { outcome: remaining.length === 0 ? 'revoke' : 'suspend', remaining, revoked };
 }

@@ -54,7 +54,7 @@ export type LeanCase = CaseDoc & { _id: mongoose.Types.ObjectId };
 
 const SYSTEM_CTX: CallContext = { principal: SYSTEM_PRINCIPAL };
 /** Statuses in which a case still holds its penalties (a new proposal may not cite them). */
-const OPEN: CaseStatus[] = ['proposed', 'notified', 'objection', 'listed'];
+const OPEN: CaseStatus[] = ['proposed', 'notified', 'objection', 'listed', 'suspended'];
 
 export function hashIdNumber(idNumber: string): string {
   return createHash('sha256').update(idNumber.trim().toUpperCase()).digest('hex');
@@ -110,6 +110,8 @@ export function presentCase(doc: LeanCase, opts: { summary?: boolean } = {}) {
     decision: doc.decision ? { ...doc.decision, measures: measuresOf(doc.decision.measures), document: `${base}/decision` } : null,
     listing: doc.listing,
     applications: doc.applications.map(presentApplication),
+    basisReview: doc.basisReview ?? null,
+    revocation: doc.revocation ?? null,
     spans: doc.spans.map((s) => ({ from: s.from, to: s.to, subjectName: s.subjectName, measures: s.measures, events: s.events })),
     history: doc.history,
     rev: doc.rev,
@@ -229,7 +231,7 @@ interface Step {
 }
 
 /** Applies one step to a case under its write lock: fresh read, check (by `step`), one conditional update with the history event. */
-async function mutate(id: string, ctx: CallContext, step: (doc: LeanCase, now: Date) => Step | Promise<Step>): Promise<{ before: LeanCase; after: LeanCase }> {
+export async function mutate(id: string, ctx: CallContext, step: (doc: LeanCase, now: Date) => Step | Promise<Step>): Promise<{ before: LeanCase; after: LeanCase }> {
   return withDocLocks(CASE_NS, [id], async () => {
     const before = (await CaseModel.findById(id).lean()) as LeanCase | null;
     if (!before) throw AppError.notFound('名单案件不存在');
@@ -246,7 +248,7 @@ async function mutate(id: string, ctx: CallContext, step: (doc: LeanCase, now: D
   });
 }
 
-async function audit(action: string, ctx: CallContext, before: LeanCase | null, after: LeanCase, detail: Record<string, unknown> = {}): Promise<void> {
+export async function audit(action: string, ctx: CallContext, before: LeanCase | null, after: LeanCase, detail: Record<string, unknown> = {}): Promise<void> {
   await recordAudit({
     action: `dishonesty.${action}`,
     resource: 'dishonestyCase',
@@ -281,7 +283,7 @@ function spanPersons(persons: CasePerson[]) {
   return persons.map((p) => ({ role: p.role, name: p.name, idNumber: maskIdNumber(p.idNumber) }));
 }
 
-function lastSpan(doc: LeanCase): { span: CaseSpan; index: number } {
+export function lastSpan(doc: LeanCase): { span: CaseSpan; index: number } {
   const index = doc.spans.length - 1;
   if (index < 0) throw AppError.conflict('该案件没有列入期间');
   return { span: doc.spans[index], index };
@@ -372,7 +374,7 @@ export async function propose(input: ProposalInput, ctx: CallContext) {
 }
 
 /** Finds a case the principal may act on (404 otherwise; 403 outside its authority scope). */
-async function actOn(id: string, ctx: CallContext): Promise<LeanCase> {
+export async function actOn(id: string, ctx: CallContext): Promise<LeanCase> {
   const doc = await findVisible(id, ctx.principal);
   assertInScope(ctx.principal, doc.districtCode);
   return doc;
@@ -721,7 +723,8 @@ export async function syncEffects(id: string, ctx: CallContext, today = todayInS
       if ((rec?.data?.listedAsSeriouslyDishonest as ListingMark | undefined)?.listingId !== caseId) continue;
     }
     try {
-      await markListed(pid, mark, ctx, today);
+      // A revoked listing never had a valid basis: its penalties lose the ground mark too (they are not 严重 for it).
+      await markListed(pid, mark, ctx, today, { annul: doc.status === 'revoked' });
     } catch (err) {
       // A penalty revoked meanwhile cannot carry the mark: the listing stays, the reviewer is told by the log.
       if (!(err instanceof AppError && err.status === 409)) throw err;
@@ -766,7 +769,7 @@ export function listingOn(doc: LeanCase, date: LegalDate) {
 
 /** 是否在名单内: is the unit listed on `date` (default today), and why. */
 export async function checkListed(uscc: string, p: Principal, date = todayInShanghai()) {
-  const docs = (await casesOfSubject(uscc)).filter((d) => (d.status === 'listed' || d.status === 'removed') && visibleTo(d, p));
+  const docs = (await casesOfSubject(uscc)).filter((d) => ['listed', 'removed', 'suspended', 'revoked'].includes(d.status) && visibleTo(d, p));
   const listings = docs.map((d) => listingOn(d, date)).filter((l): l is NonNullable<typeof l> => l !== null);
   return {
     uscc,

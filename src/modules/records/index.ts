@@ -10,6 +10,7 @@ export {
   withdrawRecord,
   markListed,
   type ListingMark,
+  type GroundMark,
   expirePermits,
   endExpiredPublicity,
   contentHash,
@@ -18,5 +19,6 @@ export {
   type CallContext,
 } from './service.js';
 export { presentRecord } from './present.js';
+export { onRecordRevoked, type RecordRevokedEvent } from './hooks.js';
 export * from './fields.js';
 export { derivePenalty, derivePermit, classifySeverity, publicityDeadline, SEVERITIES, type Severity, creditRules } from './rules.js';

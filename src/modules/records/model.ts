@@ -21,7 +21,8 @@ export interface RecordVersion {
   contentHash: string;
   /** 更正 reason, 撤销 decision, or why it was withdrawn. */
   reason?: string | null;
-  revocation?: { decisionNumber: string; decisionDate: string; reason: string } | null;
+  /** basis: how the decision came to be revoked (行政复议 / 行政诉讼 / 自行纠错 / 其他), when given. */
+  revocation?: { decisionNumber: string; decisionDate: string; reason: string; basis?: string } | null;
   at: Date;
   by: string;
 }

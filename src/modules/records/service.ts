@@ -17,6 +17,7 @@ import { ensureEnterprises, enterprisesByUscc, linkRecords, markGradeDirty } fro
 import { deliveryMarks, initialDelivery, type WithdrawReason } from '../publicity/outbox.js';
 import { platformIds } from '../publicity/platforms.js';
 import { presentRecord, presentVersion } from './present.js';
+import { emitRecordRevoked } from './hooks.js';
 import { currentRequestId, requestContext } from '../../lib/context.js';
 import { withDocLocks } from '../../db/docLock.js';
 import { cachedRead, touch } from '../../db/readCache.js';
@@ -433,6 +434,8 @@ export async function revokeRecord(kind: RecordKind, id: string, revocation: Non
     throw AppError.validation([{ path: 'revocation.decisionDate', message: '撤销决定日期不得早于原决定日期' }]);
   }
   const after = await appendVersion(kind, prior, { action: 'revoke', data: prior.data, reason: revocation.reason, revocation, withdraw: '撤销', lifecycle: 'revoked' }, ctx);
+  // A listing citing this penalty loses (part of) its legal basis: the dishonesty module acts on it.
+  await emitRecordRevoked({ recordId: String(prior._id), kind, uscc: prior.uscc ?? null, decisionNumber: prior.decisionNumber, revocation }, ctx);
   return presentRecord(after, ctx.principal);
 }
 
