@@ -8,6 +8,7 @@ export {
   correctRecord,
   revokeRecord,
   withdrawRecord,
+  restorePublication,
   markListed,
   type ListingMark,
   type GroundMark,

@@ -7,7 +7,7 @@ import { platformIds } from '../publicity/platforms.js';
 export const LIFECYCLES = ['active', 'revoked', 'expired', 'withdrawn'] as const;
 export type Lifecycle = (typeof LIFECYCLES)[number];
 
-export const VERSION_ACTIONS = ['create', 'correct', 'revoke', 'expire', 'withdraw', 'list', 'delist'] as const;
+export const VERSION_ACTIONS = ['create', 'correct', 'revoke', 'expire', 'withdraw', 'list', 'delist', 'restore'] as const;
 export type VersionAction = (typeof VERSION_ACTIONS)[number];
 
 export interface RecordVersion {

@@ -451,6 +451,23 @@ export async function withdrawRecord(id: string, reason: Extract<WithdrawReason,
   return { record: after, changed: true };
 }
 
+/**
+ * Restores the publication of a penalty withdrawn by credit repair (信用修复) whose repair was revoked (撤销修复,
+ * false materials): a new version (action restore) queued to every platform as an upsert. Not when its
+ * maximum publicity period has ended meanwhile (nothing to publish; `publicityEnded`). Idempotent: a record
+ * not withdrawn by repair is returned as it is.
+ */
+export async function restorePublication(id: string, note: string, ctx: CallContext, today = todayInShanghai()) {
+  const prior = (await RecordModel.findById(id).lean()) as Lean | null;
+  if (!prior || prior.kind !== 'penalty') throw AppError.notFound('行政处罚记录不存在');
+  const lastWithdraw = [...prior.versions].reverse().find((v) => v.withdrawReason);
+  if (prior.lifecycle !== 'withdrawn' || lastWithdraw?.withdrawReason !== '信用修复') return { record: prior, changed: false, publicityEnded: false };
+  const derived = derive('penalty', prior.data, creditRules(), today) as PenaltyDerived;
+  if (!derived.published) return { record: prior, changed: false, publicityEnded: publicityEnded(derived.publicityEndDate, today) };
+  const after = await appendVersion('penalty', prior, { action: 'restore', data: prior.data, reason: note, lifecycle: 'active', today }, ctx);
+  return { record: after, changed: true, publicityEnded: false };
+}
+
 /** The serious-dishonesty listing a penalty grounds: `data.listedAsSeriouslyDishonest`, set only through markListed. */
 export interface ListingMark {
   listingId: string;

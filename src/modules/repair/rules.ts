@@ -5,7 +5,7 @@
  * config/credit-rules.json (minimum publicity periods, by the rule version in force on the decision date).
  */
 import Joi from 'joi';
-import { addWorkdays, workdaysBetween, type LegalDate } from '../../lib/calendar.js';
+import { addDays, addWorkdays, periodLastDay, workdaysBetween, type LegalDate } from '../../lib/calendar.js';
 import { readConfigFile } from '../../lib/configFiles.js';
 import type { Severity } from '../records/index.js';
 
@@ -25,6 +25,8 @@ export interface RepairConfig {
   unrepairable: UnrepairableRule[];
   files: { maxBytes: number; maxFiles: number; types: string[] };
   commitmentMinLength: number;
+  /** 撤销修复 (a repair obtained with false materials): how long a new application of the penalty is refused, and the source. */
+  revocation: { reapplyBarMonths: number; source: string };
 }
 
 export const FILE_TYPES = ['application/pdf', 'image/jpeg', 'image/png'] as const;
@@ -55,6 +57,11 @@ export const repairConfigSchema = Joi.object({
     types: Joi.array().items(Joi.string().valid(...FILE_TYPES)).min(1).unique().required(),
   }).required(),
   commitmentMinLength: Joi.number().integer().min(1).max(1000).required(),
+  revocation: Joi.object({
+    $comment: Joi.string(),
+    reapplyBarMonths: Joi.number().integer().min(0).max(120).required(),
+    source: Joi.string().min(1).required(),
+  }).required(),
 });
 
 export function repairConfig(): RepairConfig {
@@ -103,6 +110,8 @@ export interface EligibilityInput {
   commitment: CommitmentState;
   openApplication: OpenApplication;
   today: LegalDate;
+  /** A repair of this penalty revoked for false materials: new applications are refused through `until`. */
+  bar?: { number: string; until: LegalDate } | null;
 }
 
 export const REASON_CODES = [
@@ -112,6 +121,7 @@ export const REASON_CODES = [
   'NOT_REPAIRABLE_BY_LAW',
   'LISTED_SERIOUSLY_DISHONEST',
   'APPLICATION_PENDING',
+  'REAPPLICATION_BARRED',
   'MIN_PERIOD_NOT_REACHED',
   'FINE_NOT_PAID',
   'CORRECTION_NOT_CONFIRMED',
@@ -164,6 +174,15 @@ export function unrepairableRule(p: Pick<PenaltyFacts, 'legalBasis' | 'violation
   );
 }
 
+/**
+ * 撤销修复: the last day a new application of the penalty is refused after a repair obtained with false
+ * materials was revoked on `revokedOn` — `reapplyBarMonths` counted like every period (民法典 arts. 201–203);
+ * applications are accepted again from the next day. Source: config/repair.json revocation.source.
+ */
+export function reapplicationBarredUntil(revokedOn: LegalDate, config: RepairConfig = repairConfig()): LegalDate {
+  return periodLastDay(revokedOn, config.revocation.reapplyBarMonths);
+}
+
 const latest = (dates: (LegalDate | null | undefined)[]): LegalDate => dates.filter((d): d is LegalDate => Boolean(d)).sort().at(-1)!;
 
 /**
@@ -205,6 +224,8 @@ export function assessEligibility(input: EligibilityInput, config: RepairConfig 
     );
   }
   if (openApplication.state === 'pending') add('APPLICATION_PENDING', `该处罚信息已有正在办理的信用修复申请（编号 ${openApplication.number}），办结前不能重复申请`);
+  const bar = input.bar && today <= input.bar.until ? input.bar : null;
+  if (bar) add('REAPPLICATION_BARRED', `该处罚信息的信用修复（申请编号 ${bar.number}）因提供虚假材料被撤销，至 ${bar.until} 不予受理信用修复申请，${addDays(bar.until, 1)} 起方可重新申请`, 'recordId', addDays(bar.until, 1));
 
   const minReached = today >= p.repairEarliestDate;
   if (!minReached) {
@@ -221,7 +242,7 @@ export function assessEligibility(input: EligibilityInput, config: RepairConfig 
   }
   if (commitment === 'missing') add('NO_COMMITMENT', '未作出信用承诺：须随申请提交信用修复承诺书并明确同意（commitmentAccepted: true），或事先登记有效的信用修复承诺', 'commitmentAccepted');
 
-  const earliestDate = never || listed ? null : latest([p.repairEarliestDate, needsPayment ? paid : null, corrected]);
+  const earliestDate = never || listed ? null : latest([p.repairEarliestDate, needsPayment ? paid : null, corrected, bar ? addDays(bar.until, 1) : null]);
   const conditions: Condition[] = [
     {
       code: 'MIN_PERIOD',
@@ -260,7 +281,7 @@ export function assessEligibility(input: EligibilityInput, config: RepairConfig 
 // ---------------------------------------------------------------------------------------------
 // Workflow
 
-export const REPAIR_STATES = ['submitted', 'accepted', 'refused-incomplete', 'approved', 'denied', 'effected'] as const;
+export const REPAIR_STATES = ['submitted', 'accepted', 'refused-incomplete', 'approved', 'denied', 'effected', 'revoked'] as const;
 export type RepairState = (typeof REPAIR_STATES)[number];
 
 export const STATE_LABELS: Record<RepairState, string> = {
@@ -270,6 +291,7 @@ export const STATE_LABELS: Record<RepairState, string> = {
   approved: '准予修复，执行中',
   denied: '不予修复',
   effected: '已修复（已停止公示）',
+  revoked: '修复决定已撤销（提供虚假材料），已恢复公示',
 };
 
 /** States in which the application still occupies its penalty (a second one is refused). */
@@ -277,7 +299,7 @@ export const OPEN_STATES: readonly RepairState[] = ['submitted', 'accepted', 'ap
 /** States in which the application is still being processed (a pending application). */
 export const PENDING_STATES: readonly RepairState[] = ['submitted', 'accepted'];
 
-export const REPAIR_ACTIONS = ['accept', 'refuse', 'extend', 'approve', 'deny'] as const;
+export const REPAIR_ACTIONS = ['accept', 'refuse', 'extend', 'approve', 'deny', 'revoke'] as const;
 export type RepairAction = (typeof REPAIR_ACTIONS)[number];
 
 /** Reviewer actions: the state each needs, and the state it leads to. */
@@ -287,6 +309,7 @@ export const TRANSITIONS: Record<RepairAction, { from: RepairState; to: RepairSt
   extend: { from: 'accepted', to: 'accepted', label: '延长办理期限' },
   approve: { from: 'accepted', to: 'approved', label: '准予修复' },
   deny: { from: 'accepted', to: 'denied', label: '不予修复' },
+  revoke: { from: 'effected', to: 'revoked', label: '撤销信用修复' },
 };
 
 export interface DueDates {
