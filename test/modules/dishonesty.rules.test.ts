@@ -4,6 +4,7 @@ import {
   dishonestyRules,
   earlyRemovalEligibility,
   listingPeriod,
+  basisOutcome,
   earliestEarlyRemoval,
   measuresFor,
   objectionDeadline,
@@ -197,5 +198,23 @@ describe('dishonesty rules (pure)', () => {
     it('documents escape every value', () => {
       expect(esc('<script>"x"&\'y\'</script>')).to.equal('&lt;script&gt;&quot;x&quot;&amp;&#39;y&#39;&lt;/script&gt;');
     });
+  });
+  describe('basisOutcome: a listing whose cited penalties were revoked', () => {
+    const c = (id: string, revoked: boolean) => ({ id, revoked });
+    const rows: [string, Parameters<typeof basisOutcome>[0], { id: string; revoked: boolean }[], string, string[], string[]][] = [
+      ['listed, nothing revoked', 'listed', [c('p1', false), c('p2', false)], 'none', ['p1', 'p2'], []],
+      ['listed, its only penalty revoked', 'listed', [c('p1', true)], 'revoke', [], ['p1']],
+      ['listed, every cited penalty revoked', 'listed', [c('p1', true), c('p2', true)], 'revoke', [], ['p1', 'p2']],
+      ['listed, one of two revoked: the reviewer decides', 'listed', [c('p1', true), c('p2', false)], 'suspend', ['p2'], ['p1']],
+      ['already suspended: nothing more to do', 'suspended', [c('p1', true), c('p2', true)], 'none', [], ['p1', 'p2']],
+      ['removed (expired or early): history, not affected', 'removed', [c('p1', true)], 'none', [], ['p1']],
+      ['still in procedure: the decision refuses revoked penalties itself', 'objection', [c('p1', true)], 'none', [], ['p1']],
+      ['already revoked', 'revoked', [c('p1', true)], 'none', [], ['p1']],
+    ];
+    for (const [name, status, cited, outcome, remaining, revoked] of rows) {
+      it(`${name} → ${outcome}`, () => {
+        expect(basisOutcome(status, cited)).to.deep.equal({ outcome, remaining, revoked });
+      });
+    }
   });
 });

@@ -9,6 +9,7 @@ import {
   extendedDecisionDue,
   overdueStep,
   paymentRequired,
+  reapplicationBarredUntil,
   repairConfig,
   repairConfigSchema,
   resultSharedDue,
@@ -256,6 +257,46 @@ describe('repair/rules — credit repair eligibility (pure)', () => {
     });
   });
 
+  describe('撤销修复: a repair obtained with false materials bars a new application (config revocation.reapplyBarMonths)', () => {
+    it('the configured bar is 36 months, with its source', () => {
+      expect(repairConfig().revocation.reapplyBarMonths).to.equal(36);
+      expect(repairConfig().revocation.source).to.match(CJK);
+    });
+    // revoked on → last barred day (民法典 arts. 201–203), with 36 and 12 months
+    const rows: [string, number, string][] = [
+      ['2026-12-01', 36, '2029-12-01'],
+      ['2028-02-29', 36, '2031-02-28'],
+      ['2026-01-31', 1, '2026-02-28'],
+      ['2026-12-01', 12, '2027-12-01'],
+      ['2026-12-01', 0, '2026-12-01'],
+    ];
+    for (const [revokedOn, months, until] of rows) {
+      it(`revoked ${revokedOn}, ${months} months → refused through ${until}`, () => {
+        const config = { ...structuredClone(repairConfig()), revocation: { reapplyBarMonths: months, source: '测试' } };
+        expect(reapplicationBarredUntil(revokedOn, config)).to.equal(until);
+      });
+    }
+    const p = penalty('一般', '2026-01-05');
+    const bar = { number: 'XF2026-000009', until: '2029-12-01' };
+    const eligibilityRows: [string, string, boolean][] = [
+      ['on the revocation day', '2026-12-01', false],
+      ['on the last barred day', '2029-12-01', false],
+      ['the day after', '2029-12-02', true],
+    ];
+    for (const [name, today, eligible] of eligibilityRows) {
+      it(`${name} (${today}): ${eligible ? 'eligible' : 'refused with the date it ends'}`, () => {
+        const r = assess({ ...p, publicityEndDate: '2030-01-01' }, today, { bar });
+        expect(r.eligible).to.equal(eligible);
+        if (!eligible) {
+          expect(codes(r)).to.deep.equal(['REAPPLICATION_BARRED']);
+          expect(r.reasons[0]).to.include({ date: '2029-12-02' });
+          expect(r.reasons[0].message).to.include('XF2026-000009').and.include('虚假材料');
+          expect(r.earliestDate).to.equal('2029-12-02');
+        }
+      });
+    }
+  });
+
   it('money obligations: 罚款 and 没收违法所得 need paying; 没收非法财物, 警告, 停产停业 do not', () => {
     expect(paymentRequired(['罚款'])).to.equal(true);
     expect(paymentRequired(['没收违法所得'])).to.equal(true);
@@ -283,6 +324,7 @@ describe('repair/rules — workflow and working-day time limits (pure)', () => {
       extend: 'accepted→accepted',
       approve: 'accepted→approved',
       deny: 'accepted→denied',
+      revoke: 'effected→revoked',
     });
   });
 
@@ -292,7 +334,7 @@ describe('repair/rules — workflow and working-day time limits (pure)', () => {
     expect(overdueStep({ state: 'submitted', due }, '2026-10-12')).to.deep.include({ step: 'acceptance', due: '2026-10-10', overdueWorkdays: 1 });
     expect(overdueStep({ state: 'accepted', due }, '2026-10-22')).to.deep.include({ step: 'decision', overdueWorkdays: 2 });
     expect(overdueStep({ state: 'approved', due }, '2026-10-24')).to.deep.include({ step: 'resultShared', overdueWorkdays: 1 });
-    for (const state of ['refused-incomplete', 'denied', 'effected'] as const) {
+    for (const state of ['refused-incomplete', 'denied', 'effected', 'revoked'] as const) {
       expect(currentStep(state)).to.equal(null);
       expect(overdueStep({ state, due }, '2027-01-01')).to.equal(null);
     }
