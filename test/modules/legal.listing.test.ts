@@ -7,6 +7,7 @@ import { expectAudited } from '../support/audit.js';
 import { penaltyBody } from '../support/fixtures.js';
 import { daysAgo, listThroughHttp, type Keys } from '../support/dishonesty.js';
 import { startFakes, fastConfigs, engineFor } from '../support/publicity.js';
+import { runCli } from '../support/process.js';
 import { addDays, addMonths, todayInShanghai } from '../../src/lib/calendar.js';
 import { EnterpriseModel } from '../../src/modules/enterprises/index.js';
 import { RecordModel, endExpiredPublicity } from '../../src/modules/records/index.js';
@@ -356,6 +357,45 @@ describe('legal rules where listing, repair and publicity meet — end to end', 
       expect(again.status).to.equal(422);
       expect(messages(again)).to.include('虚假材料');
       expect((await post(`/repairs/${app.body.id}/revoke`, keys.reviewer, { reasons: ['重复'] })).status).to.equal(409);
+    });
+  });
+  describe('migration of stored periods (CLI recompute-periods)', () => {
+    it('dry run reports, the run moves stored repair dates and listing ends to the new convention, audited; a second run changes nothing', async () => {
+      const p = await penalty(daysAgo(100));
+      const listed = await listThroughHttp(t, keys, { uscc: p.uscc, penaltyId: p.id }, 50);
+      const start = listed.body.listing.start as string;
+      const end = listed.body.listing.end as string;
+      const q = await penalty(daysAgo(90));
+      // Stored under the old convention: repair on the minimum period's last day, the listing ending the day before.
+      const oldRepair = addDays(q.record.repairEarliestDate as string, -1);
+      await RecordModel.updateOne({ _id: q.id }, { $set: { 'derived.repairEarliestDate': oldRepair } });
+      await CaseModel.updateOne({ _id: listed.id }, { $set: { 'listing.end': addDays(end, -1), 'decision.end': addDays(end, -1), 'spans.0.to': addDays(end, -1) } });
+
+      const dry = await runCli(t.dbName, ['recompute-periods', '--dry-run'], { ADMIN_API_KEY: undefined });
+      expect(dry.code, dry.stderr).to.equal(0);
+      const report = JSON.parse(dry.stdout);
+      expect(report.dryRun).to.equal(true);
+      expect(report.penalties.changed).to.be.greaterThan(0);
+      expect(report.listings.changed).to.include(listed.id);
+      expect((await RecordModel.findById(q.id).lean())!.derived.repairEarliestDate).to.equal(oldRepair);
+
+      const run = await runCli(t.dbName, ['recompute-periods'], { ADMIN_API_KEY: undefined });
+      expect(run.code, run.stderr).to.equal(0);
+      expect((await get(`/penalties/${q.id}`, keys.clerk)).body.repairEarliestDate).to.equal(addDays(oldRepair, 1));
+      const c = (await get(`/dishonesty-list/${listed.id}`, keys.reviewer)).body;
+      expect(c.listing).to.include({ start, end });
+      expect(c.spans.at(-1)).to.include({ to: end });
+      expect(c.history.at(-1)).to.include({ type: 'period_recomputed' });
+      expect((await RecordModel.findById(p.id).lean())!.data.listedAsSeriouslyDishonest).to.include({ until: end });
+      expect((await EnterpriseModel.findOne({ uscc: p.uscc }).lean())!.listing).to.include({ until: end });
+      await expectAudited('penalty.periods.recompute', q.id);
+      await expectAudited('dishonesty.period.recompute', listed.id);
+
+      const again = await runCli(t.dbName, ['recompute-periods'], { ADMIN_API_KEY: undefined });
+      expect(again.code, again.stderr).to.equal(0);
+      const second = JSON.parse(again.stdout);
+      expect(second.penalties.changed).to.equal(0);
+      expect(second.listings.changed).to.deep.equal([]);
     });
   });
 });
