@@ -257,7 +257,8 @@ describe('legal rules where listing, repair and publicity meet — end to end', 
       expect(rec.data.groundedSeriousDishonestyListing).to.equal(undefined);
     });
 
-    it('one of two cited penalties revoked (诉讼): suspended, a reviewer task; upheld → back on the list until the original end', async () => {
+    /** A unit listed 60 days ago on two of its penalties. */
+    async function listedOnTwo() {
       const p = await penalty(daysAgo(120));
       n++;
       const second = await post('/penalties', keys.clerk, penaltyBody(91_000 + n, { uscc: p.uscc, subjectName: p.name, decisionNumber: `深应急罚〔legal〕${n}号`, decisionDate: daysAgo(110), validUntil: daysAgo(80), fineAmount: 5 }));
@@ -269,16 +270,21 @@ describe('legal rules where listing, repair and publicity meet — end to end', 
       expect((await post(`/dishonesty-list/${id}/notice/service`, keys.clerk, { servedOn: daysAgo(90), method: '直接送达', recipient: '办公室主任' })).status).to.equal(200);
       const decided = await post(`/dishonesty-list/${id}/decision`, keys.reviewer, { outcome: 'list', decidedOn: daysAgo(60), reasons: '事实清楚', decisionNumber: `决〔${id.slice(-6)}〕号` });
       expect(decided.status, JSON.stringify(decided.body)).to.equal(200);
+      return { p, second: second.body as { id: string }, id, decided };
+    }
+
+    it('one of two cited penalties revoked (诉讼): suspended, a reviewer task; upheld → back on the list until the original end', async () => {
+      const { p, second, id, decided } = await listedOnTwo();
       const end = decided.body.listing.end as string;
 
       expect((await revoke(p.id, '行政诉讼')).status).to.equal(200);
       const c = (await get(`/dishonesty-list/${id}`, keys.reviewer)).body;
       expect(c.status).to.equal('suspended');
       expect(c.basisReview).to.include({ status: 'pending', since: today });
-      expect(c.basisReview.remaining).to.deep.equal([second.body.id]);
+      expect(c.basisReview.remaining).to.deep.equal([second.id]);
       expect((await get(`/dishonesty-list/check?uscc=${p.uscc}`, keys.partner)).body.listed).to.equal(false);
       expect((await EnterpriseModel.findOne({ uscc: p.uscc }).lean())!.listing).to.equal(undefined);
-      const remaining = (await RecordModel.findById(second.body.id).lean())!;
+      const remaining = (await RecordModel.findById(second.id).lean())!;
       expect(remaining.data.listedAsSeriouslyDishonest).to.equal(undefined);
       await expectAudited('dishonesty.basis.suspend', id);
 
@@ -298,17 +304,48 @@ describe('legal rules where listing, repair and publicity meet — end to end', 
       expect(upheld.body.basisReview.status).to.equal('upheld');
       expect(upheld.body.spans.at(-1)).to.include({ from: today, to: end });
       expect((await get(`/dishonesty-list/check?uscc=${p.uscc}`, keys.partner)).body.listed).to.equal(true);
-      expect((await RecordModel.findById(second.body.id).lean())!.data.listedAsSeriouslyDishonest).to.include({ listingId: id });
+      expect((await RecordModel.findById(second.id).lean())!.data.listedAsSeriouslyDishonest).to.include({ listingId: id });
       expect((await EnterpriseModel.findOne({ uscc: p.uscc }).lean())!.listing).to.include({ active: true, listingId: id });
       await expectAudited('dishonesty.basis.uphold', id);
       expect((await get('/dishonesty-list/reviews', keys.reviewer)).body.items.map((i: { id: string }) => i.id)).to.not.include(id);
       expect((await post(`/dishonesty-list/${id}/basis-review`, keys.reviewer, { outcome: 'revoke', reasons: '再次复核的理由' })).status).to.equal(409);
 
       // The remaining penalty revoked too (自行纠错): nothing left, the listing is revoked.
-      expect((await revoke(second.body.id, '自行纠错')).status).to.equal(200);
+      expect((await revoke(second.id, '自行纠错')).status).to.equal(200);
       const gone = (await get(`/dishonesty-list/${id}`, keys.reviewer)).body;
       expect(gone.status).to.equal('revoked');
       expect(gone.revocation.reasons).to.include('自行纠错');
+    });
+
+    it('one of two revoked, the reviewer finds the rest insufficient: revoked on review; audited', async () => {
+      const { p, second, id } = await listedOnTwo();
+      expect((await revoke(second.id, '自行纠错')).status).to.equal(200);
+      expect((await get(`/dishonesty-list/${id}`, keys.reviewer)).body.status).to.equal('suspended');
+      const res = await post(`/dishonesty-list/${id}/basis-review`, keys.reviewer, { outcome: 'revoke', reasons: '其余处罚不构成拒不整改的情形' });
+      expect(res.status, JSON.stringify(res.body)).to.equal(200);
+      expect(res.body.status).to.equal('revoked');
+      expect(res.body.revocation).to.include({ automatic: false, on: today });
+      expect(res.body.basisReview.status).to.equal('revoked');
+      expect((await get(`/dishonesty-list/check?uscc=${p.uscc}`, keys.partner)).body.listed).to.equal(false);
+      // Both penalties lose the marks of the revoked listing.
+      for (const pid of [p.id, second.id]) {
+        const rec = (await RecordModel.findById(pid).lean())!;
+        expect(rec.data.listedAsSeriouslyDishonest).to.equal(undefined);
+        expect(rec.data.groundedSeriousDishonestyListing).to.equal(undefined);
+      }
+      expect((await get(`/penalties/${p.id}`, keys.clerk)).body.severity).to.equal('一般');
+      await expectAudited('dishonesty.basis.revoke', id);
+    });
+
+    it('suspended, and the remaining penalty revoked too: nothing is left to review, the listing is revoked', async () => {
+      const { p, second, id } = await listedOnTwo();
+      expect((await revoke(p.id, '行政复议')).status).to.equal(200);
+      expect((await revoke(second.id, '行政诉讼')).status).to.equal(200);
+      const c = (await get(`/dishonesty-list/${id}`, keys.reviewer)).body;
+      expect(c.status).to.equal('revoked');
+      expect(c.basisReview.status).to.equal('revoked');
+      expect(c.revocation.automatic).to.equal(true);
+      expect((await get('/dishonesty-list/reviews', keys.reviewer)).body.items.map((i: { id: string }) => i.id)).to.not.include(id);
     });
   });
 

@@ -71,7 +71,12 @@ export async function checkBasis(caseId: string, ctx: CallContext, today = today
     if (decided.outcome === 'revoke') {
       const reasons = `据以列入的行政处罚决定均已撤销：${what}。列入决定失去依据，予以撤销，停止公开并解除惩戒措施`;
       return {
-        set: { status: 'revoked', [`spans.${index}`]: ended, revocation: { on: today, reasons, automatic: true, revokedPenalties, by: ctx.principal.id, byName: ctx.principal.name, at: now } },
+        set: {
+          status: 'revoked',
+          [`spans.${index}`]: ended,
+          revocation: { on: today, reasons, automatic: true, revokedPenalties, by: ctx.principal.id, byName: ctx.principal.name, at: now },
+          ...(fresh.basisReview?.status === 'pending' ? { 'basisReview.status': 'revoked' } : {}),
+        },
         event: { type: 'revoked', on: today, note: reasons },
         sync: true,
       };
@@ -101,13 +106,13 @@ export async function onPenaltyRevoked(e: RecordRevokedEvent, ctx: CallContext):
   const key = await KeyModel.findById(`citation:${e.recordId}`).lean();
   if (key?.caseId) caseIds.add(key.caseId);
   // A case whose citation key was taken over by a later one may still cite the penalty.
-  for (const c of await CaseModel.find({ penaltyIds: e.recordId, status: 'listed' }, { _id: 1 }).lean()) caseIds.add(String(c._id));
+  for (const c of await CaseModel.find({ penaltyIds: e.recordId, status: { $in: ['listed', 'suspended'] } }, { _id: 1 }).lean()) caseIds.add(String(c._id));
   for (const id of caseIds) await checkBasis(id, ctx);
 }
 
 /** Daily: every listed case whose cited penalties were revoked meanwhile (a hook that failed, a revocation by another path). */
 export async function sweepBasis(today = todayInShanghai()): Promise<number> {
-  const listed = await CaseModel.find({ status: 'listed' }, { penaltyIds: 1 }).lean();
+  const listed = await CaseModel.find({ status: { $in: ['listed', 'suspended'] } }, { penaltyIds: 1 }).lean();
   let n = 0;
   for (const c of listed) {
     const recs = await Promise.all(c.penaltyIds.map((id) => RecordModel.findById(id, { lifecycle: 1 }).lean()));

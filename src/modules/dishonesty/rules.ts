@@ -271,7 +271,8 @@ export function earlyRemovalEligibility(input: EarlyRemovalInput, today: LegalDa
 
 /**
  * A cited penalty decision was revoked (行政复议、行政诉讼、决定机关自行纠错): the listing rests on the remaining
- * cited penalties. None left → the listing is revoked; some left → it is suspended until a reviewer decides
+ * cited penalties. None left → the listing is revoked (also while suspended for review); some left → it is
+ * suspended until a reviewer decides
  * whether they still ground it (MEM Order 11 arts. 6–7: a listing must rest on a penalty decision of the ground).
  * A case that is not (or no longer) on the list is not affected.
  */
@@ -280,6 +281,9 @@ export type BasisOutcome = 'revoke' | 'suspend' | 'none';
 export function basisOutcome(status: CaseStatus, cited: readonly { id: string; revoked: boolean }[]): { outcome: BasisOutcome; remaining: string[]; revoked: string[] } {
   const remaining = cited.filter((c) => !c.revoked).map((c) => c.id);
   const revoked = cited.filter((c) => c.revoked).map((c) => c.id);
-  if (status !== 'listed' || revoked.length === 0) return { outcome: 'none', remaining, revoked };
-  return { outcome: remaining.length === 0 ? 'revoke' : 'suspend', remaining, revoked };
+  if (revoked.length === 0) return { outcome: 'none', remaining, revoked };
+  if (status === 'listed') return { outcome: remaining.length === 0 ? 'revoke' : 'suspend', remaining, revoked };
+  // Suspended for review and the rest revoked meanwhile: nothing is left to review.
+  if (status === 'suspended' && remaining.length === 0) return { outcome: 'revoke', remaining, revoked };
+  return { outcome: 'none', remaining, revoked };
 }

@@ -718,9 +718,11 @@ export async function syncEffects(id: string, ctx: CallContext, today = todayInS
     doc.status === 'listed' && doc.listing && doc.decision?.decisionNumber ? { listingId: caseId, decisionNumber: doc.decision.decisionNumber, since: doc.listing.start, until: doc.listing.end } : null;
   for (const pid of doc.penaltyIds) {
     if (!mark) {
-      // Only this listing's own mark is removed (a later listing may cite the same penalty).
-      const rec = await RecordModel.findById(pid, { 'data.listedAsSeriouslyDishonest': 1 }).lean();
-      if ((rec?.data?.listedAsSeriouslyDishonest as ListingMark | undefined)?.listingId !== caseId) continue;
+      // Only this listing's own marks are removed (a later listing may cite the same penalty); a revoked listing also takes its ground mark.
+      const rec = await RecordModel.findById(pid, { 'data.listedAsSeriouslyDishonest': 1, 'data.groundedSeriousDishonestyListing': 1 }).lean();
+      const own = (rec?.data?.listedAsSeriouslyDishonest as ListingMark | undefined)?.listingId === caseId;
+      const ground = doc.status === 'revoked' && (rec?.data?.groundedSeriousDishonestyListing as { listingId?: string } | undefined)?.listingId === caseId;
+      if (!own && !ground) continue;
     }
     try {
       // A revoked listing never had a valid basis: its penalties lose the ground mark too (they are not 严重 for it).
