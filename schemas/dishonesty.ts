@@ -125,6 +125,15 @@ export const revocationBody = Joi.object({
   reasons: text(4000).min(4).required().description('撤销理由（如以虚假材料取得移出）'),
 });
 
+/** 复核列入依据: a cited penalty was revoked, the others remain. */
+export const basisReviewBody = Joi.object({
+  outcome: Joi.string().valid('uphold', 'revoke').required().description('uphold = 其余行政处罚仍足以支持列入，恢复列入（截止日期不变）；revoke = 撤销列入决定'),
+  decidedOn: pastDate().description('复核决定日期（缺省为今天）'),
+  reasons: text(4000).min(4).required().description('复核理由'),
+});
+
+export const basisReviewsQuery = Joi.object({ ...paginationQuery });
+
 export const caseIdParams = idParam.messages({ 'string.length': '案件编号无效', 'string.hex': '案件编号无效' });
 
 export const listCasesQuery = Joi.object({

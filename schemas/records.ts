@@ -141,6 +141,9 @@ export const batchBody = Joi.object({
   records: Joi.array().items(Joi.any()).min(1).max(BATCH_MAX).required().description(`最多 ${BATCH_MAX} 条`),
 });
 
+/** How a decision comes to be revoked. */
+export const REVOCATION_BASES = ['行政复议', '行政诉讼', '自行纠错', '其他'] as const;
+
 /** 更正 (a correction with its reason) or 撤销 (a revocation with the revoking decision). */
 export function changeBody(kind: RecordKind): Joi.ObjectSchema {
   return Joi.object({
@@ -153,6 +156,7 @@ export function changeBody(kind: RecordKind): Joi.ObjectSchema {
         decisionNumber: text(128).min(1).required().description('撤销决定文书号'),
         decisionDate: pastDate().required().description('撤销决定日期'),
         reason: text(1000).min(2).required().description('撤销原因'),
+        basis: Joi.string().valid(...REVOCATION_BASES).description('撤销途径：行政复议决定撤销、人民法院判决撤销（行政诉讼）、决定机关自行纠错撤销或其他'),
       }).required(),
       otherwise: Joi.forbidden(),
     }),

@@ -70,3 +70,4 @@ export const refuseBody = Joi.object({ missing: items('缺少或不符合要求�
 export const extendBody = Joi.object({ reason: text(2000).min(2).required().description('延长办理期限的理由（情况复杂等）') });
 export const approveBody = Joi.object({ note: note() });
 export const denyBody = Joi.object({ reasons: items('不予修复的理由（逐项）'), note: note() });
+export const revokeBody = Joi.object({ reasons: items('撤销信用修复的理由（逐项，如所提交的缴款凭证系伪造）'), note: note() });

@@ -260,6 +260,21 @@ program
   });
 
 program
+  .command('recompute-periods')
+  .description('迁移：按《民法典》第二百零一条至第二百零三条及发改办财金〔2019〕527号重算已存储的期限（处罚的最早可修复日期和规则版本、名单内案件的列入截止日期），逐条审计；--dry-run 只报告')
+  .option('--dry-run', '只统计将要更改的记录，不写入')
+  .action(async (opts: { dryRun?: boolean }) => {
+    await withDb(async () => {
+      const { recomputePenaltyPeriods } = await import('./modules/records/periods.js');
+      const { recomputeListingEnds } = await import('./modules/dishonesty/periods.js');
+      const principal: Principal = { ...CLI_PRINCIPAL, scope: [], via: 'apiKey' };
+      const penalties = await recomputePenaltyPeriods(principal, { dryRun: opts.dryRun });
+      const listings = await recomputeListingEnds({ principal }, { dryRun: opts.dryRun });
+      process.stdout.write(`${JSON.stringify({ dryRun: Boolean(opts.dryRun), penalties, listings }, null, 2)}\n`);
+    });
+  });
+
+program
   .command('dishonesty-daily')
   .description('严重失信主体名单日常任务：期满移出、续做未完成的后续处理、写出当日全量和增量导出文件（EXPORT_DIR）')
   .option('--date <YYYY-MM-DD>', '以该日期执行（默认今天，Asia/Shanghai）')

@@ -365,3 +365,27 @@ export function workdaysBetween(from: LegalDate, to: LegalDate): number {
 export function todayInShanghai(now = new Date()): LegalDate {
   return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Periods in months and years (one convention everywhere)
+
+/**
+ * The last day of a period of `months` months counted from `start` (a decision or listing date), per
+ * 《中华人民共和国民法典》第二百零一条至第二百零三条: the start day is not counted, the period begins the next
+ * day (art. 201); its last day is the corresponding day of the last month, or that month's last day when it
+ * has no corresponding day (art. 202); it ends at the end of that day (art. 203). Decided 2026-05-15 +
+ * 3 months → 2026-08-15; 2026-01-31 + 1 month → 2026-02-28. A period of 0 months has no days: its "last
+ * day" is `start` itself.
+ */
+export function periodLastDay(start: LegalDate, months: number): LegalDate {
+  return addMonths(start, months);
+}
+
+/**
+ * The first day after a period of `months` months from `start` has run out ("届满后"): the day after
+ * periodLastDay (民法典 arts. 201–203). Decided 2026-05-15, 3 months → 2026-08-16. A period of 0 months is
+ * over at once: `start` itself.
+ */
+export function dayAfterPeriod(start: LegalDate, months: number): LegalDate {
+  return months === 0 ? start : addDays(periodLastDay(start, months), 1);
+}

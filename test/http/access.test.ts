@@ -73,6 +73,7 @@ const EXPECTED: Record<string, readonly Role[] | 'public'> = {
   'POST /repairs/:id/extend': ['reviewer'],
   'POST /repairs/:id/approve': ['reviewer'],
   'POST /repairs/:id/deny': ['reviewer'],
+  'POST /repairs/:id/revoke': ['reviewer'],
 
   'GET /grades': READERS,
   'GET /grades/stats': STAFF,
@@ -112,6 +113,8 @@ const EXPECTED: Record<string, readonly Role[] | 'public'> = {
   'POST /dishonesty-list/:id/removal-applications': ['clerk', 'enterprise'],
   'POST /dishonesty-list/:id/removal-decision': ['reviewer'],
   'POST /dishonesty-list/:id/removal-revocation': ['reviewer'],
+  'GET /dishonesty-list/reviews': ['reviewer', 'regulator'],
+  'POST /dishonesty-list/:id/basis-review': ['reviewer'],
   'POST /dishonesty-list/:id/measures': ['partner'],
   'GET /exports/dishonesty-list': ['partner', 'clerk', 'reviewer', 'regulator'],
   'GET /exports': ['admin', 'partner', 'clerk', 'reviewer', 'regulator'],

@@ -14,7 +14,7 @@ import { startTestApp, expectErrorShape, type TestApp } from '../support/app.js'
 import { expectAudited } from '../support/audit.js';
 import { ID_LI, ID_ZHANG, daysAgo, enterpriseWithPenalty, listThroughHttp, type Keys } from '../support/dishonesty.js';
 import { startFakes, fastConfigs, engineFor } from '../support/publicity.js';
-import { todayInShanghai } from '../../src/lib/calendar.js';
+import { addYears, todayInShanghai } from '../../src/lib/calendar.js';
 import { appendEntriesBulk, exportToFile, runDailyDishonesty } from '../../src/modules/dishonesty/index.js';
 import { AUTHORITY_USCC, makeUscc } from '../support/fixtures.js';
 import { SYSTEM_PRINCIPAL } from '../../src/modules/records/index.js';
@@ -329,7 +329,7 @@ describe('dishonesty list: exports for partner departments, batch comparison and
   });
 
   describe('publication to the credit platforms', () => {
-    it('the listing goes out as a new version of each cited penalty, marked listed; the early removal as a withdrawal', async () => {
+    it('the listing goes out as a new version of each cited penalty, marked listed; the early removal as a new version without the mark, still 严重', async () => {
       const fakes = await startFakes();
       const engine = engineFor(fastConfigs(fakes.env));
       try {
@@ -341,7 +341,11 @@ describe('dishonesty list: exports for partner departments, batch comparison and
           expect(String(v2.data!.BZ)).to.include('【严重失信主体名单】已列入安全生产严重失信主体名单').and.include(listed.end);
           expect(v2.data!.CF_GSJZQ).to.equal(listed.end);
           expect(p.latestVersion(removed.penaltyId)).to.equal(3);
-          expect(p.store.get(`${removed.penaltyId}@3`)).to.include({ op: 'withdraw', reason: '公示期满' });
+          // Ending the listing does not downgrade the penalty (issue 15): still published, through 3 years from its decision.
+          const v3 = p.store.get(`${removed.penaltyId}@3`)!;
+          expect(v3.op).to.equal('upsert');
+          expect(String(v3.data!.BZ ?? '')).to.not.include('严重失信主体名单');
+          expect(v3.data!.CF_GSJZQ).to.equal(addYears(daysAgo(440), 3));
         }
       } finally {
         engine.shutdown();

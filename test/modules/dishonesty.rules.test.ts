@@ -4,6 +4,8 @@ import {
   dishonestyRules,
   earlyRemovalEligibility,
   listingPeriod,
+  basisOutcome,
+  earliestEarlyRemoval,
   measuresFor,
   objectionDeadline,
   objectionProblem,
@@ -41,10 +43,19 @@ describe('dishonesty rules (pure)', () => {
       // served on a Friday: Mon–Fri of the next week
       expect(objectionDeadline('2026-11-06', rules)).to.equal('2026-11-13');
     });
-    it('listing period: 3 years from the first day, the last day being the day before the anniversary', () => {
-      expect(listingPeriod('2026-11-10', rules)).to.deep.equal({ start: '2026-11-10', end: '2029-11-09' });
-      expect(listingPeriod('2028-02-29', rules).end).to.equal('2031-02-27');
-    });
+    // 民法典 arts. 201–203: the decision day is not counted; the last day is the corresponding day (or the month's last day).
+    const periods: [string, string, string, string][] = [
+      ['an ordinary day', '2026-11-10', '2029-11-10', '2027-11-11'],
+      ['29 Feb: no corresponding day, the month\'s last day', '2028-02-29', '2031-02-28', '2029-03-01'],
+      ['31 Dec: across the year end', '2026-12-31', '2029-12-31', '2028-01-01'],
+      ['31 Jan', '2027-01-31', '2030-01-31', '2028-02-01'],
+    ];
+    for (const [name, start, end, early] of periods) {
+      it(`listing period and early removal, ${name}: listed ${start} → last day ${end}, early removal from ${early}`, () => {
+        expect(listingPeriod(start, rules)).to.deep.equal({ start, end });
+        expect(earliestEarlyRemoval(start, rules)).to.equal(early);
+      });
+    }
     it('early-removal decision deadline: 20 working days after the application', () => {
       // 2026-09-21 Mon: 09-22…09-24 (3), 09-25…27 holiday, 09-28…30 (6), Golden Week, 10-08 (7), 10-09 (8), 10-10 Sat (9), 10-12…16 (14), 10-19…23 (19), 10-26 (20)
       expect(removalDecisionDeadline('2026-09-21', rules)).to.equal('2026-10-26');
@@ -76,14 +87,14 @@ describe('dishonesty rules (pure)', () => {
     const yes = { penaltyFulfilled: true, hazardRectified: true, commitment: true };
 
     it('12 months listed, nothing new, statements made: eligible', () => {
-      const e = earlyRemovalEligibility({ ...base, statements: yes }, '2026-11-10', rules);
-      expect(e).to.include({ canApply: true, eligible: true, earliestDate: '2026-11-10', ruleVersion: 'MEM-11-2023' });
+      const e = earlyRemovalEligibility({ ...base, statements: yes }, '2026-11-11', rules);
+      expect(e).to.include({ canApply: true, eligible: true, earliestDate: '2026-11-11', ruleVersion: 'MEM-11-2023' });
       expect(e.conditions.every((c) => c.met === true && /[\u4e00-\u9fa5]/.test(c.reason))).to.equal(true);
     });
-    it('one day short of 12 months: not yet, with the date it becomes possible', () => {
-      const e = earlyRemovalEligibility({ ...base, statements: yes }, '2026-11-09', rules);
+    it('on the last day of the 12 months: not yet, with the date it becomes possible (the day after)', () => {
+      const e = earlyRemovalEligibility({ ...base, statements: yes }, '2026-11-10', rules);
       expect(e.canApply).to.equal(false);
-      expect(e.conditions.find((c) => c.code === 'minPeriod')).to.deep.equal({ code: 'minPeriod', met: false, reason: '自 2025-11-10 列入未满 12 个月，2026-11-10 起方可申请提前移出' });
+      expect(e.conditions.find((c) => c.code === 'minPeriod')).to.deep.equal({ code: 'minPeriod', met: false, reason: '自 2025-11-10 列入未满 12 个月，2026-11-11 起方可申请提前移出' });
     });
     it('without statements: the system checks only; the statements are pending (null)', () => {
       const e = earlyRemovalEligibility(base, '2026-12-01', rules);
@@ -187,5 +198,24 @@ describe('dishonesty rules (pure)', () => {
     it('documents escape every value', () => {
       expect(esc('<script>"x"&\'y\'</script>')).to.equal('&lt;script&gt;&quot;x&quot;&amp;&#39;y&#39;&lt;/script&gt;');
     });
+  });
+  describe('basisOutcome: a listing whose cited penalties were revoked', () => {
+    const c = (id: string, revoked: boolean) => ({ id, revoked });
+    const rows: [string, Parameters<typeof basisOutcome>[0], { id: string; revoked: boolean }[], string, string[], string[]][] = [
+      ['listed, nothing revoked', 'listed', [c('p1', false), c('p2', false)], 'none', ['p1', 'p2'], []],
+      ['listed, its only penalty revoked', 'listed', [c('p1', true)], 'revoke', [], ['p1']],
+      ['listed, every cited penalty revoked', 'listed', [c('p1', true), c('p2', true)], 'revoke', [], ['p1', 'p2']],
+      ['listed, one of two revoked: the reviewer decides', 'listed', [c('p1', true), c('p2', false)], 'suspend', ['p2'], ['p1']],
+      ['suspended, the remaining one revoked too: nothing left to review', 'suspended', [c('p1', true), c('p2', true)], 'revoke', [], ['p1', 'p2']],
+      ['suspended, one still standing: the review stays pending', 'suspended', [c('p1', true), c('p2', false)], 'none', ['p2'], ['p1']],
+      ['removed (expired or early): history, not affected', 'removed', [c('p1', true)], 'none', [], ['p1']],
+      ['still in procedure: the decision refuses revoked penalties itself', 'objection', [c('p1', true)], 'none', [], ['p1']],
+      ['already revoked', 'revoked', [c('p1', true)], 'none', [], ['p1']],
+    ];
+    for (const [name, status, cited, outcome, remaining, revoked] of rows) {
+      it(`${name} → ${outcome}`, () => {
+        expect(basisOutcome(status, cited)).to.deep.equal({ outcome, remaining, revoked });
+      });
+    }
   });
 });

@@ -180,7 +180,7 @@ describe('dishonesty list (严重失信主体名单): the listing procedure thro
         objectionResponse: '补报不能改变瞒报的事实，不予采纳',
       });
       expect(res.status, JSON.stringify(res.body)).to.equal(200);
-      const end = addDays(addYears(decidedOn, 3), -1);
+      const end = addYears(decidedOn, 3);
       expect(res.body.status).to.equal('listed');
       expect(res.body.listing).to.deep.include({ start: decidedOn, end, removedOn: null });
       expect(res.body.decision.measures.map((m: { code: string }) => m.code)).to.deep.equal(['M01', 'M02', 'M03', 'M04', 'M05', 'M06', 'M07']);
@@ -193,7 +193,7 @@ describe('dishonesty list (严重失信主体名单): the listing procedure thro
 
     it('effects: the enterprise is flagged as listed (grading forces tier D) and marked for regrading', async () => {
       const ent = await EnterpriseModel.findOne({ uscc: a.uscc }).lean();
-      expect(ent!.listing).to.deep.equal({ active: true, listingId: caseId, since: daysAgo(30), until: addDays(addYears(daysAgo(30), 3), -1) });
+      expect(ent!.listing).to.deep.equal({ active: true, listingId: caseId, since: daysAgo(30), until: addYears(daysAgo(30), 3) });
       expect(ent!.gradeDirty).to.equal(true);
       expect((await CaseModel.findById(caseId).lean())!.syncPending).to.equal(false);
     });
@@ -203,10 +203,10 @@ describe('dishonesty list (严重失信主体名单): the listing procedure thro
       const last = rec.versions[rec.versions.length - 1];
       expect(rec.version).to.equal(2);
       expect(last.action).to.equal('list');
-      expect(rec.data.listedAsSeriouslyDishonest).to.deep.equal({ listingId: caseId, decisionNumber: '深应急失信决〔2026〕1号', since: daysAgo(30), until: addDays(addYears(daysAgo(30), 3), -1) });
+      expect(rec.data.listedAsSeriouslyDishonest).to.deep.equal({ listingId: caseId, decisionNumber: '深应急失信决〔2026〕1号', since: daysAgo(30), until: addYears(daysAgo(30), 3) });
       expect(rec.derived.severity).to.equal('严重');
       expect(rec.derived.severityReasons).to.include('因该处罚被列入严重失信主体名单');
-      expect(rec.derived.publicityEndDate).to.equal(addDays(addYears(daysAgo(30), 3), -1));
+      expect(rec.derived.publicityEndDate).to.equal(addYears(daysAgo(30), 3));
       expect(String(rec.data.remarks)).to.include('【严重失信主体名单】').and.include('深应急失信决〔2026〕1号');
       expect(rec.delivery.municipal).to.include({ state: 'pending', version: 2, op: 'upsert' });
       await expectAudited('penalty.list', a.penaltyId);
@@ -220,7 +220,7 @@ describe('dishonesty list (严重失信主体名单): the listing procedure thro
     it('the decision is an HTML document with number, period, measures, removal conditions and remedies', async () => {
       const res = await as(keys.enterprise).get(`/dishonesty-list/${caseId}/decision`);
       expect(res.status).to.equal(200);
-      expect(res.text).to.include('安全生产严重失信主体名单列入决定书').and.include('深应急失信决〔2026〕1号').and.include(`列入期限自 ${daysAgo(30)} 至 ${addDays(addYears(daysAgo(30), 3), -1)}`);
+      expect(res.text).to.include('安全生产严重失信主体名单列入决定书').and.include('深应急失信决〔2026〕1号').and.include(`列入期限自 ${daysAgo(30)} 至 ${addYears(daysAgo(30), 3)}`);
       expect(res.text).to.include('加大执法检查频次').and.include('提前移出').and.include('行政复议').and.include('不予采纳');
       expect(res.text).to.include(MASKED_ZHANG).and.not.include(ID_ZHANG);
       // The reviewer's reasons ended with "。": the letter still has one full stop per sentence.
@@ -328,7 +328,7 @@ describe('dishonesty list (严重失信主体名单): the listing procedure thro
       const res = await as(ent).get(`/dishonesty-list/${id}/removal-eligibility`);
       expect(res.body.canApply).to.equal(true);
       expect(res.body.eligible).to.equal(false);
-      expect(res.body.earliestDate).to.equal(addMonths(daysAgo(400), 12));
+      expect(res.body.earliestDate).to.equal(addDays(addMonths(daysAgo(400), 12), 1));
       expect(res.body.conditions.filter((x: { met: boolean | null }) => x.met === null).map((x: { code: string }) => x.code)).to.deep.equal(['penaltyFulfilled', 'hazardRectified', 'commitment']);
     });
 
@@ -355,10 +355,13 @@ describe('dishonesty list (严重失信主体名单): the listing procedure thro
       expect(rec.versions[rec.versions.length - 1].action).to.equal('delist');
       expect(rec.data.listedAsSeriouslyDishonest).to.equal(undefined);
       expect(String(rec.data.remarks ?? '')).to.not.include('严重失信');
-      // Without the listing it is 一般 again: its own publicity (1 year from the decision 440 days ago) has ended, so delisting withdraws it.
-      expect(rec.derived.severity).to.equal('一般');
-      expect(rec.versions[rec.versions.length - 1]).to.include({ op: 'withdraw', withdrawReason: '公示期满' });
-      expect(rec.lifecycle).to.equal('withdrawn');
+      // Ending the listing does not downgrade the penalty (issue 15): it stays 严重, published through 3 years from its
+      // decision 440 days ago (as 一般 its 1 year would have ended and delisting would have withdrawn it).
+      expect(rec.derived.severity).to.equal('严重');
+      expect(rec.data.groundedSeriousDishonestyListing).to.include({ listingId: id });
+      expect(rec.derived.publicityEndDate).to.equal(addYears(daysAgo(440), 3));
+      expect(rec.versions[rec.versions.length - 1]).to.include({ op: 'upsert', withdrawReason: null });
+      expect(rec.lifecycle).to.equal('active');
       const check = await as(keys.partner).get(`/dishonesty-list/check?uscc=${c.uscc}`);
       expect(check.body.listed).to.equal(false);
       expect((await as(keys.partner).get(`/dishonesty-list/check?uscc=${c.uscc}&date=${daysAgo(3)}`)).body.listed).to.equal(true);

@@ -19,6 +19,7 @@ import {
   type Severity,
 } from '../../src/modules/records/rules.js';
 
+const RULE_527 = 'NDRC-527-2019';
 const ORDER_58 = 'NDRC-58-2023';
 const ORDER_36 = 'NDRC-36-2026';
 const CJK = /[\u4e00-\u9fff]/;
@@ -53,7 +54,8 @@ describe('records/rules — pure rules of permits and penalties', () => {
     expect(r.severity.severeFineFrom).to.equal(100);
     expect(r.severity.simplifiedMinorFineUpTo).to.equal(0.3);
     expect(r.ruleVersions.map((v) => [v.id, v.from, v.to])).to.deep.equal([
-      [ORDER_58, null, '2026-03-31'],
+      [RULE_527, null, '2023-04-30'],
+      [ORDER_58, '2023-05-01', '2026-03-31'],
       [ORDER_36, '2026-04-01', null],
     ]);
   });
@@ -212,7 +214,8 @@ describe('records/rules — pure rules of permits and penalties', () => {
     const rows: [string, string, string][] = [
       ['2024 decision', '2024-05-15', ORDER_58],
       ['first day of Order 58', '2023-05-01', ORDER_58],
-      ['before Order 58 (first version, open start)', '2020-01-01', ORDER_58],
+      ['last day of 527号 (the day before Order 58)', '2023-04-30', RULE_527],
+      ['before Order 58 (527号, open start)', '2020-01-01', RULE_527],
       ['last day of Order 58', '2026-03-31', ORDER_58],
       ['first day of Order 36', '2026-04-01', ORDER_36],
       ['the day after', '2026-04-02', ORDER_36],
@@ -225,9 +228,9 @@ describe('records/rules — pure rules of permits and penalties', () => {
     }
     it('a date outside every configured version falls back to the first version', () => {
       const gap = rulesWith((r) => {
-        r.ruleVersions[0].from = '2023-05-01';
+        r.ruleVersions[0].from = '2020-01-01';
       });
-      expect(ruleVersionFor('2022-12-31', gap).id).to.equal(ORDER_58);
+      expect(ruleVersionFor('2019-12-31', gap).id).to.equal(RULE_527);
     });
   });
 
@@ -272,30 +275,39 @@ describe('records/rules — pure rules of permits and penalties', () => {
     type Expected = Omit<PenaltyDerived, 'severityReasons'>;
     const rows: [string, SeverityInput & { decisionDate: string }, Expected][] = [
       // the switch between Order 58 and Order 36
-      ['Order 58, last day 2026-03-31, 一般', fine('2026-03-31'), { publicityDeadline: '2026-04-10', severity: '一般', published: true, repairEarliestDate: '2026-06-30', publicityEndDate: '2027-03-31', ruleVersion: ORDER_58 }],
-      ['Order 36, first day 2026-04-01, 一般', fine('2026-04-01'), { publicityDeadline: '2026-04-13', severity: '一般', published: true, repairEarliestDate: '2026-07-01', publicityEndDate: '2027-04-01', ruleVersion: ORDER_36 }],
-      ['Order 58, 2024 decision, 严重', revocation('2024-05-15'), { publicityDeadline: '2024-05-24', severity: '严重', published: true, repairEarliestDate: '2025-05-15', publicityEndDate: '2027-05-15', ruleVersion: ORDER_58 }],
+      ['Order 58, last day 2026-03-31, 一般', fine('2026-03-31'), { publicityDeadline: '2026-04-10', severity: '一般', published: true, repairEarliestDate: '2026-07-01', publicityEndDate: '2027-03-31', ruleVersion: ORDER_58 }],
+      ['Order 36, first day 2026-04-01, 一般', fine('2026-04-01'), { publicityDeadline: '2026-04-13', severity: '一般', published: true, repairEarliestDate: '2026-07-02', publicityEndDate: '2027-04-01', ruleVersion: ORDER_36 }],
+      ['Order 58, 2024 decision, 严重', revocation('2024-05-15'), { publicityDeadline: '2024-05-24', severity: '严重', published: true, repairEarliestDate: '2025-05-16', publicityEndDate: '2027-05-15', ruleVersion: ORDER_58 }],
       ['Order 58, last day, 轻微 (warning only: not published then either)', warning('2026-03-31'), { publicityDeadline: '2026-04-10', severity: '轻微', published: false, repairEarliestDate: '2026-03-31', publicityEndDate: '2026-06-30', ruleVersion: ORDER_58 }],
-      ['Order 36, first day, 严重', revocation('2026-04-01'), { publicityDeadline: '2026-04-13', severity: '严重', published: true, repairEarliestDate: '2027-04-01', publicityEndDate: '2029-04-01', ruleVersion: ORDER_36 }],
+      ['Order 36, first day, 严重', revocation('2026-04-01'), { publicityDeadline: '2026-04-13', severity: '严重', published: true, repairEarliestDate: '2027-04-02', publicityEndDate: '2029-04-01', ruleVersion: ORDER_36 }],
       // each severity under Order 36
       ['Order 36 轻微: 0 / 3 months, not published', warning('2026-04-15'), { publicityDeadline: '2026-04-24', severity: '轻微', published: false, repairEarliestDate: '2026-04-15', publicityEndDate: '2026-07-15', ruleVersion: ORDER_36 }],
-      ['Order 36 一般: 3 / 12 months', fine('2026-04-15'), { publicityDeadline: '2026-04-24', severity: '一般', published: true, repairEarliestDate: '2026-07-15', publicityEndDate: '2027-04-15', ruleVersion: ORDER_36 }],
-      ['Order 36 严重: 12 / 36 months', revocation('2026-04-15'), { publicityDeadline: '2026-04-24', severity: '严重', published: true, repairEarliestDate: '2027-04-15', publicityEndDate: '2029-04-15', ruleVersion: ORDER_36 }],
+      ['Order 36 一般: 3 / 12 months', fine('2026-04-15'), { publicityDeadline: '2026-04-24', severity: '一般', published: true, repairEarliestDate: '2026-07-16', publicityEndDate: '2027-04-15', ruleVersion: ORDER_36 }],
+      ['Order 36 严重: 12 / 36 months', revocation('2026-04-15'), { publicityDeadline: '2026-04-24', severity: '严重', published: true, repairEarliestDate: '2027-04-16', publicityEndDate: '2029-04-15', ruleVersion: ORDER_36 }],
       // each severity under Order 58
       ['Order 58 轻微: 0 / 3 months, not published', warning('2025-06-16'), { publicityDeadline: '2025-06-25', severity: '轻微', published: false, repairEarliestDate: '2025-06-16', publicityEndDate: '2025-09-16', ruleVersion: ORDER_58 }],
-      ['Order 58 一般: 3 / 12 months', fine('2025-06-16'), { publicityDeadline: '2025-06-25', severity: '一般', published: true, repairEarliestDate: '2025-09-16', publicityEndDate: '2026-06-16', ruleVersion: ORDER_58 }],
-      ['Order 58 严重: 12 / 36 months', revocation('2025-06-16'), { publicityDeadline: '2025-06-25', severity: '严重', published: true, repairEarliestDate: '2026-06-16', publicityEndDate: '2028-06-16', ruleVersion: ORDER_58 }],
+      ['Order 58 一般: 3 / 12 months', fine('2025-06-16'), { publicityDeadline: '2025-06-25', severity: '一般', published: true, repairEarliestDate: '2025-09-17', publicityEndDate: '2026-06-16', ruleVersion: ORDER_58 }],
+      ['Order 58 严重: 12 / 36 months', revocation('2025-06-16'), { publicityDeadline: '2025-06-25', severity: '严重', published: true, repairEarliestDate: '2026-06-17', publicityEndDate: '2028-06-16', ruleVersion: ORDER_58 }],
       // month ends
-      ['30 Nov 一般: repair on 28 Feb (clamped); decision on a Sunday', fine('2025-11-30'), { publicityDeadline: '2025-12-09', severity: '一般', published: true, repairEarliestDate: '2026-02-28', publicityEndDate: '2026-11-30', ruleVersion: ORDER_58 }],
-      ['31 Jan 一般: repair on 30 Apr (clamped); decision on a Saturday', fine('2026-01-31'), { publicityDeadline: '2026-02-10', severity: '一般', published: true, repairEarliestDate: '2026-04-30', publicityEndDate: '2027-01-31', ruleVersion: ORDER_58 }],
+      ['30 Nov 一般: minimum period ends 28 Feb (clamped), repair from 1 Mar; decision on a Sunday', fine('2025-11-30'), { publicityDeadline: '2025-12-09', severity: '一般', published: true, repairEarliestDate: '2026-03-01', publicityEndDate: '2026-11-30', ruleVersion: ORDER_58 }],
+      ['31 Jan 一般: minimum period ends 30 Apr (clamped), repair from 1 May; decision on a Saturday', fine('2026-01-31'), { publicityDeadline: '2026-02-10', severity: '一般', published: true, repairEarliestDate: '2026-05-01', publicityEndDate: '2027-01-31', ruleVersion: ORDER_58 }],
       ['31 Aug 轻微: publicity ends 30 Nov (clamped)', warning('2026-08-31'), { publicityDeadline: '2026-09-09', severity: '轻微', published: false, repairEarliestDate: '2026-08-31', publicityEndDate: '2026-11-30', ruleVersion: ORDER_36 }],
-      ['29 Feb 严重: anniversaries on 28 Feb', revocation('2024-02-29'), { publicityDeadline: '2024-03-11', severity: '严重', published: true, repairEarliestDate: '2025-02-28', publicityEndDate: '2027-02-28', ruleVersion: ORDER_58 }],
-      ['31 May 严重 (2023)', revocation('2023-05-31'), { publicityDeadline: '2023-06-09', severity: '严重', published: true, repairEarliestDate: '2024-05-31', publicityEndDate: '2026-05-31', ruleVersion: ORDER_58 }],
+      ['29 Feb 严重: periods end on 28 Feb, repair from 1 Mar', revocation('2024-02-29'), { publicityDeadline: '2024-03-11', severity: '严重', published: true, repairEarliestDate: '2025-03-01', publicityEndDate: '2027-02-28', ruleVersion: ORDER_58 }],
+      ['31 May 严重 (2023)', revocation('2023-05-31'), { publicityDeadline: '2023-06-09', severity: '严重', published: true, repairEarliestDate: '2024-06-01', publicityEndDate: '2026-05-31', ruleVersion: ORDER_58 }],
       // the deadline across holidays
-      ['before National Day 2026, 一般', fine('2026-09-30'), { publicityDeadline: '2026-10-15', severity: '一般', published: true, repairEarliestDate: '2026-12-30', publicityEndDate: '2027-09-30', ruleVersion: ORDER_36 }],
+      ['before National Day 2026, 一般', fine('2026-09-30'), { publicityDeadline: '2026-10-15', severity: '一般', published: true, repairEarliestDate: '2026-12-31', publicityEndDate: '2027-09-30', ruleVersion: ORDER_36 }],
       ['before Spring Festival 2026, 简易程序 轻微', { penaltyTypes: ['罚款'], fineAmount: 0.2, simplifiedProcedure: true, decisionDate: '2026-02-12' }, { publicityDeadline: '2026-02-28', severity: '轻微', published: false, repairEarliestDate: '2026-02-12', publicityEndDate: '2026-05-12', ruleVersion: ORDER_58 }],
-      ['listed, 罚款 1 万元 on National Day 2025', { penaltyTypes: ['罚款'], fineAmount: 1, listed: true, decisionDate: '2025-10-01' }, { publicityDeadline: '2025-10-16', severity: '严重', published: true, repairEarliestDate: '2026-10-01', publicityEndDate: '2028-10-01', ruleVersion: ORDER_58 }],
-      ['罚款 100 万元 on 2026-04-01', { penaltyTypes: ['罚款'], fineAmount: 100, decisionDate: '2026-04-01' }, { publicityDeadline: '2026-04-13', severity: '严重', published: true, repairEarliestDate: '2027-04-01', publicityEndDate: '2029-04-01', ruleVersion: ORDER_36 }],
+      ['listed, 罚款 1 万元 on National Day 2025', { penaltyTypes: ['罚款'], fineAmount: 1, listed: true, decisionDate: '2025-10-01' }, { publicityDeadline: '2025-10-16', severity: '严重', published: true, repairEarliestDate: '2026-10-02', publicityEndDate: '2028-10-01', ruleVersion: ORDER_58 }],
+      ['罚款 100 万元 on 2026-04-01', { penaltyTypes: ['罚款'], fineAmount: 100, decisionDate: '2026-04-01' }, { publicityDeadline: '2026-04-13', severity: '严重', published: true, repairEarliestDate: '2027-04-02', publicityEndDate: '2029-04-01', ruleVersion: ORDER_36 }],
+      // 民法典 arts. 201–203: the issue's example — repair from the day after the minimum period, published through the maximum period's last day
+      ['domain example: 一般 decided 2026-05-15', fine('2026-05-15'), { publicityDeadline: '2026-05-26', severity: '一般', published: true, repairEarliestDate: '2026-08-16', publicityEndDate: '2027-05-15', ruleVersion: ORDER_36 }],
+      // a listing that ended does not downgrade its penalty
+      ['formerly listed, 罚款 1 万元 (listing ended): stays 严重', { penaltyTypes: ['罚款'], fineAmount: 1, formerlyListed: true, decisionDate: '2026-05-15' }, { publicityDeadline: '2026-05-26', severity: '严重', published: true, repairEarliestDate: '2027-05-16', publicityEndDate: '2029-05-15', ruleVersion: ORDER_36 }],
+      // decisions before 2023-05-01: 发改办财金〔2019〕527号 (一般 3 / 12 months, 严重 6 / 36 months)
+      ['527号 一般: 3 / 12 months', fine('2022-08-31'), { publicityDeadline: '2022-09-09', severity: '一般', published: true, repairEarliestDate: '2022-12-01', publicityEndDate: '2023-08-31', ruleVersion: RULE_527 }],
+      ['527号 严重: 6 / 36 months', revocation('2022-08-31'), { publicityDeadline: '2022-09-09', severity: '严重', published: true, repairEarliestDate: '2023-03-01', publicityEndDate: '2025-08-31', ruleVersion: RULE_527 }],
+      ['527号 last day 2023-04-30, 严重', revocation('2023-04-30'), { publicityDeadline: '2023-05-11', severity: '严重', published: true, repairEarliestDate: '2023-10-31', publicityEndDate: '2026-04-30', ruleVersion: RULE_527 }],
+      ['Order 58 first day 2023-05-01, 严重', revocation('2023-05-01'), { publicityDeadline: '2023-05-11', severity: '严重', published: true, repairEarliestDate: '2024-05-02', publicityEndDate: '2026-05-01', ruleVersion: ORDER_58 }],
     ];
     for (const [name, input, expected] of rows) {
       it(`${name}: ${input.decisionDate} → ${expected.severity}, ${expected.ruleVersion}`, () => {
@@ -307,6 +319,32 @@ describe('records/rules — pure rules of permits and penalties', () => {
         expect(derive('penalty', input as unknown as Record<string, unknown>)).to.deep.equal(got);
       });
     }
+
+    describe('derive: listing marks and late entries', () => {
+      const listed = { listingId: 'L1', decisionNumber: '应急失信〔2026〕1号', since: '2026-06-01', until: '2029-06-01' };
+      const ground = { listingId: 'L1', decisionNumber: '应急失信〔2026〕1号' };
+      type Row = [string, Record<string, unknown>, string | undefined, Partial<PenaltyDerived>];
+      const rows: Row[] = [
+        ['plain 一般, no today', { ...fine('2026-05-15') }, undefined, { severity: '一般', published: true, publicityEndDate: '2027-05-15' }],
+        ['listed: 严重, published through the listing end', { ...fine('2026-05-15'), listedAsSeriouslyDishonest: listed }, undefined, { severity: '严重', published: true, publicityEndDate: '2029-06-01', repairEarliestDate: '2027-05-16' }],
+        ['listing ended (ground mark only): stays 严重, 3 years from the decision', { ...fine('2026-05-15'), groundedSeriousDishonestyListing: ground }, undefined, { severity: '严重', published: true, publicityEndDate: '2029-05-15', repairEarliestDate: '2027-05-16' }],
+        ['listing ended, entered while still within 3 years: published', { ...fine('2026-05-15'), groundedSeriousDishonestyListing: ground }, '2029-05-15', { severity: '严重', published: true }],
+        ['listing ended, 3 years over: not published', { ...fine('2026-05-15'), groundedSeriousDishonestyListing: ground }, '2029-05-16', { severity: '严重', published: false }],
+        ['late entry on the last day of publicity: published', { ...fine('2025-11-30') }, '2026-11-30', { published: true, publicityEndDate: '2026-11-30' }],
+        ['late entry the day after publicity ended: never published', { ...fine('2025-11-30') }, '2026-12-01', { published: false, publicityEndDate: '2026-11-30' }],
+        ['import of a 2021 decision (527号): never published', { ...revocation('2021-03-10') }, '2026-12-01', { published: false, publicityEndDate: '2024-03-10', ruleVersion: RULE_527 }],
+        ['entered in time: published', { ...fine('2026-11-20') }, '2026-11-23', { published: true }],
+        ['轻微 stays unpublished whatever the day', { ...warning('2026-11-20') }, '2026-11-23', { published: false }],
+      ];
+      for (const [name, data, today, expected] of rows) {
+        it(name, () => {
+          expect(derive('penalty', data, creditRules(), today)).to.include(expected);
+        });
+      }
+      it('a permit is published whatever the day (no maximum publicity period)', () => {
+        expect(derive('permit', { decisionDate: '2020-01-02' }, creditRules(), '2026-12-01')).to.include({ published: true });
+      });
+    });
 
     describe('publishMinor', () => {
       const publishMinor = rulesWith((r) => {
@@ -331,10 +369,10 @@ describe('records/rules — pure rules of permits and penalties', () => {
 
     it('uses the periods of the version in force (rule versions with different periods)', () => {
       const differing = rulesWith((r) => {
-        r.ruleVersions[0].periods.一般 = { minMonths: 6, maxMonths: 24 };
+        r.ruleVersions.find((v) => v.id === ORDER_58)!.periods.一般 = { minMonths: 6, maxMonths: 24 };
       });
-      expect(derivePenalty(fine('2026-03-31'), differing)).to.include({ repairEarliestDate: '2026-09-30', publicityEndDate: '2028-03-31', ruleVersion: ORDER_58 });
-      expect(derivePenalty(fine('2026-04-01'), differing)).to.include({ repairEarliestDate: '2026-07-01', publicityEndDate: '2027-04-01', ruleVersion: ORDER_36 });
+      expect(derivePenalty(fine('2026-03-31'), differing)).to.include({ repairEarliestDate: '2026-10-01', publicityEndDate: '2028-03-31', ruleVersion: ORDER_58 });
+      expect(derivePenalty(fine('2026-04-01'), differing)).to.include({ repairEarliestDate: '2026-07-02', publicityEndDate: '2027-04-01', ruleVersion: ORDER_36 });
     });
   });
 

@@ -29,7 +29,7 @@ describe('records: permits (行政许可) and penalties (行政处罚) through H
       expect(r.publicityDeadline).to.equal('2026-11-11');
       expect(r.severity).to.equal('一般');
       expect(r.published).to.equal(true);
-      expect(r.repairEarliestDate).to.equal('2027-02-02');
+      expect(r.repairEarliestDate).to.equal('2027-02-03'); // 民法典 arts. 201–203: the day after the 3 months' last day (2027-02-02)
       expect(r.publicityEndDate).to.equal('2027-11-02');
       expect(r.ruleVersion).to.equal('NDRC-36-2026');
       expect(r.delivery.municipal.state).to.equal('pending');

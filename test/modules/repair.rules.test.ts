@@ -9,6 +9,7 @@ import {
   extendedDecisionDue,
   overdueStep,
   paymentRequired,
+  reapplicationBarredUntil,
   repairConfig,
   repairConfigSchema,
   resultSharedDue,
@@ -21,6 +22,7 @@ import {
   type ReasonCode,
 } from '../../src/modules/repair/rules.js';
 
+const RULE_527 = 'NDRC-527-2019';
 const ORDER_58 = 'NDRC-58-2023';
 const ORDER_36 = 'NDRC-36-2026';
 const CJK = /[\u4e00-\u9fff]/;
@@ -70,14 +72,18 @@ describe('repair/rules — credit repair eligibility (pure)', () => {
   });
 
   describe('minimum period boundaries: three classes × both rule versions (eligible ON the day the minimum period is reached)', () => {
-    // decision date → expected first day of eligibility per class; hand-computed from domain.md (轻微 0, 一般 3 months, 严重 1 year).
+    // decision date → expected first day of eligibility per class; hand-computed from domain.md (轻微 0, 一般 3 months, 严重 1 year;
+    // 527号 before 2023-05-01: 严重 6 months) by 民法典 arts. 201–203: the day AFTER the minimum period's last day.
     const table: { version: string; decisionDate: string; minEnd: Record<Severity, string> }[] = [
-      { version: ORDER_58, decisionDate: '2025-06-30', minEnd: { 轻微: '2025-06-30', 一般: '2025-09-30', 严重: '2026-06-30' } },
-      { version: ORDER_58, decisionDate: '2025-11-30', minEnd: { 轻微: '2025-11-30', 一般: '2026-02-28', 严重: '2026-11-30' } },
-      { version: ORDER_58, decisionDate: '2026-03-31', minEnd: { 轻微: '2026-03-31', 一般: '2026-06-30', 严重: '2027-03-31' } },
-      { version: ORDER_36, decisionDate: '2026-04-01', minEnd: { 轻微: '2026-04-01', 一般: '2026-07-01', 严重: '2027-04-01' } },
-      { version: ORDER_36, decisionDate: '2026-08-31', minEnd: { 轻微: '2026-08-31', 一般: '2026-11-30', 严重: '2027-08-31' } },
-      { version: ORDER_36, decisionDate: '2027-11-30', minEnd: { 轻微: '2027-11-30', 一般: '2028-02-29', 严重: '2028-11-30' } },
+      { version: RULE_527, decisionDate: '2022-08-31', minEnd: { 轻微: '2022-08-31', 一般: '2022-12-01', 严重: '2023-03-01' } },
+      { version: RULE_527, decisionDate: '2023-04-30', minEnd: { 轻微: '2023-04-30', 一般: '2023-07-31', 严重: '2023-10-31' } },
+      { version: ORDER_58, decisionDate: '2025-06-30', minEnd: { 轻微: '2025-06-30', 一般: '2025-10-01', 严重: '2026-07-01' } },
+      { version: ORDER_58, decisionDate: '2025-11-30', minEnd: { 轻微: '2025-11-30', 一般: '2026-03-01', 严重: '2026-12-01' } },
+      { version: ORDER_58, decisionDate: '2026-03-31', minEnd: { 轻微: '2026-03-31', 一般: '2026-07-01', 严重: '2027-04-01' } },
+      { version: ORDER_36, decisionDate: '2026-04-01', minEnd: { 轻微: '2026-04-01', 一般: '2026-07-02', 严重: '2027-04-02' } },
+      { version: ORDER_36, decisionDate: '2026-05-15', minEnd: { 轻微: '2026-05-15', 一般: '2026-08-16', 严重: '2027-05-16' } },
+      { version: ORDER_36, decisionDate: '2026-08-31', minEnd: { 轻微: '2026-08-31', 一般: '2026-12-01', 严重: '2027-09-01' } },
+      { version: ORDER_36, decisionDate: '2027-11-30', minEnd: { 轻微: '2027-11-30', 一般: '2028-03-01', 严重: '2028-12-01' } },
     ];
     for (const row of table) {
       for (const severity of ['轻微', '一般', '严重'] as Severity[]) {
@@ -113,6 +119,36 @@ describe('repair/rules — credit repair eligibility (pure)', () => {
         });
       }
     }
+  });
+
+  describe('a penalty that grounds an active serious-dishonesty listing: apply for early removal instead', () => {
+    const p = penalty('严重', '2025-06-30');
+    const listing = { decisionNumber: '应急失信〔2025〕3号', since: '2025-08-01', until: '2028-08-01' };
+    const short = { ...listing, until: '2027-06-01' };
+    const rows: [string, PenaltyFacts['listing'], string, boolean][] = [
+      ['not listed: eligible', null, '2026-08-01', true],
+      ['listed, minimum period over, everything fulfilled: not eligible', listing, '2026-08-01', false],
+      ['listed, on the listing\'s last day: not eligible', listing, '2028-08-01', false],
+      ['listed, on the last day of a listing ending before the publicity: not eligible', short, '2027-06-01', false],
+      ['the mark outlives its end date (removal job not run yet): the listing is over, eligibility as usual', short, '2027-06-02', true],
+    ];
+    for (const [name, l, today, eligible] of rows) {
+      it(name, () => {
+        const r = assess({ ...p, listing: l, publicityEndDate: l && l.until > p.publicityEndDate ? l.until : p.publicityEndDate }, today);
+        expect(r.eligible).to.equal(eligible);
+        const c = r.conditions.find((x) => x.code === 'NOT_LISTED')!;
+        expect(c.met).to.equal(!(l && today <= l.until));
+        if (!eligible) {
+          expect(codes(r)).to.deep.equal(['LISTED_SERIOUSLY_DISHONEST']);
+          expect(r.reasons[0].message).to.include('提前移出').and.include(l!.decisionNumber).and.include(l!.until);
+          expect(r.earliestDate).to.equal(null);
+        }
+      });
+    }
+    it('listed and the minimum period not reached: both reasons', () => {
+      const young = penalty('严重', '2026-05-15', { listing });
+      expect(codes(assess(young, '2026-06-01'))).to.deep.equal(['LISTED_SERIOUSLY_DISHONEST', 'MIN_PERIOD_NOT_REACHED']);
+    });
   });
 
   describe('轻微: repairable as soon as the obligations are fulfilled', () => {
@@ -151,25 +187,25 @@ describe('repair/rules — credit repair eligibility (pure)', () => {
       expect(r.reasons.find((x) => x.code === 'APPLICATION_PENDING')!.message).to.include('XF2026-000007');
       expect(r.reasons.find((x) => x.code === 'NO_COMMITMENT')!.field).to.equal('commitmentAccepted');
       // Pending is not permanent: the earliest date is still known.
-      expect(r.earliestDate).to.equal('2026-11-30');
+      expect(r.earliestDate).to.equal('2026-12-01');
       expect(r.conditions.filter((c) => !c.met).map((c) => c.code)).to.deep.equal(['MIN_PERIOD', 'FINE_PAID', 'CORRECTION', 'COMMITMENT']);
     });
 
     it('the earliest date is the latest of the minimum period end and the fulfilment dates', () => {
       const p = penalty('一般', '2026-04-01');
       expect(assess(p, '2026-09-01', { fulfilment: { finePaidDate: '2026-08-10', correctionConfirmedDate: '2026-05-05' } }).earliestDate).to.equal('2026-08-10');
-      expect(assess(p, '2026-09-01', { fulfilment: { finePaidDate: '2026-04-10', correctionConfirmedDate: '2026-05-05' } }).earliestDate).to.equal('2026-07-01');
+      expect(assess(p, '2026-09-01', { fulfilment: { finePaidDate: '2026-04-10', correctionConfirmedDate: '2026-05-05' } }).earliestDate).to.equal('2026-07-02');
     });
 
     it('fulfilment dated after the assessed day does not count yet', () => {
       const p = penalty('一般', '2026-04-01');
-      const r = assess(p, '2026-07-01', { fulfilment: { finePaidDate: '2026-07-02', correctionConfirmedDate: '2026-07-03' } });
+      const r = assess(p, '2026-07-02', { fulfilment: { finePaidDate: '2026-07-03', correctionConfirmedDate: '2026-07-04' } });
       expect(codes(r)).to.deep.equal(['FINE_NOT_PAID', 'CORRECTION_NOT_CONFIRMED']);
-      expect(r.earliestDate).to.equal('2026-07-03');
+      expect(r.earliestDate).to.equal('2026-07-04');
     });
 
     it('a commitment made with the application (asked before applying) is no reason', () => {
-      const r = assess(penalty('一般', '2026-04-01'), '2026-07-01', { commitment: 'at-application' });
+      const r = assess(penalty('一般', '2026-04-01'), '2026-07-02', { commitment: 'at-application' });
       expect(r.eligible).to.equal(true);
       expect(r.conditions.find((c) => c.code === 'COMMITMENT')!.note).to.include('随申请提交');
     });
@@ -221,6 +257,46 @@ describe('repair/rules — credit repair eligibility (pure)', () => {
     });
   });
 
+  describe('撤销修复: a repair obtained with false materials bars a new application (config revocation.reapplyBarMonths)', () => {
+    it('the configured bar is 36 months, with its source', () => {
+      expect(repairConfig().revocation.reapplyBarMonths).to.equal(36);
+      expect(repairConfig().revocation.source).to.match(CJK);
+    });
+    // revoked on → last barred day (民法典 arts. 201–203), with 36 and 12 months
+    const rows: [string, number, string][] = [
+      ['2026-12-01', 36, '2029-12-01'],
+      ['2028-02-29', 36, '2031-02-28'],
+      ['2026-01-31', 1, '2026-02-28'],
+      ['2026-12-01', 12, '2027-12-01'],
+      ['2026-12-01', 0, '2026-12-01'],
+    ];
+    for (const [revokedOn, months, until] of rows) {
+      it(`revoked ${revokedOn}, ${months} months → refused through ${until}`, () => {
+        const config = { ...structuredClone(repairConfig()), revocation: { reapplyBarMonths: months, source: '测试' } };
+        expect(reapplicationBarredUntil(revokedOn, config)).to.equal(until);
+      });
+    }
+    const p = penalty('一般', '2026-01-05');
+    const bar = { number: 'XF2026-000009', until: '2029-12-01' };
+    const eligibilityRows: [string, string, boolean][] = [
+      ['on the revocation day', '2026-12-01', false],
+      ['on the last barred day', '2029-12-01', false],
+      ['the day after', '2029-12-02', true],
+    ];
+    for (const [name, today, eligible] of eligibilityRows) {
+      it(`${name} (${today}): ${eligible ? 'eligible' : 'refused with the date it ends'}`, () => {
+        const r = assess({ ...p, publicityEndDate: '2030-01-01' }, today, { bar });
+        expect(r.eligible).to.equal(eligible);
+        if (!eligible) {
+          expect(codes(r)).to.deep.equal(['REAPPLICATION_BARRED']);
+          expect(r.reasons[0]).to.include({ date: '2029-12-02' });
+          expect(r.reasons[0].message).to.include('XF2026-000009').and.include('虚假材料');
+          expect(r.earliestDate).to.equal('2029-12-02');
+        }
+      });
+    }
+  });
+
   it('money obligations: 罚款 and 没收违法所得 need paying; 没收非法财物, 警告, 停产停业 do not', () => {
     expect(paymentRequired(['罚款'])).to.equal(true);
     expect(paymentRequired(['没收违法所得'])).to.equal(true);
@@ -248,6 +324,7 @@ describe('repair/rules — workflow and working-day time limits (pure)', () => {
       extend: 'accepted→accepted',
       approve: 'accepted→approved',
       deny: 'accepted→denied',
+      revoke: 'effected→revoked',
     });
   });
 
@@ -257,7 +334,7 @@ describe('repair/rules — workflow and working-day time limits (pure)', () => {
     expect(overdueStep({ state: 'submitted', due }, '2026-10-12')).to.deep.include({ step: 'acceptance', due: '2026-10-10', overdueWorkdays: 1 });
     expect(overdueStep({ state: 'accepted', due }, '2026-10-22')).to.deep.include({ step: 'decision', overdueWorkdays: 2 });
     expect(overdueStep({ state: 'approved', due }, '2026-10-24')).to.deep.include({ step: 'resultShared', overdueWorkdays: 1 });
-    for (const state of ['refused-incomplete', 'denied', 'effected'] as const) {
+    for (const state of ['refused-incomplete', 'denied', 'effected', 'revoked'] as const) {
       expect(currentStep(state)).to.equal(null);
       expect(overdueStep({ state, due }, '2027-01-01')).to.equal(null);
     }

@@ -143,7 +143,7 @@ export async function compareSubjects(inputs: { row: number; input: string }[], 
   if (hashes.length) or.push({ 'persons.idHash': { $in: hashes } });
   if (names.length) or.push({ subjectName: { $in: names } });
   const scope = scopeFilter(p, { uscc: 'uscc', district: 'districtCode' });
-  const cases = or.length ? ((await CaseModel.find({ $and: [{ status: { $in: ['listed', 'removed'] } }, { $or: or }, scope] }, { history: 0 }).lean()) as LeanCase[]) : [];
+  const cases = or.length ? ((await CaseModel.find({ $and: [{ status: { $in: ['listed', 'removed', 'suspended', 'revoked'] } }, { $or: or }, scope] }, { history: 0 }).lean()) as LeanCase[]) : [];
   const byUscc = new Map<string, LeanCase[]>();
   const byName = new Map<string, LeanCase[]>();
   const byHash = new Map<string, LeanCase[]>();

@@ -1,3 +1,5 @@
+import { onRecordRevoked } from '../records/index.js';
+import { onPenaltyRevoked } from './basis.js';
 export { dishonestyRoutes } from './routes.js';
 export { CaseModel, LedgerPageModel, LedgerHeadModel, ExportModel, FeedbackModel, type CaseDoc, type ExportDoc, type FeedbackDoc } from './model.js';
 export {
@@ -25,3 +27,7 @@ export { encodeEntry, decodeEntry, rowsOfEntry, cellsOf, columnsFor, EXPORT_COLU
 export * from './rules.js';
 export { runDailyDishonesty } from './jobs.js';
 export { recomputeCaseDeadlines } from './recompute.js';
+export { checkBasis, sweepBasis, listBasisReviews, decideBasisReview } from './basis.js';
+
+// A revoked penalty takes away (part of) the basis of the listings citing it (basis.ts).
+onRecordRevoked(onPenaltyRevoked);

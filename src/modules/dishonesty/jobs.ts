@@ -4,6 +4,7 @@ import { logger } from '../../lib/logger.js';
 import { CaseModel } from './model.js';
 import { reconcile, removeExpired } from './service.js';
 import { writeDailyExports } from './exports.js';
+import { sweepBasis } from './basis.js';
 
 /**
  * Daily (lease `dishonesty-daily`, one instance at a time): listings whose 3 years ended leave the list;
@@ -15,12 +16,13 @@ export async function runDailyDishonesty(opts: { exportDir: string; today?: Lega
   const today = opts.today ?? todayInShanghai(now);
   const r = await withJobLock('dishonesty-daily', JOB_LEASE_MS, async () => {
     const removed = await removeExpired(today);
+    const basisLost = await sweepBasis(today);
     const reconciled = await reconcile(today);
     const files = await writeDailyExports(today, opts.exportDir, now);
     const pending = await CaseModel.find({ 'applications.status': 'pending' }, { applications: 1 }).lean();
     const overdue = pending.filter((c) => c.applications.some((a) => a.status === 'pending' && a.deadline < today)).length;
     if (overdue) logger.warn('early-removal applications past their decision deadline', { count: overdue });
-    return { today, removed, reconciled, files: files.map((f) => ({ id: f.id, fileName: f.fileName, rowCount: f.rowCount, sha256: f.sha256 })), overdueApplications: overdue };
+    return { today, removed, basisLost, reconciled, files: files.map((f) => ({ id: f.id, fileName: f.fileName, rowCount: f.rowCount, sha256: f.sha256 })), overdueApplications: overdue };
   });
   return r.ran ? { ran: true, ...r.result } : { ran: false };
 }

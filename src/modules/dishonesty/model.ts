@@ -54,6 +54,22 @@ export interface RemovalApplication extends Actor {
   revocation?: (Actor & { revokedOn: LegalDate; reasons: string }) | null;
 }
 
+/** A cited penalty that was revoked, with the revoking decision (行政复议、行政诉讼、自行纠错). */
+export interface RevokedPenalty {
+  id: string;
+  decisionNumber: string;
+  revocation: { decisionNumber: string; decisionDate: LegalDate; reason: string; basis?: string | null } | null;
+}
+
+export interface BasisReview {
+  status: 'pending' | 'upheld' | 'revoked';
+  since: LegalDate;
+  revokedPenalties: RevokedPenalty[];
+  /** Cited penalties still in force. */
+  remaining: string[];
+  decision: (Actor & { decidedOn: LegalDate; outcome: 'uphold' | 'revoke'; reasons: string }) | null;
+}
+
 /**
  * One listing procedure (严重失信主体名单列入程序) of one unit, and — when decided — its listing: proposal,
  * notice, service, statements (陈述申辩), decision, removal and its revocation. Steps are never
@@ -97,6 +113,13 @@ export interface CaseDoc {
     | null;
   listing: { start: LegalDate; end: LegalDate; removedOn: LegalDate | null; removal: { kind: 'expired' | 'early'; on: LegalDate; applicationNo: number | null; at: Date } | null } | null;
   applications: RemovalApplication[];
+  /**
+   * Review of the listing's legal basis after a cited penalty was revoked while the rest remain (the
+   * reviewer's task, 复核): pending while the case is `suspended`; then upheld (listing restored) or revoked.
+   */
+  basisReview?: BasisReview | null;
+  /** The listing's revocation (its legal basis is gone): automatic when no cited penalty remains, or on review. */
+  revocation?: (Actor & { on: LegalDate; reasons: string; automatic: boolean; revokedPenalties: RevokedPenalty[] }) | null;
   spans: CaseSpan[];
   history: CaseEvent[];
   /** +1 on every change; effects (enterprise flag, penalty marks, ledger) are synced up to `syncedRev`. */
@@ -132,6 +155,8 @@ const caseSchema = new Schema<CaseDoc>(
     decision: { type: Schema.Types.Mixed, default: null },
     listing: { type: Schema.Types.Mixed, default: null },
     applications: { type: Schema.Types.Mixed, default: [] },
+    basisReview: { type: Schema.Types.Mixed, default: null },
+    revocation: { type: Schema.Types.Mixed, default: null },
     spans: { type: Schema.Types.Mixed, default: [] },
     history: { type: Schema.Types.Mixed, default: [] },
     rev: { type: Number, required: true },

@@ -3,6 +3,8 @@ import { defineRoutes, type Method, type RouteSpec } from '../../http/route.js';
 import { clientIp } from '../../http/auth.js';
 import { AppError } from '../../http/errors.js';
 import {
+  basisReviewBody,
+  basisReviewsQuery,
   caseIdParams,
   checkQuery,
   comparisonQuery,
@@ -44,6 +46,7 @@ import { COMPARISON_CONTENT_TYPES, comparisonCsv, feedbackSummary, listFeedback,
 import { CONTENT_TYPES, exportFile, getManifest, listManifests, runExport } from './exports.js';
 import { renderDecision, renderNotice } from './documents.js';
 import { dishonestyRules } from './rules.js';
+import { decideBasisReview, listBasisReviews } from './basis.js';
 
 /** Who does what: clerks prepare, reviewers decide, the subject reads its own case and states its case, partners read the list. */
 const CASE_READERS: Role[] = ['clerk', 'reviewer', 'regulator', 'enterprise'];
@@ -120,6 +123,13 @@ export const dishonestyRoutes = defineRoutes([
       if (principal.fullIdNumbers) res.locals.fullIdNumbers = true;
       return { body: await checkListed(query.uscc, principal, query.date) };
     },
+  }),
+  listRoute(['reviewer', 'regulator'], {
+    method: 'get',
+    path: '/dishonesty-list/reviews',
+    summary: '复核任务：据以列入的部分行政处罚已被撤销（行政复议、行政诉讼、自行纠错）而暂停的列入，待复核是否维持（游标分页）',
+    query: basisReviewsQuery,
+    handler: async ({ query, principal }) => ({ body: await listBasisReviews(query, principal) }),
   }),
   listRoute(PARTNER, {
     method: 'post',
@@ -208,6 +218,12 @@ export const dishonestyRoutes = defineRoutes([
     summary: '对待决定的提前移出申请作出决定（应在受理后 20 个工作日内）；准予的自决定日起移出',
     body: removalDecisionBody,
     handler: caseStep(decideRemoval),
+  }),
+  caseRoute('post', '/basis-review', REVIEWER, {
+    summary: '复核列入依据（部分据以列入的行政处罚已撤销）：维持的恢复列入至原截止日期，否则撤销列入决定',
+    body: basisReviewBody,
+    responses: { 200: { description: '复核后的案件' }, 409: { description: '没有待复核的列入依据' } },
+    handler: caseStep(decideBasisReview),
   }),
   caseRoute('post', '/removal-revocation', REVIEWER, {
     summary: '撤销以虚假材料等不正当手段取得的提前移出决定：恢复列入，截止日期不变',

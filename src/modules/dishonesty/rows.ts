@@ -9,8 +9,12 @@ import type { LegalDate } from '../../lib/calendar.js';
 import { maskIdNumber } from '../../lib/mask.js';
 import { PERSON_ROLE_LABELS, groundOf, measuresFor, spanCovers, type DishonestyRules, type PersonRole } from './rules.js';
 
-/** What happened to a listing at an instant: listed, restored (removal revoked), removed when its period ended or early, or changed. */
-export const EVENT_TYPES = ['listed', 'restored', 'expired', 'removedEarly', 'changed'] as const;
+/**
+ * What happened to a listing at an instant: listed, restored (removal revoked, or upheld after a review of its
+ * basis), removed when its period ended or early, changed, suspended (a cited penalty was revoked, review
+ * pending) or revoked (its basis is gone). Encoded by index: append new types, never reorder.
+ */
+export const EVENT_TYPES = ['listed', 'restored', 'expired', 'removedEarly', 'changed', 'suspended', 'revoked'] as const;
 export type LedgerEventType = (typeof EVENT_TYPES)[number];
 
 export const CHANGE_TYPE: Record<LedgerEventType, 'addition' | 'removal' | 'change'> = {
@@ -19,6 +23,8 @@ export const CHANGE_TYPE: Record<LedgerEventType, 'addition' | 'removal' | 'chan
   expired: 'removal',
   removedEarly: 'removal',
   changed: 'change',
+  suspended: 'removal',
+  revoked: 'removal',
 };
 export const CHANGE_TYPE_LABELS = { addition: '新增', removal: '移出', change: '变更' } as const;
 export const EVENT_LABELS: Record<LedgerEventType, string> = {
@@ -27,6 +33,8 @@ export const EVENT_LABELS: Record<LedgerEventType, string> = {
   expired: '列入期限届满移出',
   removedEarly: '提前移出',
   changed: '列入信息变更',
+  suspended: '据以列入的行政处罚被撤销，暂停列入待复核',
+  revoked: '据以列入的行政处罚被撤销，列入决定撤销',
 };
 
 export interface LedgerPerson {

@@ -4,7 +4,7 @@
  * No database, no clock: callers pass `today`. The numbers and texts live in config/dishonesty.json.
  */
 import Joi from 'joi';
-import { addDays, addMonths, addWorkdays, addYears, type LegalDate } from '../../lib/calendar.js';
+import { addWorkdays, dayAfterPeriod, periodLastDay, type LegalDate } from '../../lib/calendar.js';
 import { readConfigFile } from '../../lib/configFiles.js';
 
 export const EXPORT_FORMATS = ['csv', 'xlsx', 'jsonl'] as const;
@@ -197,7 +197,7 @@ export function rightsText(rules: DishonestyRules = dishonestyRules()): string[]
 // ---------------------------------------------------------------------------------------------
 // Case states
 
-export const CASE_STATUSES = ['proposed', 'notified', 'objection', 'not_listed', 'listed', 'removed'] as const;
+export const CASE_STATUSES = ['proposed', 'notified', 'objection', 'not_listed', 'listed', 'removed', 'suspended', 'revoked'] as const;
 export type CaseStatus = (typeof CASE_STATUSES)[number];
 export const STATUS_LABELS: Record<CaseStatus, string> = {
   proposed: '已提请列入',
@@ -206,6 +206,8 @@ export const STATUS_LABELS: Record<CaseStatus, string> = {
   not_listed: '决定不予列入',
   listed: '已列入名单',
   removed: '已移出名单',
+  suspended: '据以列入的部分行政处罚已撤销，暂停列入，待复核',
+  revoked: '列入决定已撤销（据以列入的行政处罚已撤销）',
 };
 
 export const PERSON_ROLES = ['principal', 'responsible'] as const;
@@ -220,14 +222,18 @@ export function objectionDeadline(servedOn: LegalDate, rules: DishonestyRules = 
   return addWorkdays(servedOn, rules.objectionWorkingDays);
 }
 
-/** The listing period: `listingYears` years from the first day on the list; `end` is the last day on it. */
+/**
+ * The listing period: the subject is on the list from the decision day (`start`); the `listingYears` years
+ * are counted by 《民法典》第二百零一条至第二百零三条 (the decision day not counted, the last day is the
+ * corresponding day): decided 2026-11-10 → on the list through 2029-11-10, removed on 2029-11-11.
+ */
 export function listingPeriod(start: LegalDate, rules: DishonestyRules = dishonestyRules()): { start: LegalDate; end: LegalDate } {
-  return { start, end: addDays(addYears(start, rules.listingYears), -1) };
+  return { start, end: periodLastDay(start, rules.listingYears * 12) };
 }
 
-/** First day an early removal may be applied for. */
+/** First day an early removal may be applied for: the day after the `earlyRemovalMinMonths` period (民法典 arts. 201–203) has run out. */
 export function earliestEarlyRemoval(start: LegalDate, rules: DishonestyRules = dishonestyRules()): LegalDate {
-  return addMonths(start, rules.earlyRemovalMinMonths);
+  return dayAfterPeriod(start, rules.earlyRemovalMinMonths);
 }
 
 /** Last day for deciding an early-removal application. */
@@ -357,4 +363,26 @@ export function earlyRemovalEligibility(input: EarlyRemovalInput, today: LegalDa
     conditions,
     ruleVersion: rules.ruleVersion,
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The legal basis of a listing (据以列入的行政处罚)
+
+/**
+ * A cited penalty decision was revoked (行政复议、行政诉讼、决定机关自行纠错): the listing rests on the remaining
+ * cited penalties. None left → the listing is revoked (also while suspended for review); some left → it is
+ * suspended until a reviewer decides
+ * whether they still ground it (MEM Order 11 arts. 6–7: a listing must rest on a penalty decision of the ground).
+ * A case that is not (or no longer) on the list is not affected.
+ */
+export type BasisOutcome = 'revoke' | 'suspend' | 'none';
+
+export function basisOutcome(status: CaseStatus, cited: readonly { id: string; revoked: boolean }[]): { outcome: BasisOutcome; remaining: string[]; revoked: string[] } {
+  const remaining = cited.filter((c) => !c.revoked).map((c) => c.id);
+  const revoked = cited.filter((c) => c.revoked).map((c) => c.id);
+  if (revoked.length === 0) return { outcome: 'none', remaining, revoked };
+  if (status === 'listed') return { outcome: remaining.length === 0 ? 'revoke' : 'suspend', remaining, revoked };
+  // Suspended for review and the rest revoked meanwhile: nothing is left to review.
+  if (status === 'suspended' && remaining.length === 0) return { outcome: 'revoke', remaining, revoked };
+  return { outcome: 'none', remaining, revoked };
 }

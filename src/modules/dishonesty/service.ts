@@ -59,7 +59,7 @@ export type LeanCase = CaseDoc & { _id: mongoose.Types.ObjectId };
 
 const SYSTEM_CTX: CallContext = { principal: SYSTEM_PRINCIPAL };
 /** Statuses in which a case still holds its penalties (a new proposal may not cite them). */
-const OPEN: CaseStatus[] = ['proposed', 'notified', 'objection', 'listed'];
+const OPEN: CaseStatus[] = ['proposed', 'notified', 'objection', 'listed', 'suspended'];
 
 export function hashIdNumber(idNumber: string): string {
   return createHash('sha256').update(idNumber.trim().toUpperCase()).digest('hex');
@@ -116,6 +116,8 @@ export function presentCase(doc: LeanCase, opts: { summary?: boolean } = {}) {
     decision: doc.decision ? { ...doc.decision, measures: measuresOf(doc.decision.measures), document: `${base}/decision` } : null,
     listing: doc.listing,
     applications: doc.applications.map(presentApplication),
+    basisReview: doc.basisReview ?? null,
+    revocation: doc.revocation ?? null,
     spans: doc.spans.map((s) => ({ from: s.from, to: s.to, subjectName: s.subjectName, measures: s.measures, events: s.events })),
     history: doc.history,
     rev: doc.rev,
@@ -241,7 +243,7 @@ interface Step {
 }
 
 /** Applies one step to a case under its write lock: fresh read, check (by `step`), one conditional update with the history event. */
-async function mutate(id: string, ctx: CallContext, step: (doc: LeanCase, now: Date) => Step | Promise<Step>): Promise<{ before: LeanCase; after: LeanCase }> {
+export async function mutate(id: string, ctx: CallContext, step: (doc: LeanCase, now: Date) => Step | Promise<Step>): Promise<{ before: LeanCase; after: LeanCase }> {
   return withDocLocks(CASE_NS, [id], async () => {
     const before = (await CaseModel.findById(id).lean()) as LeanCase | null;
     if (!before) throw AppError.notFound('名单案件不存在');
@@ -258,7 +260,7 @@ async function mutate(id: string, ctx: CallContext, step: (doc: LeanCase, now: D
   });
 }
 
-async function audit(action: string, ctx: CallContext, before: LeanCase | null, after: LeanCase, detail: Record<string, unknown> = {}): Promise<void> {
+export async function audit(action: string, ctx: CallContext, before: LeanCase | null, after: LeanCase, detail: Record<string, unknown> = {}): Promise<void> {
   await recordAudit({
     action: `dishonesty.${action}`,
     resource: 'dishonestyCase',
@@ -304,7 +306,7 @@ function spanPersons(persons: CasePerson[]) {
   return persons.map((p) => ({ role: p.role, name: p.name, idNumber: maskIdNumber(p.idNumber) }));
 }
 
-function lastSpan(doc: LeanCase): { span: CaseSpan; index: number } {
+export function lastSpan(doc: LeanCase): { span: CaseSpan; index: number } {
   const index = doc.spans.length - 1;
   if (index < 0) throw AppError.conflict('该案件没有列入期间');
   return { span: doc.spans[index], index };
@@ -400,7 +402,7 @@ export async function propose(input: ProposalInput, ctx: CallContext) {
 }
 
 /** Finds a case the principal may act on (404 otherwise; 403 outside its authority scope). */
-async function actOn(id: string, ctx: CallContext): Promise<LeanCase> {
+export async function actOn(id: string, ctx: CallContext): Promise<LeanCase> {
   const doc = await findVisible(id, ctx.principal);
   assertInScope(ctx.principal, doc.districtCode);
   return doc;
@@ -768,12 +770,15 @@ export async function syncEffects(id: string, ctx: CallContext, today = todayInS
     doc.status === 'listed' && doc.listing && doc.decision?.decisionNumber ? { listingId: caseId, decisionNumber: doc.decision.decisionNumber, since: doc.listing.start, until: doc.listing.end } : null;
   for (const pid of doc.penaltyIds) {
     if (!mark) {
-      // Only this listing's own mark is removed (a later listing may cite the same penalty).
-      const rec = await RecordModel.findById(pid, { 'data.listedAsSeriouslyDishonest': 1 }).lean();
-      if ((rec?.data?.listedAsSeriouslyDishonest as ListingMark | undefined)?.listingId !== caseId) continue;
+      // Only this listing's own marks are removed (a later listing may cite the same penalty); a revoked listing also takes its ground mark.
+      const rec = await RecordModel.findById(pid, { 'data.listedAsSeriouslyDishonest': 1, 'data.groundedSeriousDishonestyListing': 1 }).lean();
+      const own = (rec?.data?.listedAsSeriouslyDishonest as ListingMark | undefined)?.listingId === caseId;
+      const ground = doc.status === 'revoked' && (rec?.data?.groundedSeriousDishonestyListing as { listingId?: string } | undefined)?.listingId === caseId;
+      if (!own && !ground) continue;
     }
     try {
-      await markListed(pid, mark, ctx, today);
+      // A revoked listing never had a valid basis: its penalties lose the ground mark too (they are not 严重 for it).
+      await markListed(pid, mark, ctx, today, { annul: doc.status === 'revoked' });
     } catch (err) {
       // A penalty revoked meanwhile cannot carry the mark: the listing stays, the reviewer is told by the log.
       if (!(err instanceof AppError && err.status === 409)) throw err;
@@ -823,7 +828,7 @@ export function listingOn(doc: LeanCase, date: LegalDate) {
  */
 export async function checkListed(uscc: string, p: Principal, date = todayInShanghai()) {
   // A listing of the principal person only (6(5)) does not list the unit (its persons are found by ID number: batch comparison).
-  const docs = (await casesOfSubject(uscc)).filter((d) => (d.status === 'listed' || d.status === 'removed') && d.unitListed !== false);
+  const docs = (await casesOfSubject(uscc)).filter((d) => ['listed', 'removed', 'suspended', 'revoked'].includes(d.status) && d.unitListed !== false);
   // Partners under a data-sharing agreement (key attribute fullIdNumbers) get the listed persons' full ID numbers, audited each time;
   // a listing outside the caller's authority scope is answered too, its persons' ID numbers masked.
   const full = p.fullIdNumbers === true;

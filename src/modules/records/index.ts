@@ -8,8 +8,10 @@ export {
   correctRecord,
   revokeRecord,
   withdrawRecord,
+  restorePublication,
   markListed,
   type ListingMark,
+  type GroundMark,
   expirePermits,
   endExpiredPublicity,
   contentHash,
@@ -18,6 +20,7 @@ export {
   type CallContext,
 } from './service.js';
 export { presentRecord } from './present.js';
+export { onRecordRevoked, type RecordRevokedEvent } from './hooks.js';
 export * from './fields.js';
 export { derivePenalty, derivePermit, classifySeverity, publicityDeadline, SEVERITIES, type Severity, creditRules } from './rules.js';
 export { recomputePublicityDeadlines } from './recompute.js';

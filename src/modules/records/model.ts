@@ -7,7 +7,7 @@ import { platformIds } from '../publicity/platforms.js';
 export const LIFECYCLES = ['active', 'revoked', 'expired', 'withdrawn'] as const;
 export type Lifecycle = (typeof LIFECYCLES)[number];
 
-export const VERSION_ACTIONS = ['create', 'correct', 'revoke', 'expire', 'withdraw', 'list', 'delist'] as const;
+export const VERSION_ACTIONS = ['create', 'correct', 'revoke', 'expire', 'withdraw', 'list', 'delist', 'restore'] as const;
 export type VersionAction = (typeof VERSION_ACTIONS)[number];
 
 export interface RecordVersion {
@@ -21,7 +21,8 @@ export interface RecordVersion {
   contentHash: string;
   /** 更正 reason, 撤销 decision, or why it was withdrawn. */
   reason?: string | null;
-  revocation?: { decisionNumber: string; decisionDate: string; reason: string } | null;
+  /** basis: how the decision came to be revoked (行政复议 / 行政诉讼 / 自行纠错 / 其他), when given. */
+  revocation?: { decisionNumber: string; decisionDate: string; reason: string; basis?: string } | null;
   at: Date;
   by: string;
 }

@@ -1,9 +1,10 @@
 /**
  * Pure rules for permit and penalty records: no database, no clock (callers pass `today`).
- * Derived legal dates follow domain.md; the numbers live in config/credit-rules.json.
+ * Derived legal dates follow domain.md; the numbers live in config/credit-rules.json. Periods in months
+ * are counted by 《民法典》第二百零一条至第二百零三条 (src/lib/calendar.ts periodLastDay / dayAfterPeriod).
  */
 import Joi from 'joi';
-import { addMonths, addWorkdays, type LegalDate } from '../../lib/calendar.js';
+import { addWorkdays, dayAfterPeriod, periodLastDay, type LegalDate } from '../../lib/calendar.js';
 import { readConfigFile } from '../../lib/configFiles.js';
 import { PENALTY_TYPES, type PenaltyType, type RecordKind } from './fields.js';
 
@@ -13,6 +14,8 @@ export type Severity = (typeof SEVERITIES)[number];
 export interface RuleVersion {
   id: string;
   name: string;
+  /** Where the periods come from (article or clause), shown with the rule. */
+  source?: string;
   from: LegalDate | null;
   to: LegalDate | null;
   periods: Record<Severity, { minMonths: number; maxMonths: number }>;
@@ -53,6 +56,8 @@ export const creditRulesSchema = Joi.object({
       Joi.object({
         id: Joi.string().required(),
         name: Joi.string().required(),
+        source: Joi.string(),
+        $comment: Joi.string(),
         from: dateOrNull.required(),
         to: dateOrNull.required(),
         periods: Joi.object({ 轻微: period.required(), 一般: period.required(), 严重: period.required() }).required(),
@@ -120,8 +125,14 @@ export interface SeverityInput {
   penaltyTypes: PenaltyType[];
   fineAmount?: number;
   simplifiedProcedure?: boolean;
-  /** The penalty led to a serious-dishonesty listing. */
+  /** The penalty grounds a serious-dishonesty listing now. */
   listed?: boolean;
+  /**
+   * The penalty grounded a listing that has ended (expiry, early removal): it stays 严重 — the listing does
+   * not downgrade its penalties when it ends (MEM Order 11 removes the subject from the list; the penalty's
+   * own class, publicity period and repair rules are those of a serious-dishonesty penalty, domain.md).
+   */
+  formerlyListed?: boolean;
 }
 
 const RANK: Record<Severity, number> = { 轻微: 0, 一般: 1, 严重: 2 };
@@ -135,6 +146,9 @@ export function classifySeverity(p: SeverityInput, rules: CreditRules = creditRu
   if (p.listed) {
     severity = '严重';
     reasons.push('因该处罚被列入严重失信主体名单');
+  } else if (p.formerlyListed) {
+    severity = '严重';
+    reasons.push('曾因该处罚被列入严重失信主体名单（移出名单不改变处罚信息的严重失信类别）');
   } else if (severeTypes.length) {
     severity = '严重';
     reasons.push(`处罚类别含${severeTypes.join('、')}`);
@@ -177,7 +191,11 @@ export interface PermitDerived {
   published: boolean;
 }
 
-/** Everything derived from a penalty decision, by the rule version in force on its decision date. */
+/**
+ * Everything derived from a penalty decision, by the rule version in force on its decision date. Periods
+ * (民法典 arts. 201–203): repair opens the day AFTER the minimum period's last day (一般, decided 2026-05-15:
+ * 2026-08-16); publication runs THROUGH the maximum period's last day (2027-05-15).
+ */
 export function derivePenalty(p: SeverityInput & { decisionDate: LegalDate }, rules: CreditRules = creditRules()): PenaltyDerived {
   const { severity, reasons } = classifySeverity(p, rules);
   const version = ruleVersionFor(p.decisionDate, rules);
@@ -187,8 +205,8 @@ export function derivePenalty(p: SeverityInput & { decisionDate: LegalDate }, ru
     severity,
     severityReasons: reasons,
     published: severity !== '轻微' || rules.publishMinor,
-    repairEarliestDate: addMonths(p.decisionDate, period.minMonths),
-    publicityEndDate: addMonths(p.decisionDate, period.maxMonths),
+    repairEarliestDate: dayAfterPeriod(p.decisionDate, period.minMonths),
+    publicityEndDate: periodLastDay(p.decisionDate, period.maxMonths),
     ruleVersion: version.id,
   };
 }
@@ -197,13 +215,24 @@ export function derivePermit(p: { decisionDate: LegalDate }, rules: CreditRules 
   return { publicityDeadline: publicityDeadline(p.decisionDate, rules), published: true };
 }
 
-export function derive(kind: RecordKind, data: Record<string, unknown>, rules: CreditRules = creditRules()): PenaltyDerived | PermitDerived {
+/** Stored on a penalty's data while it grounds a listing (set only by records.markListed). */
+export const LISTING_MARK = 'listedAsSeriouslyDishonest';
+/** Stored on a penalty's data once it has grounded a listing; kept when the listing ends (expiry, early removal), removed when the listing is revoked. */
+export const GROUND_MARK = 'groundedSeriousDishonestyListing';
+
+/**
+ * Derived facts of a record version. A penalty that grounds a serious-dishonesty listing is 严重 and stays
+ * published while the listing lasts; one that grounded a listing that ended stays 严重 (formerlyListed).
+ * With `today` (the day the version is stored): a penalty whose maximum publicity period ended before that
+ * day is never published (a late entry or an import of old decisions: nothing to push, nothing to withdraw).
+ */
+export function derive(kind: RecordKind, data: Record<string, unknown>, rules: CreditRules = creditRules(), today?: LegalDate): PenaltyDerived | PermitDerived {
   if (kind === 'permit') return derivePermit(data as { decisionDate: LegalDate }, rules);
-  // A penalty that grounds a serious-dishonesty listing is 严重 and stays published while the listing lasts.
-  const listing = data.listedAsSeriouslyDishonest as { until?: LegalDate } | undefined;
+  const listing = data[LISTING_MARK] as { until?: LegalDate } | undefined;
   const input = data as unknown as SeverityInput & { decisionDate: LegalDate };
-  const derived = derivePenalty({ ...input, listed: Boolean(listing) || input.listed === true }, rules);
+  const derived = derivePenalty({ ...input, listed: Boolean(listing) || input.listed === true, formerlyListed: Boolean(data[GROUND_MARK]) || input.formerlyListed === true }, rules);
   if (listing?.until && listing.until > derived.publicityEndDate) derived.publicityEndDate = listing.until;
+  if (today !== undefined && publicityEnded(derived.publicityEndDate, today)) derived.published = false;
   return derived;
 }
 

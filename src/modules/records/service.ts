@@ -3,7 +3,7 @@ import type Joi from 'joi';
 import mongoose from 'mongoose';
 import { RecordKeyModel, RecordModel, type RecordKeyDoc, type RecordDoc, type RecordVersion, type Lifecycle, type VersionAction } from './model.js';
 import { KIND_PATH, KIND_LABEL, type RecordKind } from './fields.js';
-import { derive, publicityEnded, revocationVersion, type PenaltyDerived } from './rules.js';
+import { GROUND_MARK, LISTING_MARK, creditRules, derive, publicityEnded, revocationVersion, type PenaltyDerived } from './rules.js';
 import { recordBody } from '../../../schemas/records.js';
 import { joiDetails, validateValue, validationOptions } from '../../http/validate.js';
 import { AppError, boundDetails, type ErrorDetail } from '../../http/errors.js';
@@ -17,6 +17,7 @@ import { ensureEnterprises, enterprisesByUscc, linkRecords, markGradeDirty, subj
 import { deliveryMarks, initialDelivery, type WithdrawReason } from '../publicity/outbox.js';
 import { platformIds } from '../publicity/platforms.js';
 import { presentRecord, presentVersion } from './present.js';
+import { emitRecordRevoked } from './hooks.js';
 import { currentRequestId, requestContext } from '../../lib/context.js';
 import { withDocLocks } from '../../db/docLock.js';
 import { cachedRead, touch } from '../../db/readCache.js';
@@ -156,8 +157,10 @@ export async function createRecords(kind: RecordKind, inputs: unknown[], ctx: Ca
     by,
   );
   const platforms = platformIds();
+  const rules = creditRules();
   const docs = valid.map(({ data }, i) => {
-    const derived = derive(kind, data) as unknown as Record<string, unknown>;
+    // A penalty whose maximum publicity period already ended on the day it is entered is never published.
+    const derived = derive(kind, data, rules, today) as unknown as Record<string, unknown>;
     const hash = contentHash(data);
     const uscc = (data.uscc as string | undefined) ?? null;
     const version: RecordVersion = { version: 1, action: 'create', op: 'upsert', withdrawReason: null, data, derived, contentHash: hash, reason: null, revocation: null, at: now, by };
@@ -382,6 +385,8 @@ interface NewVersion {
   /** Withdrawals: take the record off public view with this contract reason. */
   withdraw?: WithdrawReason;
   lifecycle: Lifecycle;
+  /** The legal date the version is stored on (default today): a penalty whose publicity ended before it is not published. */
+  today?: string;
 }
 
 /**
@@ -391,7 +396,7 @@ interface NewVersion {
 async function appendVersion(kind: RecordKind, prior: Lean, nv: NewVersion, ctx: CallContext): Promise<Lean> {
   const now = new Date();
   const version = prior.version + 1;
-  const derived = derive(kind, nv.data) as unknown as Record<string, unknown>;
+  const derived = derive(kind, nv.data, creditRules(), nv.today ?? todayInShanghai(now)) as unknown as Record<string, unknown>;
   const op = nv.withdraw ? 'withdraw' : 'upsert';
   const publish = Boolean(derived.published);
   const entry: RecordVersion = {
@@ -448,8 +453,8 @@ export async function correctRecord(kind: RecordKind, id: string, body: { reason
   const prior = await findScoped(kind, id, ctx.principal);
   if (prior.lifecycle === 'revoked') throw AppError.conflict('记录已撤销，不能更正');
   if (prior.lifecycle === 'withdrawn') throw AppError.conflict('记录已停止公示（已修复或公示期满），不能更正');
-  // The serious-dishonesty mark is not a field of the standard: it is kept across corrections, not validated.
-  const { [LISTING_MARK]: listing, ...current } = prior.data;
+  // The serious-dishonesty marks are not fields of the standard: they are kept across corrections, not validated.
+  const { [LISTING_MARK]: listing, [GROUND_MARK]: ground, ...current } = prior.data;
   const merged = { ...current, ...body.changes };
   const { value, details } = validateValue<Record<string, unknown>>(recordBody(kind), merged);
   if (details) throw AppError.validation(details, '更正后的记录校验失败');
@@ -464,7 +469,7 @@ export async function correctRecord(kind: RecordKind, id: string, body: { reason
   const one = [{ index: 0, data: value! }];
   await refuseUnadmittedUsccs(one, []);
   if (one.length === 0) throw AppError.validation([{ path: 'changes.uscc', message: USCC_CHECK_MESSAGE }], '更正后的记录校验失败');
-  const data = listing ? { ...value!, [LISTING_MARK]: listing } : value!;
+  const data = { ...value!, ...(listing ? { [LISTING_MARK]: listing } : {}), ...(ground ? { [GROUND_MARK]: ground } : {}) };
   if (contentHash(data) === prior.contentHash) throw AppError.validation([{ path: 'changes', message: '更正内容与当前版本相同' }]);
   try {
     const after = await appendVersion(kind, prior, { action: 'correct', data, reason: body.reason, lifecycle: lifecycleOf(kind, data) }, ctx);
@@ -485,6 +490,8 @@ export async function revokeRecord(kind: RecordKind, id: string, revocation: Non
   // A permit stays published as 当前状态 2 (无效); a penalty is withdrawn (records/rules.ts revocationVersion, credit-rules.json permitRevocation).
   const effect = revocationVersion(kind, prior.data);
   const after = await appendVersion(kind, prior, { action: 'revoke', data: effect.data, reason: revocation.reason, revocation, withdraw: effect.withdraw ?? undefined, lifecycle: 'revoked' }, ctx);
+  // A listing citing this penalty loses (part of) its legal basis: the dishonesty module acts on it.
+  await emitRecordRevoked({ recordId: String(prior._id), kind, uscc: prior.uscc ?? null, decisionNumber: prior.decisionNumber, revocation }, ctx);
   return presentRecord(after, ctx.principal);
 }
 
@@ -500,6 +507,23 @@ export async function withdrawRecord(id: string, reason: Extract<WithdrawReason,
   return { record: after, changed: true };
 }
 
+/**
+ * Restores the publication of a penalty withdrawn by credit repair (信用修复) whose repair was revoked (撤销修复,
+ * false materials): a new version (action restore) queued to every platform as an upsert. Not when its
+ * maximum publicity period has ended meanwhile (nothing to publish; `publicityEnded`). Idempotent: a record
+ * not withdrawn by repair is returned as it is.
+ */
+export async function restorePublication(id: string, note: string, ctx: CallContext, today = todayInShanghai()) {
+  const prior = (await RecordModel.findById(id).lean()) as Lean | null;
+  if (!prior || prior.kind !== 'penalty') throw AppError.notFound('行政处罚记录不存在');
+  const lastWithdraw = [...prior.versions].reverse().find((v) => v.withdrawReason);
+  if (prior.lifecycle !== 'withdrawn' || lastWithdraw?.withdrawReason !== '信用修复') return { record: prior, changed: false, publicityEnded: false };
+  const derived = derive('penalty', prior.data, creditRules(), today) as PenaltyDerived;
+  if (!derived.published) return { record: prior, changed: false, publicityEnded: publicityEnded(derived.publicityEndDate, today) };
+  const after = await appendVersion('penalty', prior, { action: 'restore', data: prior.data, reason: note, lifecycle: 'active', today }, ctx);
+  return { record: after, changed: true, publicityEnded: false };
+}
+
 /** The serious-dishonesty listing a penalty grounds: `data.listedAsSeriouslyDishonest`, set only through markListed. */
 export interface ListingMark {
   listingId: string;
@@ -507,7 +531,11 @@ export interface ListingMark {
   since: string;
   until: string;
 }
-const LISTING_MARK = 'listedAsSeriouslyDishonest';
+/** The listing a penalty grounded (`data.groundedSeriousDishonestyListing`): kept when the listing ends, so the penalty stays 严重. */
+export interface GroundMark {
+  listingId: string;
+  decisionNumber: string;
+}
 const LISTING_NOTE = '【严重失信主体名单】';
 const REMARKS_MAX = 1000;
 
@@ -523,19 +551,27 @@ function remarksWithNote(remarks: unknown, note: string | null): string | undefi
 /**
  * Marks a penalty as grounding a serious-dishonesty listing (`mark`), or removes the mark (`null`), by
  * appending a version (action list / delist) that the delivery engine publishes: the data is unchanged
- * except the mark and a note in the remarks (BZ); derived facts are recomputed (listed → 严重, published
- * while the listing lasts). Removing the mark from a penalty whose own publicity period has also ended
- * makes that version a withdrawal (公示期满), so the platforms never see it re-published in between.
- * Idempotent: the same mark again changes nothing.
+ * except the marks and a note in the remarks (BZ); derived facts are recomputed (listed → 严重, published
+ * while the listing lasts). A listing that ends (expiry, early removal) does not downgrade its penalties:
+ * the ground mark stays and they stay 严重 (maximum period 3 years from the decision, repair from 1 year);
+ * `annul` (the listing was revoked: it never had a valid basis) removes the ground mark too. Removing the
+ * mark from a penalty whose own publicity period has also ended makes that version a withdrawal (公示期满),
+ * so the platforms never see it re-published in between. Idempotent: the same marks again change nothing.
  */
-export async function markListed(recordId: string, mark: ListingMark | null, ctx: CallContext, today = todayInShanghai()) {
+export async function markListed(recordId: string, mark: ListingMark | null, ctx: CallContext, today = todayInShanghai(), opts: { annul?: boolean } = {}) {
   const prior = (await RecordModel.findById(recordId).lean()) as Lean | null;
   if (!prior || prior.kind !== 'penalty') throw AppError.notFound('行政处罚记录不存在');
-  const { [LISTING_MARK]: current, ...rest } = prior.data;
-  if (contentHash({ m: current ?? null }) === contentHash({ m: mark })) return { record: prior, changed: false };
+  const { [LISTING_MARK]: current, [GROUND_MARK]: currentGround, ...rest } = prior.data;
+  const previous = (current as ListingMark | undefined) ?? null;
+  const ground: GroundMark | null = mark
+    ? { listingId: mark.listingId, decisionNumber: mark.decisionNumber }
+    : opts.annul
+      ? null
+      : ((currentGround as GroundMark | undefined) ?? (previous ? { listingId: previous.listingId, decisionNumber: previous.decisionNumber } : null));
+  if (contentHash({ m: current ?? null, g: currentGround ?? null }) === contentHash({ m: mark, g: ground })) return { record: prior, changed: false };
   if (mark && prior.lifecycle === 'revoked') throw AppError.conflict('该行政处罚决定已撤销，不能据以列入严重失信主体名单');
   const note = mark ? `已列入安全生产严重失信主体名单（${mark.decisionNumber}，列入期限 ${mark.since} 至 ${mark.until}）` : null;
-  const data: Record<string, unknown> = { ...rest, remarks: remarksWithNote(rest.remarks, note), ...(mark ? { [LISTING_MARK]: mark } : {}) };
+  const data: Record<string, unknown> = { ...rest, remarks: remarksWithNote(rest.remarks, note), ...(mark ? { [LISTING_MARK]: mark } : {}), ...(ground ? { [GROUND_MARK]: ground } : {}) };
   if (data.remarks === undefined) delete data.remarks;
   let lifecycle: Lifecycle = prior.lifecycle;
   let withdraw: WithdrawReason | undefined;
@@ -545,8 +581,9 @@ export async function markListed(recordId: string, mark: ListingMark | null, ctx
     lifecycle = 'withdrawn';
     withdraw = '公示期满';
   }
-  const reason = note ?? `移出严重失信主体名单${withdraw === '公示期满' && prior.lifecycle === 'active' ? '，处罚公示期已满，停止公示' : ''}`;
-  const after = await appendVersion('penalty', prior, { action: mark ? 'list' : 'delist', data, reason, withdraw, lifecycle }, ctx);
+  const what = mark ? null : opts.annul ? '列入决定已撤销' : '移出严重失信主体名单';
+  const reason = note ?? `${what}${withdraw === '公示期满' && prior.lifecycle === 'active' ? '，处罚公示期已满，停止公示' : ''}`;
+  const after = await appendVersion('penalty', prior, { action: mark ? 'list' : 'delist', data, reason, withdraw, lifecycle, today }, ctx);
   return { record: after, changed: true };
 }
 

@@ -22,7 +22,7 @@ export interface RepairFileRef {
 
 export interface RepairHistoryEntry {
   seq: number;
-  action: 'submit' | 'accept' | 'refuse' | 'extend' | 'approve' | 'deny' | 'effect';
+  action: 'submit' | 'accept' | 'refuse' | 'extend' | 'approve' | 'deny' | 'effect' | 'revoke';
   from: RepairState | null;
   to: RepairState;
   at: Date;
@@ -92,6 +92,24 @@ export interface RepairDoc {
     attempts: number;
     lastError: string | null;
   } | null;
+  /**
+   * 撤销修复 (the repair was obtained with false materials): when and why, how long a new application is refused
+   * (barredUntil, inclusive), and the resumable effects (publication restored, regraded).
+   */
+  revocation?: {
+    date: LegalDate;
+    reasons: string[];
+    note: string | null;
+    barredUntil: LegalDate;
+    source: string;
+    by: string;
+    byName: string;
+    at: Date;
+    restored: boolean;
+    /** Publication was not restored because the penalty's maximum publicity period had ended meanwhile. */
+    publicityEnded: boolean;
+    regraded: boolean;
+  } | null;
   history: RepairHistoryEntry[];
   /** Incremented on every change (conditional updates). */
   revision: number;
@@ -130,6 +148,7 @@ const repairSchema = new Schema<RepairDoc>(
     refusal: { type: Schema.Types.Mixed, default: null },
     decision: { type: Schema.Types.Mixed, default: null },
     effects: { type: Schema.Types.Mixed, default: null },
+    revocation: { type: Schema.Types.Mixed, default: null },
     history: { type: Schema.Types.Mixed, required: true },
     revision: { type: Number, required: true },
     createdBy: { type: String, required: true },

@@ -48,6 +48,21 @@ export function presentRepair(doc: RepairDoc & { _id: unknown }, principal: Prin
       ? { outcome: doc.decision.outcome, number: doc.decision.number, reasons: doc.decision.reasons, note: doc.decision.note, date: doc.decision.date, at: doc.decision.at, byName: doc.decision.byName, ...(internal ? { by: doc.decision.by } : {}) }
       : null,
     effects: doc.effects,
+    revocation: doc.revocation
+      ? {
+          date: doc.revocation.date,
+          reasons: doc.revocation.reasons,
+          note: doc.revocation.note,
+          barredUntil: doc.revocation.barredUntil,
+          source: doc.revocation.source,
+          restored: doc.revocation.restored,
+          publicityEnded: doc.revocation.publicityEnded,
+          regraded: doc.revocation.regraded,
+          at: doc.revocation.at,
+          byName: doc.revocation.byName,
+          ...(internal ? { by: doc.revocation.by } : {}),
+        }
+      : null,
     documentUrl: ['refused-incomplete', 'approved', 'denied', 'effected'].includes(doc.state) ? `/api/v1/repairs/${id}/decision` : null,
     ...(opts.history === false
       ? {}

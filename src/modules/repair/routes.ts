@@ -18,6 +18,7 @@ import {
   overdueQuery,
   penaltyIdParams,
   refuseBody,
+  revokeBody,
   repairFileParams,
   repairIdParams,
 } from '../../../schemas/repair.js';
@@ -50,13 +51,14 @@ function sendHtml(res: Response, html: string): void {
   res.status(200).set({ 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' }).send(html);
 }
 
-const ACTION_BODIES: Record<RepairAction, Joi.ObjectSchema> = { accept: acceptBody, refuse: refuseBody, extend: extendBody, approve: approveBody, deny: denyBody };
+const ACTION_BODIES: Record<RepairAction, Joi.ObjectSchema> = { accept: acceptBody, refuse: refuseBody, extend: extendBody, approve: approveBody, deny: denyBody, revoke: revokeBody };
 const ACTION_SUMMARIES: Record<RepairAction, string> = {
   accept: '受理信用修复申请（决定期限：受理后 7 个工作日）',
   refuse: '不予受理（材料不全，逐项列明需补正的材料；企业可补正后重新申请）',
   extend: '延长作出决定的期限（仅一次，须说明理由）',
   approve: '准予信用修复：记录决定后停止公示（向各平台报送撤下，原因：信用修复）、标记重新评定信用等级',
   deny: '不予信用修复（逐项列明理由；理由消除后企业可重新申请）',
+  revoke: '以提供虚假材料等不正当手段取得的信用修复：撤销修复决定，恢复公示（向各平台重新报送）、重新评定信用等级，在 config/repair.json revocation.reapplyBarMonths 期限内不予受理该处罚信息的修复申请',
 };
 
 function actionRoute(action: RepairAction): RouteSpec {

@@ -5,7 +5,7 @@
  * config/credit-rules.json (minimum publicity periods, by the rule version in force on the decision date).
  */
 import Joi from 'joi';
-import { addWorkdays, workdaysBetween, type LegalDate } from '../../lib/calendar.js';
+import { addDays, addWorkdays, periodLastDay, workdaysBetween, type LegalDate } from '../../lib/calendar.js';
 import { readConfigFile } from '../../lib/configFiles.js';
 import type { Severity } from '../records/index.js';
 
@@ -25,6 +25,8 @@ export interface RepairConfig {
   unrepairable: UnrepairableRule[];
   files: { maxBytes: number; maxFiles: number; types: string[] };
   commitmentMinLength: number;
+  /** 撤销修复 (a repair obtained with false materials): how long a new application of the penalty is refused, and the source. */
+  revocation: { reapplyBarMonths: number; source: string };
 }
 
 export const FILE_TYPES = ['application/pdf', 'image/jpeg', 'image/png'] as const;
@@ -55,6 +57,11 @@ export const repairConfigSchema = Joi.object({
     types: Joi.array().items(Joi.string().valid(...FILE_TYPES)).min(1).unique().required(),
   }).required(),
   commitmentMinLength: Joi.number().integer().min(1).max(1000).required(),
+  revocation: Joi.object({
+    $comment: Joi.string(),
+    reapplyBarMonths: Joi.number().integer().min(0).max(120).required(),
+    source: Joi.string().min(1).required(),
+  }).required(),
 });
 
 export function repairConfig(): RepairConfig {
@@ -78,6 +85,8 @@ export interface PenaltyFacts {
   penaltyTypes: string[];
   legalBasis?: string;
   violationType?: string;
+  /** The active serious-dishonesty listing this penalty grounds (its mark on the record), if any. */
+  listing?: { decisionNumber: string; since: LegalDate; until: LegalDate } | null;
 }
 
 /** Fulfilment of the decision's obligations as recorded by the deciding authority. */
@@ -101,6 +110,8 @@ export interface EligibilityInput {
   commitment: CommitmentState;
   openApplication: OpenApplication;
   today: LegalDate;
+  /** A repair of this penalty revoked for false materials: new applications are refused through `until`. */
+  bar?: { number: string; until: LegalDate } | null;
 }
 
 export const REASON_CODES = [
@@ -108,7 +119,9 @@ export const REASON_CODES = [
   'ALREADY_REPAIRED',
   'PUBLICITY_ENDED',
   'NOT_REPAIRABLE_BY_LAW',
+  'LISTED_SERIOUSLY_DISHONEST',
   'APPLICATION_PENDING',
+  'REAPPLICATION_BARRED',
   'MIN_PERIOD_NOT_REACHED',
   'FINE_NOT_PAID',
   'CORRECTION_NOT_CONFIRMED',
@@ -126,7 +139,7 @@ export interface EligibilityReason {
 }
 
 export interface Condition {
-  code: 'MIN_PERIOD' | 'FINE_PAID' | 'CORRECTION' | 'COMMITMENT' | 'REPAIRABLE';
+  code: 'MIN_PERIOD' | 'FINE_PAID' | 'CORRECTION' | 'COMMITMENT' | 'REPAIRABLE' | 'NOT_LISTED';
   label: string;
   met: boolean;
   note: string;
@@ -134,7 +147,10 @@ export interface Condition {
 
 export interface Eligibility {
   eligible: boolean;
-  /** The earliest day an application can succeed; null when it never can (revoked, repaired, ended, barred by law). */
+  /**
+   * The earliest day an application can succeed; null when it never can (revoked, repaired, ended, barred by
+   * law) or not while the penalty grounds an active serious-dishonesty listing (it depends on the removal).
+   */
   earliestDate: LegalDate | null;
   ruleVersion: string;
   severity: Severity;
@@ -156,6 +172,15 @@ export function unrepairableRule(p: Pick<PenaltyFacts, 'legalBasis' | 'violation
       (r.legalBasisContains === undefined || (p.legalBasis ?? '').includes(r.legalBasisContains)) &&
       (r.violationTypeContains === undefined || (p.violationType ?? '').includes(r.violationTypeContains)),
   );
+}
+
+/**
+ * 撤销修复: the last day a new application of the penalty is refused after a repair obtained with false
+ * materials was revoked on `revokedOn` — `reapplyBarMonths` counted like every period (民法典 arts. 201–203);
+ * applications are accepted again from the next day. Source: config/repair.json revocation.source.
+ */
+export function reapplicationBarredUntil(revokedOn: LegalDate, config: RepairConfig = repairConfig()): LegalDate {
+  return periodLastDay(revokedOn, config.revocation.reapplyBarMonths);
 }
 
 const latest = (dates: (LegalDate | null | undefined)[]): LegalDate => dates.filter((d): d is LegalDate => Boolean(d)).sort().at(-1)!;
@@ -188,7 +213,19 @@ export function assessEligibility(input: EligibilityInput, config: RepairConfig 
     never = true;
     add('NOT_REPAIRABLE_BY_LAW', barred.reason);
   }
+  // A penalty that grounds an active serious-dishonesty listing is repaired only with the listing: the subject
+  // applies for early removal (提前移出, MEM Order 11; config/dishonesty.json removalConditions) — repairing the
+  // penalty alone would stop its publication while the subject stays listed on its basis.
+  const listed = p.listing ? p.listing.until >= today : false;
+  if (listed) {
+    add(
+      'LISTED_SERIOUSLY_DISHONEST',
+      `该处罚信息是列入安全生产严重失信主体名单的依据（列入决定 ${p.listing!.decisionNumber}，列入期限 ${p.listing!.since} 至 ${p.listing!.until}），名单存续期间不能单独申请信用修复；请向作出列入决定的部门申请提前移出名单（列入满12个月后），移出后再申请修复`,
+    );
+  }
   if (openApplication.state === 'pending') add('APPLICATION_PENDING', `该处罚信息已有正在办理的信用修复申请（编号 ${openApplication.number}），办结前不能重复申请`);
+  const bar = input.bar && today <= input.bar.until ? input.bar : null;
+  if (bar) add('REAPPLICATION_BARRED', `该处罚信息的信用修复（申请编号 ${bar.number}）因提供虚假材料被撤销，至 ${bar.until} 不予受理信用修复申请，${addDays(bar.until, 1)} 起方可重新申请`, 'recordId', addDays(bar.until, 1));
 
   const minReached = today >= p.repairEarliestDate;
   if (!minReached) {
@@ -205,7 +242,7 @@ export function assessEligibility(input: EligibilityInput, config: RepairConfig 
   }
   if (commitment === 'missing') add('NO_COMMITMENT', '未作出信用承诺：须随申请提交信用修复承诺书并明确同意（commitmentAccepted: true），或事先登记有效的信用修复承诺', 'commitmentAccepted');
 
-  const earliestDate = never ? null : latest([p.repairEarliestDate, needsPayment ? paid : null, corrected]);
+  const earliestDate = never || listed ? null : latest([p.repairEarliestDate, needsPayment ? paid : null, corrected, bar ? addDays(bar.until, 1) : null]);
   const conditions: Condition[] = [
     {
       code: 'MIN_PERIOD',
@@ -222,6 +259,12 @@ export function assessEligibility(input: EligibilityInput, config: RepairConfig 
       note: commitment === 'at-application' ? '随申请提交信用修复承诺书（或事先登记信用修复承诺）' : commitment === 'given' ? '已作出信用承诺' : '未作出信用承诺',
     },
     { code: 'REPAIRABLE', label: '不属于法律规定不得修复的情形', met: !barred, note: barred ? barred.reason : '不属于' },
+    {
+      code: 'NOT_LISTED',
+      label: '不是现行严重失信主体名单的列入依据',
+      met: !listed,
+      note: listed ? `名单存续至 ${p.listing!.until}：请申请提前移出` : '不是',
+    },
   ];
   return {
     eligible: reasons.length === 0,
@@ -238,7 +281,7 @@ export function assessEligibility(input: EligibilityInput, config: RepairConfig 
 // ---------------------------------------------------------------------------------------------
 // Workflow
 
-export const REPAIR_STATES = ['submitted', 'accepted', 'refused-incomplete', 'approved', 'denied', 'effected'] as const;
+export const REPAIR_STATES = ['submitted', 'accepted', 'refused-incomplete', 'approved', 'denied', 'effected', 'revoked'] as const;
 export type RepairState = (typeof REPAIR_STATES)[number];
 
 export const STATE_LABELS: Record<RepairState, string> = {
@@ -248,6 +291,7 @@ export const STATE_LABELS: Record<RepairState, string> = {
   approved: '准予修复，执行中',
   denied: '不予修复',
   effected: '已修复（已停止公示）',
+  revoked: '修复决定已撤销（提供虚假材料），已恢复公示',
 };
 
 /** States in which the application still occupies its penalty (a second one is refused). */
@@ -255,7 +299,7 @@ export const OPEN_STATES: readonly RepairState[] = ['submitted', 'accepted', 'ap
 /** States in which the application is still being processed (a pending application). */
 export const PENDING_STATES: readonly RepairState[] = ['submitted', 'accepted'];
 
-export const REPAIR_ACTIONS = ['accept', 'refuse', 'extend', 'approve', 'deny'] as const;
+export const REPAIR_ACTIONS = ['accept', 'refuse', 'extend', 'approve', 'deny', 'revoke'] as const;
 export type RepairAction = (typeof REPAIR_ACTIONS)[number];
 
 /** Reviewer actions: the state each needs, and the state it leads to. */
@@ -265,6 +309,7 @@ export const TRANSITIONS: Record<RepairAction, { from: RepairState; to: RepairSt
   extend: { from: 'accepted', to: 'accepted', label: '延长办理期限' },
   approve: { from: 'accepted', to: 'approved', label: '准予修复' },
   deny: { from: 'accepted', to: 'denied', label: '不予修复' },
+  revoke: { from: 'effected', to: 'revoked', label: '撤销信用修复' },
 };
 
 export interface DueDates {

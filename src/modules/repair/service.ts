@@ -10,7 +10,7 @@ import { inScope, scopeFilter, type Principal } from '../auth/index.js';
 import { markGradeDirty } from '../enterprises/index.js';
 import { validRepairCommitment } from '../commitments/index.js';
 import { regradeNow } from '../grading/index.js';
-import { RecordModel, SYSTEM_PRINCIPAL, withdrawRecord, type RecordDoc, type Severity } from '../records/index.js';
+import { RecordModel, SYSTEM_PRINCIPAL, restorePublication, withdrawRecord, type ListingMark, type RecordDoc, type Severity } from '../records/index.js';
 import {
   FulfilmentModel,
   RepairCounterModel,
@@ -30,6 +30,7 @@ import {
   extendedDecisionDue,
   overdueStep,
   paymentRequired,
+  reapplicationBarredUntil,
   repairConfig,
   resultSharedDue,
   type CommitmentState,
@@ -86,7 +87,14 @@ export function penaltyFacts(r: RecordLean): PenaltyFacts {
     penaltyTypes: (r.data.penaltyTypes as string[] | undefined) ?? [],
     legalBasis: r.data.legalBasis as string | undefined,
     violationType: r.data.violationType as string | undefined,
+    listing: listingOfPenalty(r.data),
   };
+}
+
+/** The active listing a penalty grounds: its `listedAsSeriouslyDishonest` mark (records.markListed), present while the listing lasts. */
+function listingOfPenalty(data: Record<string, unknown>): PenaltyFacts['listing'] {
+  const m = data.listedAsSeriouslyDishonest as ListingMark | undefined;
+  return m ? { decisionNumber: m.decisionNumber, since: m.since, until: m.until } : null;
 }
 
 async function openApplicationOf(recordId: string, exceptId?: string): Promise<OpenApplication> {
@@ -100,6 +108,13 @@ async function registeredCommitment(record: RecordLean, today: LegalDate) {
   return record.uscc ? validRepairCommitment(record.uscc, today, String(record._id)) : null;
 }
 
+/** The latest bar on new applications of a penalty: its repair revoked for false materials (撤销修复). */
+async function reapplicationBar(recordId: string): Promise<{ number: string; until: LegalDate } | null> {
+  const revoked = await RepairModel.find({ recordId, state: 'revoked' }, { number: 1, revocation: 1 }).lean();
+  const bars = revoked.filter((a) => a.revocation).map((a) => ({ number: a.number, until: a.revocation!.barredUntil }));
+  return bars.sort((a, b) => (a.until < b.until ? 1 : -1))[0] ?? null;
+}
+
 async function evaluate(record: RecordLean, today: LegalDate, commitment: CommitmentState, exceptApplicationId?: string) {
   const recordId = String(record._id);
   const fulfilment = await FulfilmentModel.findById(recordId).lean();
@@ -109,6 +124,7 @@ async function evaluate(record: RecordLean, today: LegalDate, commitment: Commit
     commitment,
     openApplication: await openApplicationOf(recordId, exceptApplicationId),
     today,
+    bar: await reapplicationBar(recordId),
   });
   return { eligibility, fulfilment };
 }
@@ -499,6 +515,19 @@ export async function decide(id: string, action: RepairAction, body: TransitionB
           },
           history: historyEntry('deny', app.state, t.to, p, today, body.reasons!.join('；')),
         };
+      case 'revoke': {
+        const config = repairConfig();
+        const barredUntil = reapplicationBarredUntil(today, config);
+        return {
+          $set: {
+            state: t.to,
+            // The penalty is free for a new application again — refused until barredUntil by the eligibility rule.
+            activeKey: `${app.recordId}:${String(app._id)}`,
+            revocation: { date: today, reasons: body.reasons!, note: body.note ?? null, barredUntil, source: config.revocation.source, by: p.id, byName: p.name, at: new Date(), restored: false, publicityEnded: false, regraded: false },
+          },
+          history: historyEntry('revoke', app.state, t.to, p, today, `${body.reasons!.join('；')}；恢复公示，至 ${barredUntil} 不予受理该处罚信息的信用修复申请`),
+        };
+      }
     }
   });
   await recordAudit({
@@ -511,6 +540,12 @@ export async function decide(id: string, action: RepairAction, body: TransitionB
     after: { state: after.state, due: after.due, revision: after.revision, note: body.note ?? body.reason ?? null, missing: body.missing ?? null, reasons: body.reasons ?? null },
   });
   let result = after;
+  if (action === 'revoke') {
+    result = (await runRevocationEffects(id, p, today).catch((err: unknown) => {
+      logger.warn('effects of a repair revocation failed; the sweep will resume them', { id, err });
+      return null;
+    })) ?? ((await RepairModel.findById(id).lean()) as RepairLean);
+  }
   if (action === 'approve') {
     // Carry out the effects now; a failure leaves the application approved and the sweep resumes it.
     result = (await runEffects(id, p).catch((err: unknown) => {
@@ -591,6 +626,42 @@ export async function runEffects(id: string, principal: Principal = SYSTEM_PRINC
   });
 }
 
+async function markRevocation(id: string, set: Record<string, unknown>): Promise<RepairLean> {
+  return withDocLocks('repairs', [id], async () => {
+    const after = (await RepairModel.findOneAndUpdate({ _id: id, state: 'revoked' }, { $set: { ...set, updatedAt: new Date() }, $inc: { revision: 1 } }, { new: true, timestamps: false }).lean()) as RepairLean | null;
+    if (!after) throw AppError.conflict('申请状态已改变');
+    return after;
+  });
+}
+
+/**
+ * Carries out (or resumes) the effects of a revoked repair (撤销修复): (1) the penalty is published again — a
+ * version (action restore) queued to every platform, unless its maximum publicity period has ended meanwhile;
+ * (2) the enterprise is marked for regrading and regraded at once where the lease is free. Each step is marked
+ * done on the application and audited.
+ */
+export async function runRevocationEffects(id: string, principal: Principal = SYSTEM_PRINCIPAL, today = todayInShanghai()): Promise<RepairLean | null> {
+  return withDocLocks('repairEffects', [id], async () => {
+    let app = (await RepairModel.findById(id).lean()) as RepairLean | null;
+    if (!app || app.state !== 'revoked' || !app.revocation) return app;
+    if (!app.revocation.restored) {
+      const r = await restorePublication(app.recordId, `撤销信用修复（申请编号 ${app.number}）：${app.revocation.reasons.join('；')}，恢复公示`, { principal }, today);
+      app = await markRevocation(id, { 'revocation.restored': true, 'revocation.publicityEnded': r.publicityEnded });
+      await recordAudit({ action: 'repair.revoke.restore', resource: 'penalty', resourceId: app.recordId, principal, after: { application: app.number, republished: r.changed, publicityEnded: r.publicityEnded } });
+    }
+    if (!app.revocation!.regraded) {
+      await markGradeDirty([app.uscc]);
+      const now = await regradeNow([app.uscc]).catch((err: unknown) => {
+        logger.warn('immediate regrade after a repair revocation failed; the grading sweep will regrade', { uscc: app!.uscc, err });
+        return false;
+      });
+      app = await markRevocation(id, { 'revocation.regraded': true });
+      await recordAudit({ action: 'repair.revoke.regrade', resource: 'enterprise', resourceId: app.uscc, principal, after: { application: app.number, regradedNow: now } });
+    }
+    return app;
+  });
+}
+
 /** Resumes every approved application whose effects are not done (crash between steps, failure). */
 export async function sweepEffects(): Promise<{ effected: number; failed: number }> {
   let effected = 0;
@@ -603,6 +674,15 @@ export async function sweepEffects(): Promise<{ effected: number; failed: number
     } catch (err) {
       failed++;
       logger.warn('repair effects failed', { id: String(_id), err });
+    }
+  }
+  // Revocations whose effects were interrupted.
+  for (const { _id } of await RepairModel.find({ state: 'revoked', $or: [{ 'revocation.restored': false }, { 'revocation.regraded': false }] }, { _id: 1 }).lean()) {
+    try {
+      await runRevocationEffects(String(_id));
+    } catch (err) {
+      failed++;
+      logger.warn('repair revocation effects failed', { id: String(_id), err });
     }
   }
   return { effected, failed };
