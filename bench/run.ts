@@ -7,6 +7,7 @@ import { benchImport, benchRecords } from './records.bench.js';
 import { benchGrading } from './grading.bench.js';
 import { benchExports } from './exports.bench.js';
 import { benchPublicity } from './publicity.bench.js';
+import { benchDb } from './db.bench.js';
 
 const benches: Record<string, () => Promise<void>> = {
   enterprises: () => benchEnterprises(),
@@ -15,6 +16,7 @@ const benches: Record<string, () => Promise<void>> = {
   grading: () => benchGrading(),
   exports: () => benchExports(),
   publicity: () => benchPublicity(),
+  db: () => benchDb(),
 };
 
 const selected = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -12,6 +12,7 @@ import mongoose from 'mongoose';
  * (a comment containing `ferretdb:nopushdown` turns pushdown off for one query).
  */
 const { Double, Long } = mongoose.mongo;
+type Doc = { _id: string; [field: string]: unknown };
 type Explain = { queryPlanner?: { SQL?: string; Plan?: string[]; winningPlan?: unknown } };
 
 /** The index the plan searches, or null for a full scan. */
@@ -31,12 +32,12 @@ describe('embedded database: queries use the declared indexes', function () {
   this.timeout(60_000);
   const db = `t_db_push_${randomBytes(3).toString('hex')}`;
   let client: InstanceType<typeof mongoose.mongo.MongoClient>;
-  let coll: mongoose.mongo.Collection;
+  let coll: mongoose.mongo.Collection<Doc>;
 
   before(async () => {
     client = new mongoose.mongo.MongoClient(process.env.TEST_MONGODB_URI!, { directConnection: true });
     await client.connect();
-    coll = client.db(db).collection('records');
+    coll = client.db(db).collection<Doc>('records');
     await coll.createIndex({ district: 1 });
     await coll.createIndex({ issuedAt: -1 });
     await coll.createIndex({ score: 1 });
@@ -56,7 +57,7 @@ describe('embedded database: queries use the declared indexes', function () {
 
   const from = new Date(Date.UTC(2026, 0, 2));
   const to = new Date(Date.UTC(2026, 0, 3));
-  const shapes: { name: string; filter: mongoose.mongo.Filter<mongoose.mongo.Document>; index: string; count: number }[] = [
+  const shapes: { name: string; filter: mongoose.mongo.Filter<Doc>; index: string; count: number }[] = [
     { name: '_id equality', filter: { _id: 'r7' }, index: '_id_', count: 1 },
     { name: '_id equality with further conditions', filter: { _id: 'r7', district: '区7', note: 'n0' }, index: '_id_', count: 1 },
     { name: '_id $in of 3', filter: { _id: { $in: ['r1', 'r2', 'r399', 'missing'] } }, index: '_id_', count: 3 },
@@ -85,13 +86,13 @@ describe('embedded database: pushed-down queries answer exactly like a full scan
   this.timeout(300_000);
   const db = `t_db_prop_${randomBytes(3).toString('hex')}`;
   let client: InstanceType<typeof mongoose.mongo.MongoClient>;
-  let coll: mongoose.mongo.Collection;
+  let coll: mongoose.mongo.Collection<Doc>;
   const FIELDS = ['s', 'n', 'd', 'm'] as const; // all indexed; m holds anything
 
   before(async () => {
     client = new mongoose.mongo.MongoClient(process.env.TEST_MONGODB_URI!, { directConnection: true });
     await client.connect();
-    coll = client.db(db).collection('props');
+    coll = client.db(db).collection<Doc>('props');
     for (const f of FIELDS) await coll.createIndex({ [f]: f === 'd' ? -1 : 1 });
   });
   after(async () => {
@@ -142,7 +143,7 @@ describe('embedded database: pushed-down queries answer exactly like a full scan
       fc.asyncProperty(docs, fc.array(query, { minLength: 1, maxLength: 12 }), async (ds, qs) => {
         await coll.deleteMany({});
         const ids = ds.map((_, i) => `p${i}`);
-        await coll.insertMany(ds.map((d, i) => ({ _id: ids[i], ...d })) as mongoose.mongo.OptionalId<mongoose.mongo.Document>[]);
+        await coll.insertMany(ds.map((d, i) => ({ ...d, _id: ids[i]! })));
         for (const q of qs) {
           const filter = q(ids);
           const ask = (comment?: string) =>
