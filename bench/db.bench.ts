@@ -62,7 +62,7 @@ export async function benchDb(): Promise<void> {
           const j = i + k;
           const district = `44030${j % DISTRICTS}`;
           const issuedAt = new Date(T0 + j * 60_000);
-          return { _id: `row-${j}`, district, districtCopy: district, issuedAt, issuedAtCopy: issuedAt, key: `row-${j}`, n: 0, claimedBy: null, payload: `安全生产信用记录 ${j} `.padEnd(700, '·') };
+          return { _id: `row-${j}`, district, districtCopy: district, issuedAt, issuedAtCopy: issuedAt, key: `row-${j}`, n: 0, claimedBy: null, payload: `安全生产信用记录 ${j} `.padEnd(560, '.') };
         });
         await coll.insertMany(batch, { ordered: false });
       }
