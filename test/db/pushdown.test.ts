@@ -65,6 +65,7 @@ describe('embedded database: queries use the declared indexes', function () {
     { name: '$in on an indexed field', filter: { district: { $in: ['区3', '区4'] } }, index: 'district_1', count: 40 },
     { name: 'date range on an indexed field', filter: { issuedAt: { $gte: from, $lt: to } }, index: 'issuedAt_-1', count: 24 },
     { name: 'number range on an indexed field', filter: { score: { $gt: 10, $lte: 12 } }, index: 'score_1', count: 8 },
+    { name: '$or of indexed conditions', filter: { $or: [{ district: '区3' }, { district: '区4', score: { $gte: 1, $lt: 50 } }] }, index: 'district_1', count: 32 },
     { name: 'indexed equality with an unindexed condition', filter: { district: '区3', note: { $ne: 'x' } }, index: 'district_1', count: 20 },
   ];
   for (const s of shapes) {
@@ -133,6 +134,7 @@ describe('embedded database: pushed-down queries answer exactly like a full scan
   const query: fc.Arbitrary<(ids: string[]) => Filter> = fc.oneof(
     cond.map((c) => () => c),
     fc.tuple(cond, cond).map(([a, b]) => () => ({ $and: [a, b] })),
+    fc.array(cond, { minLength: 1, maxLength: 3 }).map((bs) => () => ({ $or: bs })),
     fc.tuple(fc.nat(), cond).map(([i, c]) => (ids: string[]) => ({ _id: ids[i % ids.length], ...c })),
     fc.array(fc.nat(), { minLength: 1, maxLength: 5 }).map((is) => (ids: string[]) => ({ _id: { $in: [...is.map((i) => ids[i % ids.length]), 'nope'] } })),
   );
