@@ -41,12 +41,14 @@ describe('embedded database: queries use the declared indexes', function () {
     await coll.createIndex({ district: 1 });
     await coll.createIndex({ issuedAt: -1 });
     await coll.createIndex({ score: 1 });
+    await coll.createIndex({ 'meta.level': 1 });
     const docs = Array.from({ length: 400 }, (_, i) => ({
       _id: `r${i}`,
       district: `区${i % 20}`,
       issuedAt: new Date(Date.UTC(2026, 0, 1) + i * 3_600_000),
       score: i % 100,
       note: `n${i % 7}`,
+      meta: i % 50 === 0 ? [{ level: 'L1' }, { level: 'L9' }] : { level: `L${i % 4}` },
     }));
     await coll.insertMany(docs);
   });
@@ -66,6 +68,7 @@ describe('embedded database: queries use the declared indexes', function () {
     { name: 'date range on an indexed field', filter: { issuedAt: { $gte: from, $lt: to } }, index: 'issuedAt_-1', count: 24 },
     { name: 'number range on an indexed field', filter: { score: { $gt: 10, $lte: 12 } }, index: 'score_1', count: 8 },
     { name: '$or of indexed conditions', filter: { $or: [{ district: '区3' }, { district: '区4', score: { $gte: 1, $lt: 50 } }] }, index: 'district_1', count: 32 },
+    { name: 'equality on an indexed dotted path (arrays of subdocuments included)', filter: { 'meta.level': 'L1' }, index: 'meta.level_1', count: 108 },
     { name: 'indexed equality with an unindexed condition', filter: { district: '区3', note: { $ne: 'x' } }, index: 'district_1', count: 20 },
   ];
   for (const s of shapes) {
@@ -88,7 +91,7 @@ describe('embedded database: pushed-down queries answer exactly like a full scan
   const db = `t_db_prop_${randomBytes(3).toString('hex')}`;
   let client: InstanceType<typeof mongoose.mongo.MongoClient>;
   let coll: mongoose.mongo.Collection<Doc>;
-  const FIELDS = ['s', 'n', 'd', 'm'] as const; // all indexed; m holds anything
+  const FIELDS = ['s', 'n', 'd', 'm', 'o.x'] as const; // all indexed; m holds anything; o is a document, an array of documents, a scalar or missing
 
   before(async () => {
     client = new mongoose.mongo.MongoClient(process.env.TEST_MONGODB_URI!, { directConnection: true });
@@ -117,7 +120,9 @@ describe('embedded database: pushed-down queries answer exactly like a full scan
   );
   const scalar = fc.oneof(str, num, date, fc.boolean(), fc.constant(null));
   const value = fc.oneof({ weight: 4, arbitrary: scalar }, { weight: 1, arbitrary: fc.array(scalar, { maxLength: 3 }) });
-  const doc = fc.record({ s: fc.oneof(str, value), n: fc.oneof(num, value), d: fc.oneof(date, value), m: value }, { requiredKeys: [] });
+  const sub = fc.oneof(fc.record({ x: value }, { requiredKeys: [] }), fc.record({ y: scalar }));
+  const nested = fc.oneof(sub, fc.array(sub, { maxLength: 3 }), scalar);
+  const doc = fc.record({ s: fc.oneof(str, value), n: fc.oneof(num, value), d: fc.oneof(date, value), m: value, o: nested }, { requiredKeys: [] });
   const docs = fc.array(doc, { minLength: 1, maxLength: 40 });
 
   type Filter = Record<string, unknown>;
