@@ -91,6 +91,20 @@ describe('embedded database: atomic single-document writes across processes', fu
     }
   });
 
+  it(`${N} processes inserting and upserting the same natural keys on unique indexes: one document per key, every upsert counted`, async () => {
+    const coll = client.db(db).collection<{ key?: string; nat?: string; hits?: number }>('natural');
+    const upserts = client.db(db).collection<{ nat: string; hits: number }>('natural_upsert');
+    await coll.createIndex({ key: 1 }, { unique: true });
+    await upserts.createIndex({ nat: 1 }, { unique: true });
+    const ids = Array.from({ length: 30 }, (_, i) => `k${i}`);
+    const results = (await Promise.all(Array.from({ length: N }, (_, p) => runWorker({ mode: 'unique', uri: uri(), db, coll: 'natural', ids, me: `p${p}` })))) as { inserted: string[] }[];
+    expect(results.flatMap((r) => r.inserted).sort()).to.deep.equal([...ids].sort()); // each key inserted by exactly one process
+    expect(await coll.countDocuments({ key: { $in: ids } })).to.equal(ids.length);
+    const upserted = await upserts.find({}).toArray();
+    expect(upserted).to.have.length(ids.length);
+    expect(upserted.every((d) => d.hits === N)).to.equal(true);
+  });
+
   it('update commands with 1,200 statements in flight (pool: 100 connections) complete and the database still answers writes', async () => {
     const coll = client.db(db).collection<{ _id: string; n: number }>('bulk');
     const ids = Array.from({ length: 150 }, (_, i) => `row-${i}`);

@@ -10,10 +10,15 @@ export type Task =
   | { mode: 'inc'; uri: string; db: string; coll: string; ids: string[]; m: number }
   | { mode: 'claim'; uri: string; db: string; coll: string; ids: string[]; me: string }
   | { mode: 'closeOrDelete'; uri: string; db: string; coll: string; ids: string[] }
-  | { mode: 'bulk'; uri: string; db: string; coll: string; ids: string[]; commands: number };
+  | { mode: 'bulk'; uri: string; db: string; coll: string; ids: string[]; commands: number }
+  | { mode: 'unique'; uri: string; db: string; coll: string; ids: string[]; me: string };
 
 interface Item {
-  _id: string;
+  _id?: string;
+  key?: string;
+  nat?: string;
+  hits?: number;
+  by?: string;
   n?: number;
   claimedBy?: string | null;
   state?: string;
@@ -70,6 +75,24 @@ switch (task.mode) {
     const ops = task.ids.map((_id) => ({ updateOne: { filter: { _id }, update: { $inc: { n: 1 } } } }));
     await Promise.all(Array.from({ length: task.commands }, () => coll.bulkWrite(ops, { ordered: false })));
     out = { statements: task.commands * task.ids.length };
+    break;
+  }
+  case 'unique': {
+    // every natural key at once: a plain insert (unique index on `key`), then an upsert by `nat` (unique index) in `<coll>_upsert`
+    const inserted = await Promise.all(
+      task.ids.map((k) =>
+        coll.insertOne({ key: k, by: task.me }).then(
+          () => k,
+          (e: { code?: number }) => {
+            if (e.code !== 11000) throw e;
+            return null;
+          },
+        ),
+      ),
+    );
+    const upserts = client.db(task.db).collection<Item>(`${task.coll}_upsert`);
+    await Promise.all(task.ids.map((k) => upserts.updateOne({ nat: k }, { $setOnInsert: { by: task.me }, $inc: { hits: 1 } }, { upsert: true })));
+    out = { inserted: inserted.filter((x): x is string => x !== null) };
     break;
   }
 }
