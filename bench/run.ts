@@ -8,6 +8,7 @@ import { benchGrading } from './grading.bench.js';
 import { benchExports } from './exports.bench.js';
 import { benchPublicity } from './publicity.bench.js';
 import { benchVolume } from './volume.bench.js';
+import { benchDb } from './db.bench.js';
 
 const benches: Record<string, () => Promise<void>> = {
   enterprises: () => benchEnterprises(),
@@ -17,6 +18,7 @@ const benches: Record<string, () => Promise<void>> = {
   exports: () => benchExports(),
   publicity: () => benchPublicity(),
   volume: () => benchVolume(),
+  db: () => benchDb(),
 };
 
 const selected = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -1,14 +1,19 @@
 #!/usr/bin/env node
-// Builds the embedded database (FerretDB 1.24.2, SQLite backend) into ./.bin once.
-// Idempotent: skips when .bin/ferretdb already reports v1.24.2.
+// Builds the embedded database (FerretDB 1.24.2, SQLite backend, with the patch set in
+// scripts/ferretdb/patches) into ./.bin once.
+//
+// Idempotent: skips when .bin/ferretdb reports v1.24.2 and .bin/ferretdb.stamp holds the hash of the
+// current patch set; rebuilds whenever a patch is added, removed or changed.
 //
 // Why not a bare `go install github.com/FerretDB/FerretDB/cmd/ferretdb@v1.24.2`: that binary panics
 // at start ("Invalid build/version/version.txt file content") because the module zip lacks the
-// generated build/version/version.txt. So we take the very same module from the Go module proxy
-// (`go mod download`), write that one generated file (what FerretDB's `task gen-version` does) and
-// `go build` its cmd/ferretdb with GOBIN-equivalent output into ./.bin.
+// generated build/version/version.txt, and it would lack our patches. So we take the very same module
+// from the Go module proxy (`go mod download`, the only download), copy it, apply the patches in
+// order, write that one generated file (what FerretDB's `task gen-version` does) and `go build` its
+// cmd/ferretdb into ./.bin.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync, chmodSync, readdirSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdtempSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, chmodSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +23,8 @@ const MODULE = 'github.com/FerretDB/FerretDB';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const binDir = join(root, '.bin');
 const bin = join(binDir, 'ferretdb');
+const stampFile = join(binDir, 'ferretdb.stamp');
+const patchDir = join(root, 'scripts', 'ferretdb', 'patches');
 
 function log(msg) { process.stdout.write(`[setup-db] ${msg}\n`); }
 
@@ -28,17 +35,20 @@ function installedVersion() {
   return r.status === 0 && m ? m[1] : null;
 }
 
-const indexTool = join(binDir, 'ferretdb-id-index');
+const patches = readdirSync(patchDir).filter((f) => f.endsWith('.patch')).sort();
+/** Identifies what is built: the FerretDB version and the exact patch set. */
+const stamp = (() => {
+  const h = createHash('sha256').update(`${VERSION}\n`);
+  for (const p of patches) h.update(`${p}\n`).update(readFileSync(join(patchDir, p)));
+  return `${VERSION}+${h.digest('hex').slice(0, 16)}`;
+})();
+const installedStamp = () => (existsSync(stampFile) ? readFileSync(stampFile, 'utf8').trim() : null);
 
-/** Our own small tool (scripts/ferretdb-id-index) that adds the _id expression index FerretDB 1.24 lacks. */
-function buildIndexTool(env) {
-  if (existsSync(indexTool)) return;
-  log('building scripts/ferretdb-id-index …');
-  execFileSync('go', ['build', '-o', indexTool, '.'], { cwd: join(root, 'scripts', 'ferretdb-id-index'), stdio: 'inherit', env });
-}
+// The former workaround tool (an extra _id index), superseded by patch 0002.
+rmSync(join(binDir, 'ferretdb-id-index'), { force: true });
 
-if (installedVersion() === VERSION && existsSync(indexTool)) {
-  log(`FerretDB ${VERSION} already built at ${bin}; skipping.`);
+if (installedVersion() === VERSION && installedStamp() === stamp) {
+  log(`FerretDB ${stamp} already built at ${bin}; skipping.`);
   process.exit(0);
 }
 const go = spawnSync('go', ['version'], { encoding: 'utf8' });
@@ -48,20 +58,19 @@ if (go.status !== 0) {
   process.exit(0);
 }
 const env = { ...process.env, GOFLAGS: '-mod=mod', CGO_ENABLED: '0' };
-if (installedVersion() === VERSION) {
-  buildIndexTool(env);
-  process.exit(0);
-}
-log(`building FerretDB ${VERSION} with ${go.stdout.trim()} (about a minute the first time)…`);
+log(`building FerretDB ${stamp} (${patches.length} patches) with ${go.stdout.trim()} (about a minute)…`);
 const info = JSON.parse(execFileSync('go', ['mod', 'download', '-json', `${MODULE}@${VERSION}`], { encoding: 'utf8', env }));
 const work = mkdtempSync(join(tmpdir(), 'ferretdb-src-'));
 try {
   const src = join(work, 'src');
   cpSync(info.Dir, src, { recursive: true });
   makeWritable(src);
+  for (const p of patches) applyPatch(src, join(patchDir, p));
   writeFileSync(join(src, 'build', 'version', 'version.txt'), `${VERSION}\n`);
   mkdirSync(binDir, { recursive: true });
-  execFileSync('go', ['build', '-trimpath', '-o', bin, './cmd/ferretdb'], { cwd: src, stdio: 'inherit', env });
+  const tmpBin = `${bin}.${process.pid}.tmp`;
+  execFileSync('go', ['build', '-trimpath', '-o', tmpBin, './cmd/ferretdb'], { cwd: src, stdio: 'inherit', env });
+  renameSync(tmpBin, bin);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
@@ -70,8 +79,17 @@ if (v !== VERSION) {
   log(`build finished but ${bin} reports ${v ?? 'nothing'}`);
   process.exit(1);
 }
-buildIndexTool(env);
-log(`FerretDB ${VERSION} ready at ${bin}`);
+writeFileSync(stampFile, `${stamp}\n`);
+log(`FerretDB ${stamp} ready at ${bin}`);
+
+/** Applies one unified diff (text before the first `diff --git` is its description) with git, or patch(1). */
+function applyPatch(dir, file) {
+  log(`applying ${file.slice(root.length + 1)}`);
+  const g = spawnSync('git', ['apply', '--whitespace=nowarn', file], { cwd: dir, encoding: 'utf8' });
+  if (g.status === 0) return;
+  if (g.error === undefined) throw new Error(`git apply ${file} failed:\n${g.stderr}`);
+  execFileSync('patch', ['-p1', '--forward', '--batch', '-i', file], { cwd: dir, stdio: 'inherit' });
+}
 
 function makeWritable(dir) {
   for (const name of readdirSync(dir)) {

@@ -1,8 +1,7 @@
+import { hostname } from 'node:os';
 import mongoose from 'mongoose';
 import type { Config } from '../config.js';
-import { join } from 'node:path';
-import { addIdIndexes, startEmbedded, type EmbeddedDb } from './embedded.js';
-import { projectRoot } from '../config.js';
+import { startEmbedded, type EmbeddedDb } from './embedded.js';
 import { logger } from '../lib/logger.js';
 import { configureDocLocks } from './docLock.js';
 
@@ -27,7 +26,6 @@ export async function connectMongoose(uri: string, dbName?: string): Promise<voi
     heartbeatFrequencyMS: 2000,
   });
   await ensureIndexes();
-  await addIdIndexes(uri, mongoose.connection.name, join(projectRoot, '.bin'));
   await configureDocLocks();
 }
 
@@ -62,14 +60,30 @@ export async function openDatabase(config: Config, opts: { reuseEmbedded?: boole
   };
 }
 
-/** Readiness: the database answers a ping within a short time. */
+/** Collection the readiness probe writes its one document to. */
+export const READINESS_COLLECTION = '_readiness';
+
+/**
+ * Readiness: the database answers a small WRITE within a short time — one upsert of one tiny
+ * document per instance (keyed by host and pid) into `_readiness`. A ping is not enough: a database
+ * whose writes hang (a locked-up connection pool, a stopped process) still answered pings.
+ */
 export async function databaseReady(timeoutMs = 2000): Promise<boolean> {
-  if (mongoose.connection.readyState !== 1 || !mongoose.connection.db) return false;
-  const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), timeoutMs).unref());
-  const pingp = mongoose.connection.db
-    .admin()
-    .ping()
+  const db = mongoose.connection.db;
+  if (mongoose.connection.readyState !== 1 || !db) return false;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+    timer.unref();
+  });
+  const probe = db
+    .collection<{ _id: string; at: Date }>(READINESS_COLLECTION)
+    .updateOne({ _id: `${hostname()}:${process.pid}` }, { $set: { at: new Date() } }, { upsert: true, maxTimeMS: timeoutMs })
     .then(() => true)
     .catch(() => false);
-  return Promise.race([pingp, timeout]);
+  try {
+    return await Promise.race([probe, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

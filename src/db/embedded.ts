@@ -1,4 +1,4 @@
-import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -6,7 +6,8 @@ import mongoose from 'mongoose';
 import { logger } from '../lib/logger.js';
 
 /**
- * The embedded default database: FerretDB 1.24.2 on its SQLite backend, started as a child process.
+ * The embedded default database: FerretDB 1.24.2 on its SQLite backend with the patch set of
+ * scripts/ferretdb/patches (README, "The embedded database"), started as a child process.
  *
  * The child lives exactly as long as its parent: it is started under a tiny `sh` guard that reads
  * our stdin and kills FerretDB on EOF. A normal stop closes that pipe; so does the kernel when this
@@ -35,24 +36,6 @@ export interface EmbeddedOptions {
 
 // fd 3 keeps our stdin pipe: an asynchronous list gets /dev/null as its stdin, so the watcher reads fd 3.
 const GUARD = 'exec 3<&0; "$@" </dev/null 3<&- & pid=$!; (read _ <&3; kill -TERM "$pid" 2>/dev/null) & wait "$pid"';
-
-/** Data directory of each embedded server this process started or reuses, by port. */
-const dataDirs = new Map<number, string>();
-
-/**
- * Adds the `_id` expression index FerretDB 1.24 lacks (scripts/ferretdb-id-index/main.go explains)
- * to every collection table of one database of an embedded server. Without it every update or delete
- * scans its whole table. A no-op for servers this process does not know the data directory of.
- */
-export async function addIdIndexes(uri: string, dbName: string, binDir: string): Promise<void> {
-  const port = Number(new URL(uri).port);
-  const dir = dataDirs.get(port);
-  const tool = join(binDir, 'ferretdb-id-index');
-  if (!dir || !existsSync(tool)) return;
-  await new Promise<void>((resolve, reject) =>
-    execFile(tool, [dir, `${dbName}.sqlite`], (err, stdout, stderr) => (err ? reject(new Error(`ferretdb-id-index: ${stderr || err.message}`)) : (logger.debug('id indexes', { out: stdout.trim() }), resolve()))),
-  );
-}
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -145,7 +128,13 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedDb> 
   const uri = `mongodb://127.0.0.1:${port}/${dbName}`;
   const deadline = Date.now() + (opts.readyTimeoutMs ?? 30_000);
   while (!(await ping(uri, 500))) {
-    if (exited) throw new EmbeddedDbUnavailable(`嵌入式数据库启动失败：${stderr.trim() || '进程已退出'}`);
+    if (exited) {
+      // patch 0004: FerretDB holds an exclusive lock on its data directory; a second one is refused.
+      if (stderr.includes('already served by another FerretDB')) {
+        throw new EmbeddedDbUnavailable(`嵌入式数据库启动失败：数据目录 ${opts.dataDir} 已由另一个 FerretDB 进程使用（每个数据目录只允许一个）。`);
+      }
+      throw new EmbeddedDbUnavailable(`嵌入式数据库启动失败：${stderr.trim() || '进程已退出'}`);
+    }
     if (Date.now() > deadline) {
       child.stdin?.end();
       throw new EmbeddedDbUnavailable(`嵌入式数据库在规定时间内未就绪：${stderr.trim()}`);
@@ -153,7 +142,6 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedDb> 
     await new Promise((r) => setTimeout(r, 100));
   }
   writeFileSync(lockPath(opts.dataDir), JSON.stringify({ pid: process.pid, port }));
-  dataDirs.set(port, opts.dataDir);
   logger.info('embedded database ready', { engine: 'FerretDB 1.24.2 (SQLite)', port, dataDir: opts.dataDir });
 
   let stopping: Promise<void> | undefined;
@@ -189,7 +177,6 @@ async function findRunning(dataDir: string, dbName: string): Promise<EmbeddedDb 
     if (!pidAlive(lock.pid)) return null;
     const uri = `mongodb://127.0.0.1:${lock.port}/${dbName}`;
     if (!(await ping(uri, 1000))) return null;
-    dataDirs.set(lock.port, dataDir);
     return { uri, port: lock.port, owned: false, stop: async () => undefined };
   } catch {
     return null;
