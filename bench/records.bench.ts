@@ -7,7 +7,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import mongoose from 'mongoose';
 import { startBenchEnv, pool, timed, rate, report, postJson, keepAliveAgent } from './support.js';
-import { penaltyBody } from '../test/support/fixtures.js';
+import { makeUscc, penaltyBody } from '../test/support/fixtures.js';
 import { csvHeader, csvLine } from '../test/support/importFiles.js';
 import { RecordModel } from '../src/modules/records/index.js';
 import { configureImports } from '../src/modules/imports/index.js';
@@ -181,5 +181,74 @@ export async function benchImport(n = rows()): Promise<void> {
   } finally {
     await env.close();
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Record lists right after a write (issue 14): loads LIST_RECORDS penalties of LIST_ENTERPRISES subjects over
+ * nine districts and nine deciding authorities through `POST /penalties/batch`, then for each list shape
+ * writes one penalty and times the list call right after it (no answer can come from a cache). A call that
+ * fails (e.g. a database timeout) is reported as such. Run: `npx tsx -e "import('./bench/records.bench.ts').then((m) => m.benchRecordLists())"`.
+ */
+export async function benchRecordLists(): Promise<void> {
+  const n = Number(process.env.LIST_RECORDS ?? 5000);
+  const enterprises = Number(process.env.LIST_ENTERPRISES ?? 500);
+  const repeat = Number(process.env.LIST_REPEAT ?? 3);
+  const districts = ['440303', '440304', '440305', '440306', '440307', '440308', '440309', '440310', '440311'];
+  const authorities = districts.map((d, i) => ({ authorityName: `深圳市${i}区应急管理局`, authorityUscc: makeUscc(900_000 + i, d) }));
+  const subject = (i: number) => {
+    const e = i % enterprises;
+    return { uscc: makeUscc(e, districts[e % districts.length]), subjectName: `测试安全生产企业${e}有限公司` };
+  };
+  const date = (i: number) => new Date(Date.UTC(2025, 0, 2) + (i % 690) * 86_400_000).toISOString().slice(0, 10);
+  const env = await startBenchEnv('record-lists');
+  try {
+    const clerk = await env.key(['clerk']);
+    const regulator = await env.key(['regulator']);
+    const own = await env.key(['enterprise'], subject(7).uscc);
+    const load = await timed(() =>
+      pool(batches(n, 500, 0), 2, async (ids) => {
+        const records = ids.map((i) => penaltyBody(i, { ...subject(i), ...authorities[i % authorities.length], decisionDate: date(i), decisionNumber: `深应急罚〔L〕${i}号`, validUntil: '2028-12-31' }));
+        const res = await postJson(`${env.baseUrl}/api/v1/penalties/batch`, clerk, { records });
+        if (res.status !== 200) throw new Error(`batch: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
+      }),
+    );
+    let fresh = 0;
+    const write = async () => {
+      const i = n + fresh++;
+      const res = await postJson(`${env.baseUrl}/api/v1/penalties`, clerk, penaltyBody(i, { ...subject(i), ...authorities[0], decisionNumber: `深应急罚〔LW〕${i}号` }));
+      if (res.status !== 201) throw new Error(`write: ${res.status}`);
+      return res.body as { id: string };
+    };
+    const get = async (key: string, path: string) => {
+      const res = await fetch(`${env.baseUrl}/api/v1${path}`, { headers: { 'X-API-Key': key } });
+      return { status: res.status, body: (await res.json()) as { items: { id: string }[]; nextCursor: string | null } };
+    };
+    const page1 = await get(regulator, '/penalties?limit=20');
+    const shapes: { name: string; key: string; path: string }[] = [
+      { name: 'newest first', key: regulator, path: '/penalties?limit=20' },
+      { name: 'page 2 of newest', key: regulator, path: `/penalties?limit=20&cursor=${page1.body.nextCursor ?? ''}` },
+      { name: 'by enterprise (uscc)', key: regulator, path: `/penalties?limit=20&uscc=${subject(3).uscc}` },
+      { name: 'enterprise principal, own', key: own, path: '/penalties?limit=20' },
+      { name: 'by district', key: regulator, path: `/penalties?limit=20&district=${districts[3]}` },
+      { name: 'by authority', key: regulator, path: `/penalties?limit=20&authority=${authorities[2].authorityUscc}` },
+      { name: 'by decision date range (a month)', key: regulator, path: '/penalties?limit=20&from=2025-06-01&to=2025-06-30' },
+    ];
+    const rows: Record<string, string | number>[] = [];
+    for (const s of shapes) {
+      const ms: number[] = [];
+      let failed = '';
+      for (let k = 0; k < repeat && !failed; k++) {
+        await write();
+        const { ms: took, result } = await timed(() => get(s.key, s.path));
+        if (result.status !== 200) failed = `HTTP ${result.status} after ${Math.round(took)} ms`;
+        else ms.push(took);
+      }
+      const sorted = [...ms].sort((a, b) => a - b);
+      rows.push({ list: s.name, medianMs: failed || sorted[Math.floor(sorted.length / 2)].toFixed(1), maxMs: failed ? '—' : sorted[sorted.length - 1].toFixed(1) });
+    }
+    report(`record lists right after a write (${n} penalties, ${enterprises} enterprises; loaded in ${(load.ms / 1000).toFixed(1)} s)`, rows);
+  } finally {
+    await env.close();
   }
 }

@@ -3,11 +3,11 @@ import { EnterpriseModel, GradeQueueModel, enterpriseId, type EnterpriseDoc } fr
 import { ENTERPRISE_MUTABLE_FIELDS } from './fields.js';
 import { AppError } from '../../http/errors.js';
 import { escapeRegex, paginate, type PageRequest } from '../../lib/pagination.js';
-import { recordAudit } from '../audit/index.js';
+import { AuditModel, recordAudit } from '../audit/index.js';
 import { assertInScope, canSee, scopeFilter, type Principal } from '../auth/index.js';
 import { isValidUscc, usccDivision } from '../../lib/uscc.js';
-import { withDocLocks } from '../../db/docLock.js';
-import { bulkUpdate, insertNew, pointReads } from '../../db/bulk.js';
+import { currentRequestId, requestContext } from '../../lib/context.js';
+import { insertNew } from '../../db/bulk.js';
 
 export type EnterpriseInput = Omit<EnterpriseDoc, 'revision' | 'createdBy' | 'updatedBy' | 'createdAt' | 'updatedAt' | 'usccOverride'> & {
   usccOverride?: { reason: string };
@@ -71,13 +71,14 @@ export async function createEnterprise(input: EnterpriseInput, ctx: CallContext)
   }
 }
 
-/** Enterprises by USCC: point reads by `_id` (see enterpriseId), at most 8 at a time. Unknown USCCs are absent. */
+/** Enterprises by USCC: one query on the unique `uscc` index. Unknown USCCs are absent. */
 export async function enterprisesByUscc<K extends keyof EnterpriseDoc>(usccs: string[], fields?: K[]): Promise<Map<string, Pick<EnterpriseDoc, K | 'uscc'> & { _id: unknown }>> {
   type Found = Pick<EnterpriseDoc, K | 'uscc'> & { _id: unknown };
-  const wanted = new Set(usccs);
+  const wanted = [...new Set(usccs)];
+  if (wanted.length === 0) return new Map();
   const projection = fields ? Object.fromEntries([...fields, 'uscc'].map((f) => [f, 1])) : undefined;
-  const docs = await pointReads<Found>(EnterpriseModel.collection, [...wanted].map(enterpriseId), projection);
-  return new Map(docs.filter((d) => wanted.has(d.uscc)).map((d) => [d.uscc, d]));
+  const docs = (await EnterpriseModel.find(wanted.length === 1 ? { uscc: wanted[0] } : { uscc: { $in: wanted } }, projection).lean()) as unknown as Found[];
+  return new Map(docs.map((d) => [d.uscc, d]));
 }
 
 /** One enterprise the principal may see, or 404 (out of scope answers like unknown). */
@@ -113,13 +114,11 @@ export async function updateEnterprise(uscc: string, patch: Partial<EnterpriseIn
   const set: Record<string, unknown> = {};
   for (const f of ENTERPRISE_MUTABLE_FIELDS) if (patch[f] !== undefined) set[f] = patch[f];
   // Conditioned on the revision read, so two concurrent edits cannot silently overwrite each other.
-  const after = await withDocLocks('enterprises', [uscc], () =>
-    EnterpriseModel.findOneAndUpdate(
-      { _id: before._id, revision: before.revision },
-      { $set: { ...set, updatedBy: ctx.principal.id }, $inc: { revision: 1 } },
-      { new: true },
-    ).lean(),
-  );
+  const after = await EnterpriseModel.findOneAndUpdate(
+    { _id: before._id, revision: before.revision },
+    { $set: { ...set, updatedBy: ctx.principal.id }, $inc: { revision: 1 } },
+    { new: true },
+  ).lean();
   if (!after) throw AppError.conflict('企业信息已被他人修改，请刷新后重试');
   // Its standardisation grade, name, district and industry are part of the grade (and its document).
   await markGradeDirty([uscc]);
@@ -165,12 +164,17 @@ export async function subjectDistricts(subjects: Pick<SubjectFields, 'uscc' | 'f
 
 /**
  * Before records are stored: creates the missing enterprises from the records' subject fields (one bulk
- * insert; existing ones answer duplicate-key), each new one listing its records' ids and flagged for
- * grading. Returns each USCC's district and the USCCs that already existed: once the records are stored,
- * `linkRecords` flags those and adds the ids that were really inserted (a 409 or an idempotent replay
- * writes nothing to them).
+ * insert on the unique `uscc` index; existing ones answer duplicate-key), each new one listing its records'
+ * ids, flagged for grading and audited (enterprise.create, detail.origin = record). Returns each USCC's
+ * district, the USCCs that already existed — once the records are stored, `linkRecords` flags those and adds
+ * the ids that were really inserted (a 409 or an idempotent replay writes nothing to them) — and the USCCs
+ * of the enterprises created.
  */
-export async function ensureEnterprises(subjects: SubjectFields[], by: string): Promise<{ districts: Map<string, string>; existing: Set<string> }> {
+export async function ensureEnterprises(
+  subjects: SubjectFields[],
+  ctx: CallContext & { source?: string },
+): Promise<{ districts: Map<string, string>; existing: Set<string>; created: string[] }> {
+  const by = ctx.principal.id;
   const byUscc = new Map<string, SubjectFields>();
   const recordIds = new Map<string, mongoose.Types.ObjectId[]>();
   for (const s of subjects) {
@@ -178,11 +182,10 @@ export async function ensureEnterprises(subjects: SubjectFields[], by: string): 
     if (s.recordId) recordIds.set(s.uscc, [...(recordIds.get(s.uscc) ?? []), s.recordId]);
   }
   const existing = new Set<string>();
-  if (byUscc.size === 0) return { districts: new Map(), existing };
+  if (byUscc.size === 0) return { districts: new Map(), existing, created: [] };
   const now = new Date();
-  // Missing enterprises are inserted, not upserted: a unique-index insert is one indexed write on every
-  // server, whereas an upsert's filter on `uscc` is a full collection scan PER DOCUMENT on FerretDB 1.x
-  // (only `{ _id: … }` filters are pushed down to SQLite), which made a 1,000-record batch take minutes.
+  // Missing enterprises are inserted (the unique index refuses those that exist): no read first, and an
+  // enterprise made meanwhile by a concurrent request is simply found existing.
   const fresh = [...byUscc.values()].map((s) => {
     return {
       _id: enterpriseId(s.uscc),
@@ -204,19 +207,40 @@ export async function ensureEnterprises(subjects: SubjectFields[], by: string): 
   });
   for (const k of await insertNew(EnterpriseModel.collection, fresh)) existing.add(fresh[k].uscc);
 
-  const districts = new Map(fresh.filter((f) => !existing.has(f.uscc)).map((f) => [f.uscc, f.districtCode]));
+  const made = fresh.filter((f) => !existing.has(f.uscc));
+  const districts = new Map(made.map((f) => [f.uscc, f.districtCode]));
+  if (made.length) {
+    // Created implicitly by a record (or an import), by this principal: audited like an API creation.
+    const ip = ctx.ip ?? requestContext.getStore()?.ip;
+    await AuditModel.insertMany(
+      made.map((f) => ({
+        at: now,
+        action: 'enterprise.create',
+        resource: 'enterprise',
+        resourceId: f.uscc,
+        outcome: 'success',
+        principalId: ctx.principal.id,
+        principalName: ctx.principal.name,
+        roles: ctx.principal.roles,
+        ip,
+        requestId: currentRequestId(),
+        after: presentEnterprise(f as unknown as Lean),
+        detail: { origin: 'record', source: ctx.source ?? 'api' },
+      })),
+    );
+  }
   // After the insert, so a record that fails writes nothing to an enterprise that existed. A crash in
   // between leaves new enterprises flagged but not queued: the nightly full regrade grades them anyway.
   await enqueueForGrading([...districts.keys()]);
   if (existing.size) {
     for (const d of (await enterprisesByUscc([...existing], ['districtCode'])).values()) districts.set(d.uscc, d.districtCode);
   }
-  return { districts, existing };
+  return { districts, existing, created: made.map((f) => f.uscc) };
 }
 
 /**
  * After records of existing enterprises were stored: flags each enterprise for regrading and adds the
- * records' ids to its `recordIds`, by `_id` under the enterprises' document locks (8 at a time).
+ * records' ids to its `recordIds` (one atomic update per enterprise).
  * A crash before this leaves a record its enterprise does not list yet: the nightly full regrade reads
  * every record and adds the missing ids (`reconcileRecordIds`).
  */
@@ -240,20 +264,18 @@ export async function markGradeDirty(usccs: string[]): Promise<void> {
 }
 
 /**
- * Queues the enterprises, then sets their `gradeDirty` flag and adds record ids to their `recordIds`, by `_id`
- * (derived from the USCC: an update filtered by `uscc` scans every enterprise on FerretDB) under their locks.
+ * Queues the enterprises, then sets their `gradeDirty` flag and adds record ids to their `recordIds`: one
+ * single-document update per enterprise (atomic: `$set` and `$addToSet`, no read first).
  */
 async function flagForGrading(recordIds: Map<string, mongoose.Types.ObjectId[]>): Promise<void> {
   const usccs = [...recordIds.keys()];
   if (usccs.length === 0) return;
   await enqueueForGrading(usccs);
-  await withDocLocks('enterprises', usccs, () =>
-    bulkUpdate(
-      EnterpriseModel.collection,
-      usccs.map((u) => {
-        const ids = recordIds.get(u)!;
-        return { updateOne: { filter: { _id: enterpriseId(u) }, update: { $set: { gradeDirty: true }, ...(ids.length ? { $addToSet: { recordIds: { $each: ids } } } : {}) } } };
-      }),
-    ),
+  await EnterpriseModel.bulkWrite(
+    usccs.map((u) => {
+      const ids = recordIds.get(u)!;
+      return { updateOne: { filter: { uscc: u }, update: { $set: { gradeDirty: true }, ...(ids.length ? { $addToSet: { recordIds: { $each: ids } } } : {}) } } };
+    }),
+    { ordered: false, timestamps: false },
   );
 }

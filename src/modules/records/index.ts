@@ -17,6 +17,7 @@ export {
   contentHash,
   SYSTEM_PRINCIPAL,
   type BatchResult,
+  type BatchResults,
   type CallContext,
 } from './service.js';
 export { presentRecord } from './present.js';

@@ -79,10 +79,14 @@ const recordSchema = new Schema<RecordDoc>(
   },
   { timestamps: true, collection: 'records', versionKey: false, minimize: false },
 );
+// The natural key (deciding authority, 决定文书号) per kind: creating a record is one insert, a second one
+// of the same key fails with a duplicate-key error (then `unchanged` or 409, see createRecords).
 recordSchema.index({ kind: 1, authorityUscc: 1, decisionNumber: 1 }, { unique: true });
-recordSchema.index({ uscc: 1, decisionDate: -1 });
-recordSchema.index({ kind: 1, decisionDate: -1, _id: -1 }); // the list's sort (decisionDate, _id) walked without an in-memory sort
-recordSchema.index({ districtCode: 1 });
+// One index per list shape (listRecords: filter, then newest first by (decisionDate, _id)).
+recordSchema.index({ kind: 1, decisionDate: -1, _id: -1 }); // newest first, and by decision date range
+recordSchema.index({ uscc: 1, decisionDate: -1, _id: -1 }); // one enterprise's records
+recordSchema.index({ districtCode: 1, decisionDate: -1, _id: -1 }); // by district
+recordSchema.index({ authorityUscc: 1, decisionDate: -1, _id: -1 }); // by deciding authority
 recordSchema.index({ 'derived.severity': 1 });
 // The delivery engine's claim query, per platform: due pending states, and expired leases.
 for (const p of platformIds()) {
@@ -91,17 +95,3 @@ for (const p of platformIds()) {
 
 export const RecordModel = mongoose.model<RecordDoc>('Record', recordSchema);
 
-/**
- * Natural key → record, addressable by `_id`. FerretDB 1.x pushes only `{ _id: … }` filters down to
- * SQLite, so finding a record by (deciding authority, 决定文书号) in `records` scans the collection
- * (~1 ms per record per lookup batch: a re-import of a large file took hours). createRecords reads
- * duplicates through this first (point reads) and falls back to the scan — repairing this — when an
- * entry is missing or stale (records made before it existed, a correction that changed the number).
- */
-export interface RecordKeyDoc {
-  /** `<kind>:<authorityUscc>:<decisionNumber>` */
-  _id: string;
-  recordId: mongoose.Types.ObjectId;
-}
-const recordKeySchema = new Schema<RecordKeyDoc>({ _id: String, recordId: { type: Schema.Types.ObjectId, required: true } }, { collection: 'record_keys', versionKey: false });
-export const RecordKeyModel = mongoose.model<RecordKeyDoc>('RecordKey', recordKeySchema);

@@ -1,6 +1,5 @@
 import { RecordModel } from './model.js';
 import { creditRules, publicityDeadline } from './rules.js';
-import { touch } from '../../db/readCache.js';
 import { logger } from '../../lib/logger.js';
 import type { LegalDate } from '../../lib/calendar.js';
 
@@ -30,7 +29,6 @@ export async function recomputePublicityDeadlines(from: LegalDate, progress: (c:
     }
     if (counts.scanned % 500 === 0) progress({ ...counts });
   }
-  if (counts.changed) await touch('records');
   logger.info('publicity deadlines recomputed', { from, ...counts });
   return counts;
 }

@@ -40,7 +40,7 @@ function kindRoutes(kind: RecordKind): RouteSpec[] {
       body: batchBody,
       handler: async ({ body, principal, req }) => {
         const results = await createRecords(kind, body.records, { principal, ip: clientIp(req), source: 'batch' });
-        const summary = { created: 0, unchanged: 0, error: 0 };
+        const summary = { created: 0, unchanged: 0, error: 0, enterprisesCreated: results.enterprisesCreated.length };
         for (const r of results) summary[r.status]++;
         // The batch itself is audited too (each stored record also has its own entry), even when every record failed.
         await recordAudit({ action: `${kind}.batch`, resource: kind, principal, ip: clientIp(req), detail: { summary, size: results.length } });

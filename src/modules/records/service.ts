@@ -1,27 +1,24 @@
 import { createHash } from 'node:crypto';
 import type Joi from 'joi';
 import mongoose from 'mongoose';
-import { RecordKeyModel, RecordModel, type RecordKeyDoc, type RecordDoc, type RecordVersion, type Lifecycle, type VersionAction } from './model.js';
+import { RecordModel, type RecordDoc, type RecordVersion, type Lifecycle, type VersionAction } from './model.js';
 import { KIND_PATH, KIND_LABEL, type RecordKind } from './fields.js';
 import { GROUND_MARK, LISTING_MARK, creditRules, derive, publicityEnded, revocationVersion, type PenaltyDerived } from './rules.js';
 import { recordBody } from '../../../schemas/records.js';
 import { joiDetails, validateValue, validationOptions } from '../../http/validate.js';
 import { AppError, boundDetails, type ErrorDetail } from '../../http/errors.js';
-import { paginate, paginateInMemory, type PageRequest } from '../../lib/pagination.js';
+import { paginate, type PageRequest } from '../../lib/pagination.js';
 import { usccDivision, usccProblem, USCC_PLACEHOLDER } from '../../lib/uscc.js';
 import { todayInShanghai } from '../../lib/calendar.js';
 import { AuditModel } from '../audit/index.js';
 import { recordAudit } from '../audit/index.js';
-import { canSee, inScope, scopeFilter, type Principal } from '../auth/index.js';
+import { inScope, scopeFilter, type Principal } from '../auth/index.js';
 import { ensureEnterprises, enterprisesByUscc, linkRecords, markGradeDirty, subjectDistricts } from '../enterprises/index.js';
 import { deliveryMarks, initialDelivery, type WithdrawReason } from '../publicity/outbox.js';
 import { platformIds } from '../publicity/platforms.js';
 import { presentRecord, presentVersion } from './present.js';
 import { emitRecordRevoked } from './hooks.js';
 import { currentRequestId, requestContext } from '../../lib/context.js';
-import { withDocLocks } from '../../db/docLock.js';
-import { cachedRead, touch } from '../../db/readCache.js';
-import { insertNew, pointReads } from '../../db/bulk.js';
 
 export interface CallContext {
   principal: Principal;
@@ -120,7 +117,10 @@ async function refuseUnadmittedUsccs(valid: { index: number; data: Record<string
 }
 const USCC_CHECK_MESSAGE = '统一社会信用代码校验位错误（未经登记的校验位例外）';
 
-export async function createRecords(kind: RecordKind, inputs: unknown[], ctx: CallContext, opts: { today?: string; validated?: boolean } = {}): Promise<BatchResult[]> {
+/** What a batch did: one result per input, plus the enterprises it created implicitly (their USCCs; each audited). */
+export type BatchResults = BatchResult[] & { enterprisesCreated: string[] };
+
+export async function createRecords(kind: RecordKind, inputs: unknown[], ctx: CallContext, opts: { today?: string; validated?: boolean } = {}): Promise<BatchResults> {
   const today = opts.today ?? todayInShanghai();
   const schema = batchSchema(kind);
   const results: BatchResult[] = new Array(inputs.length);
@@ -136,13 +136,13 @@ export async function createRecords(kind: RecordKind, inputs: unknown[], ctx: Ca
   });
   if (ctx.principal.scope.length > 0) valid = await withinScope(valid, results, ctx.principal);
   await refuseUnadmittedUsccs(valid, results);
-  if (valid.length === 0) return results;
+  if (valid.length === 0) return Object.assign(results, { enterprisesCreated: [] });
 
   const by = ctx.principal.id;
   const now = new Date();
   // Ids first: each enterprise lists its records' ids before the records exist (see EnterpriseDoc.recordIds).
   const ids = valid.map(() => new mongoose.Types.ObjectId());
-  const { districts, existing } = await ensureEnterprises(
+  const { districts, existing, created: enterprisesCreated } = await ensureEnterprises(
     valid
       .map((v, i) => ({ ...v, recordId: ids[i] }))
       .filter((v) => typeof v.data.uscc === 'string' && v.data.uscc !== USCC_PLACEHOLDER)
@@ -154,7 +154,7 @@ export async function createRecords(kind: RecordKind, inputs: unknown[], ctx: Ca
         legalRepresentative: v.data.legalRepresentative as string | undefined,
         fallbackDistrict: usccDivision(v.data.authorityUscc as string),
       })),
-    by,
+    ctx,
   );
   const platforms = platformIds();
   const rules = creditRules();
@@ -198,9 +198,7 @@ export async function createRecords(kind: RecordKind, inputs: unknown[], ctx: Ca
   }
 
   const stored = docs.filter((_, i) => !failed.has(i));
-  if (stored.length) await touch('records');
   await linkRecords(stored.filter((d) => d.uscc !== null && existing.has(d.uscc)).map((d) => ({ uscc: d.uscc!, recordId: d._id })));
-  await saveNaturalKeys(stored);
 
   // Duplicates of the natural key: same content → unchanged, else a conflict.
   const dupKeys = [...failed.entries()].filter(([, e]) => e.code === 11000).map(([i]) => docs[i]);
@@ -248,48 +246,24 @@ export async function createRecords(kind: RecordKind, inputs: unknown[], ctx: Ca
       })),
     );
   }
-  return results;
+  return Object.assign(results, { enterprisesCreated });
 }
 
 type KeyFields = Pick<RecordDoc, 'kind' | 'authorityUscc' | 'decisionNumber'>;
 const naturalKey = (r: KeyFields) => `${r.kind}:${r.authorityUscc}:${r.decisionNumber}`;
-const recordKeys = () => RecordKeyModel.collection as unknown as mongoose.mongo.Collection<RecordKeyDoc>;
-
-/** Records the natural keys of records just stored (record_keys); an entry left by a record that has since changed its number is repointed. */
-async function saveNaturalKeys(records: (KeyFields & { _id: mongoose.Types.ObjectId })[]): Promise<void> {
-  if (records.length === 0) return;
-  const entries = records.map((r) => ({ _id: naturalKey(r), recordId: r._id }));
-  for (const k of await insertNew(recordKeys(), entries)) await recordKeys().updateOne({ _id: entries[k]._id }, { $set: { recordId: entries[k].recordId } });
-}
 
 /**
- * The stored records of these natural keys: point reads by `_id` through record_keys (8 at a time),
- * then one scan for the keys it does not resolve (their entries are then written).
+ * The stored records of these natural keys (those whose insert met the unique index): one query on the
+ * unique index (kind, authorityUscc ∈ …, decisionNumber ∈ …), the exact pairs matched here.
  */
 async function findByNaturalKeys(kind: RecordKind, wanted: KeyFields[]): Promise<Map<string, Lean>> {
-  const keys = [...new Set(wanted.map(naturalKey))];
-  const found = new Map<string, Lean>();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(8, keys.length) }, async () => {
-      while (next < keys.length) {
-        const key = keys[next++];
-        const ref = await recordKeys().findOne({ _id: key });
-        const rec = ref ? ((await RecordModel.collection.findOne({ _id: ref.recordId })) as Lean | null) : null;
-        if (rec && naturalKey(rec) === key) found.set(key, rec);
-      }
-    }),
-  );
-  const missing = wanted.filter((w) => !found.has(naturalKey(w)));
-  if (missing.length) {
-    // One `$in` on the numbers, the authority matched here: an `$or` of compound keys costs FerretDB per key too.
-    const scanned = (await RecordModel.find({ kind, decisionNumber: { $in: [...new Set(missing.map((m) => m.decisionNumber))] } }).lean()) as Lean[];
-    const keySet = new Set(keys);
-    const repaired = scanned.filter((r) => keySet.has(naturalKey(r)) && !found.has(naturalKey(r)));
-    for (const r of repaired) found.set(naturalKey(r), r);
-    await saveNaturalKeys(repaired);
-  }
-  return found;
+  const keys = new Set(wanted.map(naturalKey));
+  const docs = (await RecordModel.find({
+    kind,
+    authorityUscc: { $in: [...new Set(wanted.map((w) => w.authorityUscc))] },
+    decisionNumber: { $in: [...new Set(wanted.map((w) => w.decisionNumber))] },
+  }).lean()) as Lean[];
+  return new Map(docs.filter((d) => keys.has(naturalKey(d))).map((d) => [naturalKey(d), d]));
 }
 
 /** One record through the same path as a batch: 201 created, 200 unchanged, 409 conflict, 400 invalid. */
@@ -330,51 +304,30 @@ export interface RecordListQuery extends PageRequest {
   delivery?: string;
 }
 
-/**
- * The list's conditions, each as a query filter and as the same test on a document in memory (one place
- * for both: the by-enterprise path below reads records by `_id` and filters them here).
- */
-function listConditions(kind: RecordKind | undefined, q: RecordListQuery, principal: Principal): { filter: Record<string, unknown>; test: (d: Lean) => boolean }[] {
-  const c: { filter: Record<string, unknown>; test: (d: Lean) => boolean }[] = [{ filter: scope(principal), test: (d) => canSee(principal, d) }];
-  if (kind) c.push({ filter: { kind }, test: (d) => d.kind === kind });
-  if (q.uscc) c.push({ filter: { uscc: q.uscc }, test: (d) => d.uscc === q.uscc });
-  if (q.authority) c.push({ filter: { authorityUscc: q.authority }, test: (d) => d.authorityUscc === q.authority });
-  if (q.district) c.push({ filter: { districtCode: { $regex: `^${q.district}` } }, test: (d) => typeof d.districtCode === 'string' && d.districtCode.startsWith(q.district!) });
-  if (q.from) c.push({ filter: { decisionDate: { $gte: q.from } }, test: (d) => d.decisionDate >= q.from! });
-  if (q.to) c.push({ filter: { decisionDate: { $lte: q.to } }, test: (d) => d.decisionDate <= q.to! });
-  if (q.severity) c.push({ filter: { 'derived.severity': q.severity }, test: (d) => d.derived?.severity === q.severity });
-  if (q.status) c.push({ filter: { lifecycle: q.status }, test: (d) => d.lifecycle === q.status });
-  if (q.delivery) c.push({ filter: { $or: platformIds().map((p) => ({ [`delivery.${p}.state`]: q.delivery })) }, test: (d) => platformIds().some((p) => d.delivery?.[p]?.state === q.delivery) });
-  return c;
+/** A district prefix as a filter: a whole code (6 digits) is an equality on the index, a shorter prefix an anchored regex. */
+const districtFilter = (prefix: string) => (prefix.length === 6 ? prefix : { $regex: `^${prefix}` });
+
+/** The list's conditions as one query filter (each shape served by an index declared in model.ts). */
+function listFilter(kind: RecordKind | undefined, q: RecordListQuery, principal: Principal): Record<string, unknown> {
+  const and: Record<string, unknown>[] = [scope(principal)];
+  if (kind) and.push({ kind });
+  if (q.uscc) and.push({ uscc: q.uscc });
+  if (q.authority) and.push({ authorityUscc: q.authority });
+  if (q.district) and.push({ districtCode: districtFilter(q.district) });
+  if (q.from || q.to) and.push({ decisionDate: { ...(q.from ? { $gte: q.from } : {}), ...(q.to ? { $lte: q.to } : {}) } });
+  if (q.severity) and.push({ 'derived.severity': q.severity });
+  if (q.status) and.push({ lifecycle: q.status });
+  if (q.delivery) and.push({ $or: platformIds().map((p) => ({ [`delivery.${p}.state`]: q.delivery })) });
+  return { $and: and };
 }
 
+/** Newest first: by decision date, then `_id` (the cursor of lib/pagination.ts). */
 const LIST_SORT = { field: 'decisionDate', order: -1 } as const;
 
-/**
- * One enterprise's records, when the list is pinned to one USCC (a filter, or an enterprise principal):
- * read by the ids its enterprise lists (`recordIds`), not by scanning every record. Null when that
- * enterprise is unknown or predates `recordIds` (the caller scans), e.g. natural persons' placeholder code.
- */
-async function recordsOfEnterprise(uscc: string): Promise<Lean[] | null> {
-  const ent = (await enterprisesByUscc([uscc], ['recordIds'])).get(uscc);
-  if (!ent?.recordIds) return null;
-  const docs = await pointReads<Lean>(RecordModel.collection, ent.recordIds, { versions: 0 });
-  return docs.filter((d) => d.uscc === uscc);
-}
-
-
+/** A page of records: one indexed query (filter, sort, limit), read from the database on every call. */
 export async function listRecords(kind: RecordKind | undefined, q: RecordListQuery, principal: Principal) {
-  const conds = listConditions(kind, q, principal);
-  const and = conds.map((c) => c.filter);
-  const pinned = q.uscc ?? (principal.roles.includes('enterprise') ? principal.uscc : undefined);
-  // Cached per query and scope (ID numbers are masked per role later, in the response filter).
-  return cachedRead('records', JSON.stringify([kind ?? null, q, and]), async () => {
-    const own = pinned ? await recordsOfEnterprise(pinned) : null;
-    const page = own
-      ? paginateInMemory(own.filter((d) => conds.every((c) => c.test(d))), q, LIST_SORT)
-      : await paginate(RecordModel, { $and: and }, q, LIST_SORT, { versions: 0 });
-    return { items: page.items.map((d) => presentRecord(d as Lean, principal)), nextCursor: page.nextCursor };
-  });
+  const page = await paginate(RecordModel, listFilter(kind, q, principal), q, LIST_SORT, { versions: 0 });
+  return { items: page.items.map((d) => presentRecord(d as Lean, principal)), nextCursor: page.nextCursor };
 }
 
 interface NewVersion {
@@ -412,7 +365,7 @@ async function appendVersion(kind: RecordKind, prior: Lean, nv: NewVersion, ctx:
     at: now,
     by: ctx.principal.id,
   };
-  const after = await withDocLocks('records', [String(prior._id)], () => RecordModel.findOneAndUpdate(
+  const after = await RecordModel.findOneAndUpdate(
     { _id: prior._id, version: prior.version },
     {
       $set: {
@@ -432,9 +385,9 @@ async function appendVersion(kind: RecordKind, prior: Lean, nv: NewVersion, ctx:
       $push: { versions: entry },
     },
     { new: true, timestamps: false },
-  ).lean());
+  ).lean();
+  // Another change appended its version since `prior` was read: this one is refused, never merged.
   if (!after) throw AppError.conflict('记录已被他人修改，请刷新后重试');
-  await touch('records');
   if (prior.uscc) await markGradeDirty([prior.uscc]);
   await recordAudit({
     action: `${kind}.${nv.action}`,
