@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { startTestApp, expectErrorShape, type TestApp } from '../support/app.js';
 import { enterpriseBody, makeUscc } from '../support/fixtures.js';
 import { expectAudited } from '../support/audit.js';
+import { AuditModel } from '../../src/modules/audit/index.js';
 
 describe('enterprises (企业主体) through HTTP', () => {
   let t: TestApp;
@@ -101,6 +102,29 @@ describe('enterprises (企业主体) through HTTP', () => {
     expect(bad.status).to.equal(400);
     const empty = await t.request.patch(`/api/v1/enterprises/${uscc}`).set('X-API-Key', clerk).send({});
     expect(empty.status).to.equal(400);
+  });
+
+  it('concurrent edits of one enterprise: each success bumps the revision exactly once, the others get 409 (no lost update)', async () => {
+    const uscc = enterpriseBody(60).uscc;
+    expect((await t.request.post('/api/v1/enterprises').set('X-API-Key', clerk).send(enterpriseBody(60))).status).to.equal(201);
+    const outcomes = await Promise.all(
+      Array.from({ length: 10 }, (_, k) =>
+        t.request
+          .patch(`/api/v1/enterprises/${uscc}`)
+          .set('X-API-Key', clerk)
+          .send({ address: `并发地址${k}` })
+          .then((r) => ({ status: r.status, revision: r.body.revision as number | undefined, address: `并发地址${k}` })),
+      ),
+    );
+    const won = outcomes.filter((o) => o.status === 200);
+    expect(outcomes.every((o) => o.status === 200 || o.status === 409), JSON.stringify(outcomes)).to.equal(true);
+    expect(won.length).to.be.at.least(1);
+    // Every success answered a distinct revision; the stored one is the last of them, with that success's address.
+    expect(new Set(won.map((w) => w.revision)).size).to.equal(won.length);
+    const stored = (await t.request.get(`/api/v1/enterprises/${uscc}`).set('X-API-Key', regulator)).body;
+    expect(stored.revision).to.equal(1 + won.length);
+    expect(stored.address).to.equal(won.find((w) => w.revision === stored.revision)!.address);
+    expect(await AuditModel.countDocuments({ action: 'enterprise.update', resourceId: uscc })).to.equal(won.length);
   });
 
   it('regulators cannot write (403)', async () => {

@@ -142,6 +142,15 @@ describe('records: lists and writes across two instances', function () {
     const replay = await remote('POST', '/penalties/batch', clerk, { records });
     expect(replay.body.summary).to.deep.equal({ created: 0, unchanged: 5, error: 0, enterprisesCreated: 0 });
     expect(await AuditModel.countDocuments({ action: 'enterprise.create', resourceId: subjects[0].uscc })).to.equal(1);
+    // Two concurrent batches (one per instance) naming the same new subject: it is created, audited and counted once.
+    const shared = { uscc: makeUscc(700_020, '440308'), subjectName: '并发隐式企业有限公司' };
+    const [x, y] = await Promise.all([
+      t.request.post('/api/v1/penalties/batch').set('X-API-Key', clerk).send({ records: [penaltyBody(1040, shared)] }),
+      remote('POST', '/penalties/batch', clerk, { records: [penaltyBody(1041, shared)] }),
+    ]);
+    expect(x.body.summary.enterprisesCreated + y.body.summary.enterprisesCreated, JSON.stringify([x.body, y.body])).to.equal(1);
+    expect(await AuditModel.countDocuments({ action: 'enterprise.create', resourceId: shared.uscc })).to.equal(1);
+    expect(await RecordModel.countDocuments({ uscc: shared.uscc })).to.equal(2);
     const single = await t.request.post('/api/v1/permits').set('X-API-Key', clerk).send(permitBody(1035, { uscc: makeUscc(700_010, '440307'), subjectName: '单条录入隐式企业有限公司' }));
     expect(single.status).to.equal(201);
     await expectAudited('enterprise.create', makeUscc(700_010, '440307'));
