@@ -253,15 +253,16 @@ type KeyFields = Pick<RecordDoc, 'kind' | 'authorityUscc' | 'decisionNumber'>;
 const naturalKey = (r: KeyFields) => `${r.kind}:${r.authorityUscc}:${r.decisionNumber}`;
 
 /**
- * The stored records of these natural keys (those whose insert met the unique index): one query on the
- * unique index (kind, authorityUscc ∈ …, decisionNumber ∈ …), the exact pairs matched here.
+ * The stored records of these natural keys (those whose insert met the unique index): one query
+ * (authorityUscc ∈ …, decisionNumber ∈ …, kind), the exact pairs matched here.
  */
 async function findByNaturalKeys(kind: RecordKind, wanted: KeyFields[]): Promise<Map<string, Lean>> {
   const keys = new Set(wanted.map(naturalKey));
   const docs = (await RecordModel.find({
-    kind,
+    // The authority first: see listFilter on the order of conditions.
     authorityUscc: { $in: [...new Set(wanted.map((w) => w.authorityUscc))] },
     decisionNumber: { $in: [...new Set(wanted.map((w) => w.decisionNumber))] },
+    kind,
   }).lean()) as Lean[];
   return new Map(docs.filter((d) => keys.has(naturalKey(d))).map((d) => [naturalKey(d), d]));
 }
@@ -307,13 +308,18 @@ export interface RecordListQuery extends PageRequest {
 /** A district prefix as a filter: a whole code (6 digits) is an equality on the index, a shorter prefix an anchored regex. */
 const districtFilter = (prefix: string) => (prefix.length === 6 ? prefix : { $regex: `^${prefix}` });
 
-/** The list's conditions as one query filter (each shape served by an index declared in model.ts). */
+/**
+ * The list's conditions as one query filter (each shape served by an index declared in model.ts), the most
+ * selective first: the embedded database's SQLite planner, without statistics, searches the index of the
+ * first condition it can use (MongoDB's planner chooses by itself).
+ */
 function listFilter(kind: RecordKind | undefined, q: RecordListQuery, principal: Principal): Record<string, unknown> {
-  const and: Record<string, unknown>[] = [scope(principal)];
-  if (kind) and.push({ kind });
+  const and: Record<string, unknown>[] = [];
   if (q.uscc) and.push({ uscc: q.uscc });
+  and.push(scope(principal));
   if (q.authority) and.push({ authorityUscc: q.authority });
   if (q.district) and.push({ districtCode: districtFilter(q.district) });
+  if (kind) and.push({ kind });
   if (q.from || q.to) and.push({ decisionDate: { ...(q.from ? { $gte: q.from } : {}), ...(q.to ? { $lte: q.to } : {}) } });
   if (q.severity) and.push({ 'derived.severity': q.severity });
   if (q.status) and.push({ lifecycle: q.status });
