@@ -89,6 +89,10 @@ describe('imports: bulk import of permits and penalties (CSV, XLSX, JSONL) throu
       const body = await importAndWait(firstCsv, 'text/csv; charset=utf-8', 'penalties', '&fileName=处罚.csv');
       firstImportId = body.id;
       expect(body).to.include({ status: 'done', kind: 'penalties', format: 'csv', encoding: 'utf-8', rowsTotal: 3, rowsRead: 3, created: 3, unchanged: 0, failed: 0, error: null, fileName: '处罚.csv' });
+      // Their subjects were unknown: each enterprise created from its record is counted and audited with the import as source.
+      expect(body.enterprisesCreated).to.equal(3);
+      const made = await expectAudited('enterprise.create', String(records[0].uscc));
+      expect(made.detail).to.deep.include({ origin: 'record', source: `import:${body.id}` });
       expect(body.sha256).to.match(/^[0-9a-f]{64}$/);
       expect(body.startedAt).to.be.a('string');
       expect(body.finishedAt).to.be.a('string');
@@ -237,7 +241,7 @@ describe('imports: bulk import of permits and penalties (CSV, XLSX, JSONL) throu
     it('the same file again creates nothing: every row unchanged, same sha256, the earlier import named', async () => {
       const before = await RecordModel.countDocuments();
       const body = await importAndWait(firstCsv, 'text/csv');
-      expect(body).to.include({ status: 'done', created: 0, unchanged: 3, failed: 0, previousImportId: firstImportId });
+      expect(body).to.include({ status: 'done', created: 0, unchanged: 3, failed: 0, enterprisesCreated: 0, previousImportId: firstImportId });
       const first = await t.request.get(`/api/v1/imports/${firstImportId}`).set('X-API-Key', clerk);
       expect(body.sha256).to.equal(first.body.sha256);
       expect(await RecordModel.countDocuments()).to.equal(before);

@@ -37,6 +37,8 @@ export interface ImportDoc {
   created: number;
   unchanged: number;
   failed: number;
+  /** Enterprises created implicitly by its records (each audited as enterprise.create, detail.origin record). */
+  enterprisesCreated: number;
   lastRow: number;
   columns: ImportColumn[];
   /** Why the import as a whole failed (zh-CN). */
@@ -72,6 +74,7 @@ const importSchema = new Schema<ImportDoc>(
     created: { type: Number, default: 0 },
     unchanged: { type: Number, default: 0 },
     failed: { type: Number, default: 0 },
+    enterprisesCreated: { type: Number, default: 0 },
     lastRow: { type: Number, default: 0 },
     columns: { type: Schema.Types.Mixed, default: [] },
     error: { type: String, default: null },

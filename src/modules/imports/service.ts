@@ -220,7 +220,7 @@ export async function importFile(path: string, kind: RecordKind, format: ImportF
 // Processing
 
 /** How far an import has got: its document's status and counters. */
-export type ImportProgress = Pick<ImportDoc, 'status' | 'rowsTotal' | 'rowsRead' | 'created' | 'unchanged' | 'failed'>;
+export type ImportProgress = Pick<ImportDoc, 'status' | 'rowsTotal' | 'rowsRead' | 'created' | 'unchanged' | 'failed' | 'enterprisesCreated'>;
 
 type Lean = ImportDoc & { _id: mongoose.Types.ObjectId };
 
@@ -254,12 +254,13 @@ interface BatchOutcome {
   created: number;
   unchanged: number;
   failed: number;
+  enterprisesCreated: number;
   errors: ImportErrorDoc[];
 }
 
 /** One batch through createRecords; problems become one error document per row. */
 async function storeBatch(doc: Lean, mapper: RowMapper, rows: MappedRow[]): Promise<BatchOutcome> {
-  const out: BatchOutcome = { rows: rows.length, lastRow: rows[rows.length - 1].row, created: 0, unchanged: 0, failed: 0, errors: [] };
+  const out: BatchOutcome = { rows: rows.length, lastRow: rows[rows.length - 1].row, created: 0, unchanged: 0, failed: 0, enterprisesCreated: 0, errors: [] };
   const importId = doc._id;
   const ready = rows.filter((r) => r.problems.length === 0);
   for (const r of rows) {
@@ -274,6 +275,7 @@ async function storeBatch(doc: Lean, mapper: RowMapper, rows: MappedRow[]): Prom
     ready.map((r) => r.input),
     { principal: doc.principal as Principal, ip: doc.ip ?? undefined, source: `import:${String(importId)}` },
   );
+  out.enterprisesCreated = results.enterprisesCreated.length;
   results.forEach((res, i) => {
     if (res.status === 'created') out.created++;
     else if (res.status === 'unchanged') out.unchanged++;
@@ -302,13 +304,14 @@ async function processRows(doc: Lean, progress: ImportProgress, onProgress?: (p:
     }
     const res = await ImportModel.updateOne(
       { _id: doc._id, leaseOwner: instanceId },
-      { $inc: { rowsRead: o.rows, created: o.created, unchanged: o.unchanged, failed: o.failed }, $set: { lastRow: o.lastRow, leaseUntil: leaseUntil() } },
+      { $inc: { rowsRead: o.rows, created: o.created, unchanged: o.unchanged, failed: o.failed, enterprisesCreated: o.enterprisesCreated }, $set: { lastRow: o.lastRow, leaseUntil: leaseUntil() } },
     );
     if (res.matchedCount === 0) throw new LeaseLost();
     progress.rowsRead += o.rows;
     progress.created += o.created;
     progress.unchanged += o.unchanged;
     progress.failed += o.failed;
+    progress.enterprisesCreated += o.enterprisesCreated;
     onProgress?.({ ...progress });
   };
   const submit = async (rows: MappedRow[]) => {
@@ -347,7 +350,7 @@ async function processRows(doc: Lean, progress: ImportProgress, onProgress?: (p:
 
 /** Ends an import: audited first (a reader who sees the final status finds its entry), then the status, then the file removed. */
 async function finish(doc: Lean, progress: ImportProgress, status: 'done' | 'failed', error: string | null, columns?: ImportColumn[]): Promise<Lean | null> {
-  const { rowsTotal, rowsRead, created, unchanged, failed } = progress;
+  const { rowsTotal, rowsRead, created, unchanged, failed, enterprisesCreated } = progress;
   await recordAudit({
     action: 'import.finish',
     resource: 'import',
@@ -355,7 +358,7 @@ async function finish(doc: Lean, progress: ImportProgress, status: 'done' | 'fai
     outcome: status === 'done' ? 'success' : 'failure',
     principal: doc.principal,
     ip: doc.ip ?? undefined,
-    after: { status, rowsTotal, rowsRead, created, unchanged, failed, error },
+    after: { status, rowsTotal, rowsRead, created, unchanged, failed, enterprisesCreated, error },
   });
   const after = (await ImportModel.findOneAndUpdate(
     { _id: doc._id, leaseOwner: instanceId },
@@ -386,7 +389,7 @@ export async function runImport(id: string, onProgress?: (p: ImportProgress) => 
       { new: true },
     ).lean()) as Lean | null;
     if (!doc) return null;
-    const progress: ImportProgress = { status: 'running', rowsTotal: doc.rowsTotal, rowsRead: doc.rowsRead, created: doc.created, unchanged: doc.unchanged, failed: doc.failed };
+    const progress: ImportProgress = { status: 'running', rowsTotal: doc.rowsTotal, rowsRead: doc.rowsRead, created: doc.created, unchanged: doc.unchanged, failed: doc.failed, enterprisesCreated: doc.enterprisesCreated ?? 0 };
     try {
       if (!existsSync(doc.filePath)) throw new ImportFileError('导入文件已不存在（可能已被清理），无法继续导入，请重新上传');
       if (doc.rowsTotal === null) {
@@ -505,6 +508,7 @@ export function presentImport(doc: ImportDoc & { _id: unknown }) {
     created: doc.created,
     unchanged: doc.unchanged,
     failed: doc.failed,
+    enterprisesCreated: doc.enterprisesCreated ?? 0,
     columns: (doc.columns ?? []).filter((c) => c.field).map((c) => ({ header: c.header, field: c.field })),
     ignoredColumns: (doc.columns ?? []).filter((c) => !c.field && c.header).map((c) => c.header),
     error: doc.error,
