@@ -132,7 +132,8 @@ describe('records: lists and writes across two instances', function () {
     const res = await t.request.post('/api/v1/penalties/batch').set('X-API-Key', clerk).send({ records });
     expect(res.status, JSON.stringify(res.body)).to.equal(200);
     const expectedNew = new Set([...subjects.map((s) => s.uscc), String(penaltyBody(1034).uscc)]).size;
-    expect(res.body.summary).to.deep.equal({ created: 5, unchanged: 0, error: 0, enterprisesCreated: expectedNew });
+    expect(res.body.summary).to.deep.equal({ created: 5, unchanged: 0, error: 0 });
+    expect(res.body.enterprisesCreated).to.equal(expectedNew);
     for (const s of subjects) {
       const entry = await expectAudited('enterprise.create', s.uscc);
       expect(entry.detail).to.deep.include({ origin: 'record', source: 'batch' });
@@ -140,7 +141,8 @@ describe('records: lists and writes across two instances', function () {
       expect(await EnterpriseModel.countDocuments({ uscc: s.uscc, origin: 'record' })).to.equal(1);
     }
     const replay = await remote('POST', '/penalties/batch', clerk, { records });
-    expect(replay.body.summary).to.deep.equal({ created: 0, unchanged: 5, error: 0, enterprisesCreated: 0 });
+    expect(replay.body.summary).to.deep.equal({ created: 0, unchanged: 5, error: 0 });
+    expect(replay.body.enterprisesCreated).to.equal(0);
     expect(await AuditModel.countDocuments({ action: 'enterprise.create', resourceId: subjects[0].uscc })).to.equal(1);
     // Two concurrent batches (one per instance) naming the same new subject: it is created, audited and counted once.
     const shared = { uscc: makeUscc(700_020, '440308'), subjectName: '并发隐式企业有限公司' };
@@ -148,7 +150,7 @@ describe('records: lists and writes across two instances', function () {
       t.request.post('/api/v1/penalties/batch').set('X-API-Key', clerk).send({ records: [penaltyBody(1040, shared)] }),
       remote('POST', '/penalties/batch', clerk, { records: [penaltyBody(1041, shared)] }),
     ]);
-    expect(x.body.summary.enterprisesCreated + y.body.summary.enterprisesCreated, JSON.stringify([x.body, y.body])).to.equal(1);
+    expect(x.body.enterprisesCreated + y.body.enterprisesCreated, JSON.stringify([x.body, y.body])).to.equal(1);
     expect(await AuditModel.countDocuments({ action: 'enterprise.create', resourceId: shared.uscc })).to.equal(1);
     expect(await RecordModel.countDocuments({ uscc: shared.uscc })).to.equal(2);
     const single = await t.request.post('/api/v1/permits').set('X-API-Key', clerk).send(permitBody(1035, { uscc: makeUscc(700_010, '440307'), subjectName: '单条录入隐式企业有限公司' }));

@@ -40,13 +40,16 @@ function kindRoutes(kind: RecordKind): RouteSpec[] {
       body: batchBody,
       handler: async ({ body, principal, req }) => {
         const results = await createRecords(kind, body.records, { principal, ip: clientIp(req), source: 'batch' });
-        const summary = { created: 0, unchanged: 0, error: 0, enterprisesCreated: results.enterprisesCreated.length };
+        const summary = { created: 0, unchanged: 0, error: 0 };
         for (const r of results) summary[r.status]++;
+        // Enterprises this batch created from its records' subjects (each has its own enterprise.create entry).
+        const enterprisesCreated = results.enterprisesCreated.length;
         // The batch itself is audited too (each stored record also has its own entry), even when every record failed.
-        await recordAudit({ action: `${kind}.batch`, resource: kind, principal, ip: clientIp(req), detail: { summary, size: results.length } });
+        await recordAudit({ action: `${kind}.batch`, resource: kind, principal, ip: clientIp(req), detail: { summary, enterprisesCreated, size: results.length } });
         return {
           body: {
             summary,
+            enterprisesCreated,
             results: results.map((r) => (r.status === 'error' ? r : { index: r.index, status: r.status, id: r.id })),
           },
         };
