@@ -21,11 +21,10 @@ export interface EnterpriseDoc {
   gradeDirty?: boolean;
   /**
    * Ids of this enterprise's records (行政许可/行政处罚): a new enterprise is created listing the records it is
-   * created for, an existing one gets the ids of records once they are stored (`linkRecords`). Readers check
-   * that each record exists and names this USCC. Lets a regrade of one enterprise, and its record list, read
-   * its records by `_id` instead of scanning every record (FerretDB). A crash between storing a record and
-   * linking it is repaired by the nightly full regrade, which reads every record. Absent on enterprises
-   * stored by older builds (readers then scan).
+   * created for, an existing one gets the ids of records once they are stored (`linkRecords`). Read only by
+   * the grading sweep (grading/facts.ts), which checks that each record exists and names this USCC; record
+   * lists query `records` by `uscc` instead. A crash between storing a record and linking it is repaired by
+   * the nightly full regrade, which reads every record.
    */
   recordIds?: mongoose.Types.ObjectId[];
   /** 严重失信主体名单: maintained by the dishonesty module (the grading module forces tier D while active). */
@@ -67,17 +66,16 @@ enterpriseSchema.index({ name: 1 });
 export const EnterpriseModel = mongoose.model<EnterpriseDoc>('Enterprise', enterpriseSchema);
 
 /**
- * An enterprise's `_id`, derived from its USCC: every lookup by USCC is a point read by `_id` (on the
- * embedded FerretDB any other filter scans the whole collection), and a second insert of one USCC fails
- * on the `_id` as well as on the unique `uscc` index.
+ * An enterprise's `_id`, derived from its USCC (a second insert of one USCC fails on the `_id` as well as
+ * on the unique `uscc` index). Lookups by USCC use the `uscc` index.
  */
 export const enterpriseId = (uscc: string) => keyId(`enterprise:${uscc}`);
 
 /**
  * 待评级队列: one document per enterprise whose `gradeDirty` flag was set (`_id` = USCC), inserted BEFORE the
  * flag (a superset: the sweep drops entries whose enterprise is no longer flagged). The flag stays the
- * truth; the queue is how the sweep finds flagged enterprises without reading every enterprise — a filter
- * on `gradeDirty` scans the whole collection on FerretDB (100,000 enterprises ≈ 20 s, every minute).
+ * truth; the queue is how the sweep finds flagged enterprises without reading every enterprise (maintained
+ * for the grading module, which decides whether it stays).
  */
 export interface GradeQueueDoc {
   _id: string;

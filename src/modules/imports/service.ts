@@ -68,8 +68,8 @@ const instanceId = `${hostname()}/${process.pid}/${randomBytes(3).toString('hex'
 /** Imports this instance holds a lease on (queued here or running). */
 const owned = new Set<string>();
 /**
- * The import running here. Only its own sequential flow writes its document (progress and lease):
- * FerretDB applies an update as read-then-write, so a concurrent heartbeat could undo a counter.
+ * The import running here. Only its own sequential flow writes its document (progress and lease), so
+ * its counters and checkpoint move in order.
  */
 let active: string | undefined;
 let heartbeat: NodeJS.Timeout | undefined;
@@ -445,8 +445,8 @@ export async function resumeImports(): Promise<number> {
       recheckAt = Math.min(recheckAt ?? Infinity, imp.leaseUntil.getTime());
       continue;
     }
-    // Taking over is decided by a unique-key insert naming the lease being taken over: the one atomic
-    // primitive FerretDB has (its updates are read-then-write), so two starting instances cannot both win.
+    // Taking over is decided by a unique-key insert naming the lease being taken over, so two starting
+    // instances cannot both win.
     const claimKey = `${id}:${imp.leaseOwner ?? '-'}:${imp.leaseUntil?.getTime() ?? '-'}`;
     try {
       await ImportClaimModel.collection.insertOne({ _id: claimKey as never, by: instanceId, at: now });
