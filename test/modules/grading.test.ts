@@ -124,8 +124,7 @@ describe('credit grading (分类分级监管) through HTTP, jobs and CLI', funct
       expect(r.graded, 'nothing flagged: nothing graded').to.equal(0);
       // The query the sweep runs is served by the enterprises' index on `gradeDirty`.
       const plan = JSON.stringify(await EnterpriseModel.find({ gradeDirty: true }, { uscc: 1 }).limit(500).explain());
-      expect(plan, plan.slice(0, 500)).to.match(/gradeDirty/);
-      expect(plan).to.not.match(/SCAN [^"]*enterprises(?! USING)/i);
+      expect(plan, plan.slice(0, 800)).to.match(/gradeDirty_1/);
       // An edit of the enterprise (its standardisation grade counts) flags it.
       const patched = await api('patch', `/enterprises/${B.uscc}`, clerk, { standardisationGrade: '一级' });
       expect(patched.status, JSON.stringify(patched.body)).to.equal(200);

@@ -186,36 +186,36 @@ export async function recordFulfilment(recordId: string, input: FulfilmentInput,
   // concurrent first recordings one gets a duplicate key and runs again as an update); later ones update on
   // the revision read, so a recording that lost a race answers 409 instead of overwriting the other's.
   const write = async () => {
-      const before = await FulfilmentModel.findById(recordId).lean();
-      const entry = {
-        finePaidDate: input.finePaidDate ?? before?.finePaidDate ?? null,
-        correctionConfirmedDate: input.correctionConfirmedDate ?? before?.correctionConfirmedDate ?? null,
+    const before = await FulfilmentModel.findById(recordId).lean();
+    const entry = {
+      finePaidDate: input.finePaidDate ?? before?.finePaidDate ?? null,
+      correctionConfirmedDate: input.correctionConfirmedDate ?? before?.correctionConfirmedDate ?? null,
+      evidence: input.evidence,
+      at: now,
+      by: ctx.principal.id,
+      byName: ctx.principal.name,
+    };
+    if (!before) {
+      const created = await FulfilmentModel.create({
+        _id: recordId,
+        uscc: record.uscc ?? null,
+        districtCode: record.districtCode,
+        finePaidDate: entry.finePaidDate,
+        correctionConfirmedDate: entry.correctionConfirmedDate,
         evidence: input.evidence,
-        at: now,
-        by: ctx.principal.id,
-        byName: ctx.principal.name,
-      };
-      if (!before) {
-        const created = await FulfilmentModel.create({
-          _id: recordId,
-          uscc: record.uscc ?? null,
-          districtCode: record.districtCode,
-          finePaidDate: entry.finePaidDate,
-          correctionConfirmedDate: entry.correctionConfirmedDate,
-          evidence: input.evidence,
-          history: [entry],
-          revision: 1,
-          updatedBy: ctx.principal.id,
-        });
-        return { before: null, after: created.toObject() as FulfilmentDoc };
-      }
-      const after = await FulfilmentModel.findOneAndUpdate(
-        { _id: recordId, revision: before.revision },
-        { $set: set, $inc: { revision: 1 }, $push: { history: entry } },
-        { new: true, timestamps: false },
-      ).lean();
-      if (!after) throw AppError.conflict('履行情况已被他人修改，请刷新后重试');
-      return { before, after };
+        history: [entry],
+        revision: 1,
+        updatedBy: ctx.principal.id,
+      });
+      return { before: null, after: created.toObject() as FulfilmentDoc };
+    }
+    const after = await FulfilmentModel.findOneAndUpdate(
+      { _id: recordId, revision: before.revision },
+      { $set: set, $inc: { revision: 1 }, $push: { history: entry } },
+      { new: true, timestamps: false },
+    ).lean();
+    if (!after) throw AppError.conflict('履行情况已被他人修改，请刷新后重试');
+    return { before, after };
   };
   const result = await retryOnDuplicateKey(write);
   await recordAudit({
