@@ -116,11 +116,13 @@ export class DeliveryEngine {
 
   private dueFilter(platform: string, kind: RecordKind, now: Date) {
     const d = `delivery.${platform}`;
+    // Each branch leads with the state (equality), then kind (equality), then the due time (range):
+    // the records index { delivery.<p>.state, kind, delivery.<p>.nextAttemptAt } serves both, so only
+    // pending and in-flight records are read, never every record of a kind.
     return {
-      kind,
       $or: [
-        { [`${d}.state`]: 'pending', [`${d}.nextAttemptAt`]: { $lte: now } },
-        { [`${d}.state`]: 'inflight', [`${d}.leaseUntil`]: { $lt: now } },
+        { [`${d}.state`]: 'pending', kind, [`${d}.nextAttemptAt`]: { $lte: now } },
+        { [`${d}.state`]: 'inflight', kind, [`${d}.leaseUntil`]: { $lt: now } },
       ],
     };
   }
@@ -130,7 +132,7 @@ export class DeliveryEngine {
 
   /**
    * Claims up to batchSize due records of one kind with a fresh lease token. The candidates come from
-   * one indexed query (`kind` + `delivery.<platform>.state` + `nextAttemptAt`, declared on records),
+   * one indexed query (`delivery.<platform>.state` + `kind` + `nextAttemptAt`, declared on records),
    * oldest due first, kept for the sweep. The claim itself is ONE conditional write: an `updateMany`
    * whose filter carries the candidates' ids AND the due condition, so each document is claimed
    * atomically by exactly one engine (MongoDB re-checks the filter of each document it writes); the
