@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { penaltyBody, permitBody } from '../support/fixtures.js';
 import { startFakes, fastConfigs, engineFor, engineWithHook } from '../support/publicity.js';
@@ -8,6 +9,25 @@ import { DeliveryAttemptModel, type DeliveryEngine } from '../../src/modules/pub
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const PLATFORMS = ['municipal', 'national'] as const;
+
+/** One engine in its own process (a second service instance): connects, says "ready", sweeps on "go", prints its sweep. */
+const ENGINE_PROCESS = `
+import { connectMongoose } from './src/db/connection.js';
+import { DeliveryEngine, createAdapter } from './src/modules/publicity/index.js';
+await connectMongoose(process.env.ENGINE_URI, process.env.ENGINE_DB);
+const engine = new DeliveryEngine({ owner: process.env.ENGINE_OWNER, platforms: JSON.parse(process.env.ENGINE_CONFIGS).map((config) => ({ config, adapter: createAdapter(config) })) });
+process.stdout.write('ready\\n');
+await new Promise((r) => process.stdin.once('data', r));
+const sweeps = [];
+for (let i = 0; i < 5; i++) {
+  const r = await engine.sweep({ budgetMs: 30000 });
+  sweeps.push(r);
+  if (r.every((s) => s.sent === 0)) break;
+}
+process.stdout.write('result ' + JSON.stringify(sweeps.flat()) + '\\n');
+engine.shutdown();
+process.exit(0);
+`;
 
 /**
  * Two service instances = two engines with their own lease owners, sharing nothing but the database.
@@ -153,5 +173,50 @@ describe('publicity: engines of two instances racing, corrections landing mid-ba
       }
     }
     expect(await RecordModel.countDocuments({ _id: { $in: ids }, $or: PLATFORMS.map((p) => ({ [`delivery.${p}.state`]: { $ne: 'delivered' } })) })).to.equal(0);
+  });
+
+  it('two engines in two processes (two instances) racing over the same records while corrections land: each version sent once, the latest delivered', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 30; i++) ids.push(await create(i % 3 === 2 ? 'permits' : 'penalties'));
+    const penalties = ids.filter((_, i) => i % 3 !== 2);
+    fakes.municipal.faults.latency(20);
+    fakes.national.faults.latency(20);
+    const configs = JSON.stringify(fastConfigs(fakes.env, { batchSize: 3, leaseMs: 30_000 }));
+    const out = ['', ''];
+    const children: ChildProcess[] = ['instance-a', 'instance-b'].map((owner, i) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', ENGINE_PROCESS], {
+        env: { ...process.env, LOG_LEVEL: 'error', ENGINE_URI: process.env.TEST_MONGODB_URI, ENGINE_DB: t.dbName, ENGINE_OWNER: owner, ENGINE_CONFIGS: configs },
+        stdio: ['pipe', 'pipe', 'inherit'],
+      });
+      child.stdout!.on('data', (b: Buffer) => (out[i] += b.toString()));
+      return child;
+    });
+    const exited = children.map((c) => new Promise<number | null>((r) => c.on('exit', r)));
+    try {
+      while (!out.every((o) => o.includes('ready'))) await sleep(100);
+      children.forEach((c) => c.stdin!.write('go\n'));
+      for (let i = 0; i < 12; i++) {
+        await sleep(10 + Math.floor(Math.random() * 40));
+        await correct(penalties[Math.floor(Math.random() * penalties.length)], `并发第${i}次更正`);
+      }
+      expect(await Promise.all(exited)).to.deep.equal([0, 0]);
+    } finally {
+      children.forEach((c) => c.exitCode === null && c.kill('SIGKILL'));
+    }
+    const sent = out.map((o) => (JSON.parse(o.split('result ')[1]) as { sent: number }[]).reduce((x, s) => x + s.sent, 0));
+    expect(sent[0], 'instance a sent some').to.be.greaterThan(0);
+    expect(sent[1], 'instance b sent some').to.be.greaterThan(0);
+    // Corrections that landed after both processes finished go out with one more sweep here.
+    const e = track(engineFor(fastConfigs(fakes.env), 'instance-c'));
+    await e.sweep({ budgetMs: 20_000 });
+    for (const id of ids) {
+      const doc = (await RecordModel.findById(id).lean())!;
+      for (const p of PLATFORMS) {
+        const fake = platformOf(p);
+        expect(doc.delivery[p], `${p} ${id}`).to.include({ state: 'delivered', version: doc.version, deliveredVersion: doc.version, leaseOwner: null });
+        expect(fake.acceptedCount(id, doc.version)).to.equal(1);
+        for (let v = 1; v <= doc.version; v++) expect(fake.receivedCount(id, v), `${p} ${id}@${v}`).to.be.at.most(1);
+      }
+    }
   });
 });
