@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { join, resolve } from 'node:path';
 import { startTestApp, expectErrorShape, type TestApp } from '../support/app.js';
 import { expectAudited } from '../support/audit.js';
 import { makeUscc, penaltyBody } from '../support/fixtures.js';
@@ -340,6 +341,43 @@ describe('dishonesty list (严重失信主体名单): the listing procedure thro
       const spans = all.flatMap((c) => c.spans.map((_, i) => `${String(c._id)}/${i}`));
       expect([...keysInLedger].sort()).to.deep.equal(spans.sort());
     });
+
+    it('ledger appends from three processes at once (each its own connection) and listings decided meanwhile: every entry once, no gap', async () => {
+      const before = (await ledgerSlots()).length;
+      const PER = 700;
+      // Each child process appends PER entries of its own through appendEntriesBulk (slot blocks by $inc, pages by conditional writes).
+      const child = (tag: string) =>
+        new Promise<void>((done, fail) => {
+          const code = `
+            import mongoose from 'mongoose';
+            const { appendEntriesBulk } = await import(${JSON.stringify(resolve('src/modules/dishonesty/index.ts'))});
+            await mongoose.connect(process.env.URI, { dbName: process.env.DB });
+            const day = '2026-01-05';
+            function* entries() {
+              for (let i = 0; i < ${PER}; i++) yield { caseId: '${tag}-' + i, span: 0, from: day, to: '2029-01-04', start: day, groundCode: 'g', decisionNumber: '${tag}' + i, decisionDate: day, authorityName: '测试局', authorityUscc: 'X', uscc: 'X', subjectName: '测试企业', subjectType: '法人及非法人组织', persons: [], measures: ['M01'], events: [{ type: 'listed', at: 1 }] };
+            }
+            await appendEntriesBulk(entries());
+            await mongoose.disconnect();
+          `;
+          const p = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { env: { ...process.env, URI: process.env.TEST_MONGODB_URI, DB: t.dbName }, stdio: ['ignore', 'ignore', 'pipe'] });
+          let stderr = '';
+          p.stderr.on('data', (b) => (stderr += String(b)));
+          p.on('exit', (c) => (c === 0 ? done() : fail(new Error(`child ${tag} exited ${c}: ${stderr}`))));
+        });
+      const cases = [];
+      for (let i = 0; i < 4; i++) cases.push(await proposeThroughHttp(t, keys, await enterpriseWithPenalty(t, keys, 830 + i, 60), 20));
+      const [, , , ...answers] = await Promise.all([child('a'), child('b'), child('c'), ...cases.map((c) => c.decide(keys.reviewer))]);
+      expect(answers.map((r) => r.status)).to.deep.equal([200, 200, 200, 200]);
+
+      const slots = await ledgerSlots();
+      expect(slots).to.have.length((await LedgerHeadModel.findById('head').lean())!.next!);
+      expect(slots.length - before).to.equal(3 * PER + 4);
+      expect(slots.filter((e) => e === ''), 'empty slots').to.deep.equal([]);
+      const ids = slots.map((e) => decodeEntry(e)!.caseId);
+      expect(new Set(ids).size, 'duplicates').to.equal(ids.length);
+      for (const tag of ['a', 'b', 'c']) expect(ids.filter((id) => id.startsWith(`${tag}-`))).to.have.length(PER);
+      for (const c of cases) expect(ids.filter((id) => id === c.id)).to.have.length(1);
+    }).timeout(240_000);
   });
 
   describe('the reviewer decides not to list', () => {
