@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
+import mongoose from 'mongoose';
 import { startTestApp, expectErrorShape, type TestApp } from '../support/app.js';
 import { expectAudited } from '../support/audit.js';
 import { makeUscc, penaltyBody } from '../support/fixtures.js';
@@ -534,6 +535,35 @@ describe('dishonesty list (严重失信主体名单): the listing procedure thro
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
+    });
+  });
+
+  describe('data stored before decision numbers and ledger slots were kept this way', () => {
+    it('the ledger counter starts where the former head page stopped; the daily job gives stored listings their decision key', async () => {
+      // The former layout: a head page filled up to its n, no counter.
+      const next = (await LedgerHeadModel.findById('head').lean())?.next ?? 0;
+      await LedgerHeadModel.collection.updateOne({ _id: 'head' as never }, { $unset: { next: 1 }, $set: { page: Math.floor(next / LEDGER_PAGE_SIZE) + 1 } }, { upsert: true });
+      const d = await enterpriseWithPenalty(t, keys, 840, 60);
+      const listed = await listThroughHttp(t, keys, d, 20, { decisionNumber: '深应急失信决〔2026〕旧号' });
+      const slots = await ledgerSlots();
+      expect(slots).to.have.length(next + 1);
+      expect(decodeEntry(slots[next])!.caseId).to.equal(listed.id);
+      expect(slots.filter((e) => e === '')).to.deep.equal([]);
+
+      // A listing stored without its decision key: the daily job adds it, and the number is then taken.
+      await CaseModel.collection.updateOne({ _id: new mongoose.Types.ObjectId(listed.id) }, { $unset: { decisionKey: 1 } });
+      const dir = mkdtempSync(join(tmpdir(), 'dishonesty-job-'));
+      try {
+        await runDailyDishonesty({ exportDir: dir });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+      expect((await CaseModel.findById(listed.id).lean())!.decisionKey).to.deep.equal({ authority: listed.body.authorityUscc, number: '深应急失信决〔2026〕旧号' });
+      const e = await enterpriseWithPenalty(t, keys, 841, 60);
+      const { decide } = await proposeThroughHttp(t, keys, e, 20, { decisionNumber: '深应急失信决〔2026〕旧号' });
+      const again = await decide(keys.reviewer);
+      expect(again.status).to.equal(409);
+      expect(again.body.error.details).to.deep.equal([{ path: 'decisionNumber', message: `已用于名单案件 ${listed.id}` }]);
     });
   });
 });
