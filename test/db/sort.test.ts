@@ -107,6 +107,22 @@ describe('embedded database: a sort with a limit on indexed fields reads the ind
     }
   });
 
+  it('queries arriving together on a fresh collection (one census pass) and writes in flight answer right', async () => {
+    const c2 = client.db(db).collection<Doc>('fresh');
+    await c2.createIndex({ decisionDate: -1, _id: -1 });
+    await c2.insertMany(Array.from({ length: 500 }, (_, i) => ({ _id: new ObjectId(), decisionDate: new Date(base + (i % 40) * 86_400_000) })));
+    const want = sorted(await c2.find({}).toArray(), 'decisionDate', -1).slice(0, 10).map((d) => String(d._id));
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        i % 2
+          ? c2.insertOne({ _id: new ObjectId(), decisionDate: new Date(base - 86_400_000) }).then(() => want)
+          : c2.find({}).sort({ decisionDate: -1, _id: -1 }).limit(10).toArray().then((r) => r.map((d) => String(d._id))),
+      ),
+    );
+    for (const a of answers) expect(a).to.deep.equal(want);
+    if (embedded) expect(sqlOf((await c2.find({}).sort({ decisionDate: -1, _id: -1 }).limit(10).explain()) as Explain).sql).to.include('ORDER BY');
+  });
+
   it('one document out of class (a number in a date field) turns the pushdown off, answers stay right', async () => {
     const odd = await coll.insertOne({ _id: new ObjectId(), kind: 'penalty', decisionDate: 99_999_999_999_999 as unknown as Date, name: 'x' });
     try {
