@@ -15,6 +15,7 @@
  * case makes the daily job finish the work.
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { isDuplicateKey } from '../../db/errors.js';
 import mongoose from 'mongoose';
 import { CaseModel, LedgerHeadModel, LedgerPageModel, type CaseDoc, type LedgerHeadDoc, type LedgerPageDoc } from './model.js';
 import { encodeEntry, type LedgerEntry } from './rows.js';
@@ -92,7 +93,7 @@ async function writeSlots(page: number, slots: ReadonlyMap<number, string>): Pro
         await pageCollection().insertOne({ _id: page, ...set, rev: 1 });
         return;
       } catch (err) {
-        if ((err as { code?: number }).code !== 11000) throw err; // created meanwhile by another writer
+        if (!isDuplicateKey(err)) throw err; // created meanwhile by another writer
       }
     }
     if (attempt >= MAX_PAGE_ATTEMPTS) throw new Error(`ledger: page ${page} kept changing while writing (${attempt} attempts)`);
@@ -127,7 +128,7 @@ async function startCounter(): Promise<void> {
   try {
     await headCollection().updateOne({ _id: 'head', next: { $exists: false } }, { $set: { next: (page - 1) * LEDGER_PAGE_SIZE + filled } }, { upsert: true });
   } catch (err) {
-    if ((err as { code?: number }).code !== 11000) throw err; // started meanwhile by another writer
+    if (!isDuplicateKey(err)) throw err; // started meanwhile by another writer
   }
 }
 

@@ -11,6 +11,7 @@
  * idempotently; `syncPending` stays set until they are done, and the daily job finishes any left undone by a crash.
  */
 import { createHash } from 'node:crypto';
+import { isDuplicateKey } from '../../db/errors.js';
 import mongoose from 'mongoose';
 import { AppError, type ErrorDetail } from '../../http/errors.js';
 import { addDays, provisionalPaths, todayInShanghai, type LegalDate } from '../../lib/calendar.js';
@@ -186,7 +187,7 @@ async function claimCitation(penaltyId: string, caseId: string): Promise<string 
       await citations().insertOne({ _id, caseId, at: new Date() });
       return null;
     } catch (err) {
-      if ((err as { code?: number }).code !== 11000) throw err;
+      if (!isDuplicateKey(err)) throw err;
     }
     const cur = await CitationModel.findById(_id).lean();
     if (!cur) continue; // released meanwhile: claim it again
@@ -203,14 +204,6 @@ async function releaseCitations(penaltyIds: string[], caseId: string): Promise<v
   await CitationModel.deleteMany({ _id: { $in: penaltyIds.map(citationKey) }, caseId });
 }
 
-/**
- * A unique index refused the write. MongoDB answers 11000; the embedded database answers an update refused by a
- * unique index with code 1 naming the SQLite constraint (an insert gets 11000 there too).
- */
-function isDuplicateKey(err: unknown): boolean {
-  const e = err as { code?: number; message?: string } | null;
-  return e?.code === 11000 || (e?.code === 1 && /UNIQUE constraint failed/.test(e.message ?? ''));
-}
 
 export async function getCase(id: string, p: Principal) {
   return presentCase(await findVisible(id, p));

@@ -1,5 +1,6 @@
 /**
  * Bulk import (批量导入) of permits and penalties: the file is streamed to DATA_DIR/imports/<id>, then
+import { isDuplicateKey } from '../../db/errors.js';
  * processed in the background of this process — counted and checked first (nothing is created from a
  * file that is too long or unreadable), then read again and fed in batches to createRecords, the same
  * use case the API uses, so every row is validated and idempotent on the natural key.
@@ -448,7 +449,7 @@ export async function resumeImports(): Promise<number> {
     try {
       await ImportClaimModel.collection.insertOne({ _id: claimKey as never, by: instanceId, at: now });
     } catch (err) {
-      if ((err as { code?: number }).code === 11000) continue;
+      if (isDuplicateKey(err)) continue;
       throw err;
     }
     const claimed = await ImportModel.findOneAndUpdate(

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isDuplicateKey } from '../../db/errors.js';
 import type Joi from 'joi';
 import mongoose from 'mongoose';
 import { RecordKeyModel, RecordModel, type RecordKeyDoc, type RecordDoc, type RecordVersion, type Lifecycle, type VersionAction } from './model.js';
@@ -474,7 +475,7 @@ export async function correctRecord(kind: RecordKind, id: string, body: { reason
     const after = await appendVersion(kind, prior, { action: 'correct', data, reason: body.reason, lifecycle: lifecycleOf(kind, data) }, ctx);
     return presentRecord(after, ctx.principal);
   } catch (err) {
-    if ((err as { code?: number }).code === 11000) throw AppError.conflict('更正后的决定文书号与同一机关的其他记录重复', [{ path: 'changes.decisionNumber', message: '决定文书号已存在' }]);
+    if (isDuplicateKey(err)) throw AppError.conflict('更正后的决定文书号与同一机关的其他记录重复', [{ path: 'changes.decisionNumber', message: '决定文书号已存在' }]);
     throw err;
   }
 }

@@ -1,4 +1,5 @@
 import mongoose from 'mongoose';
+import { isDuplicateKey } from '../../db/errors.js';
 import { AppError } from '../../http/errors.js';
 import { todayInShanghai, type LegalDate } from '../../lib/calendar.js';
 import { INSTANCE_ID } from '../../lib/jobLock.js';
@@ -62,7 +63,7 @@ async function retryOnDuplicateKey<T>(write: () => Promise<T>): Promise<T> {
   try {
     return await write();
   } catch (err) {
-    if ((err as { code?: number }).code !== 11000) throw err;
+    if (!isDuplicateKey(err)) throw err;
     return write();
   }
 }
@@ -363,7 +364,7 @@ export async function submitApplication(input: ApplicationInput, files: CheckedF
     await RepairModel.collection.insertOne(doc);
   } catch (err) {
     await RepairFileModel.deleteMany({ applicationId: String(id) }).catch(() => undefined);
-    if ((err as { code?: number }).code === 11000) {
+    if (isDuplicateKey(err)) {
       const open = await openApplicationOf(recordId);
       throw AppError.conflict('该处罚信息已有信用修复申请', [
         { path: 'recordId', message: open.state === 'approved' ? `信用修复申请（编号 ${open.number}）已核准` : `已有正在办理的信用修复申请${open.state === 'pending' ? `（编号 ${open.number}）` : ''}` },
