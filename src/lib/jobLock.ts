@@ -1,5 +1,5 @@
-import mongoose, { Schema } from 'mongoose';
 import { isDuplicateKey } from '../db/errors.js';
+import mongoose, { Schema } from 'mongoose';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 

@@ -1,5 +1,5 @@
-import { CalendarYearModel, type CalendarYearDoc } from './model.js';
 import { isDuplicateKey } from '../../db/errors.js';
+import { CalendarYearModel, type CalendarYearDoc } from './model.js';
 import { scheduleProblems } from './rules.js';
 import {
   addDays,

@@ -4,8 +4,8 @@
  * which joint-punishment measure a partner applied to a listed subject), seen by regulators per
  * subject and per partner.
  */
-import type { Readable } from 'node:stream';
 import { isDuplicateKey } from '../../db/errors.js';
+import type { Readable } from 'node:stream';
 import { TextDecoder } from 'node:util';
 import mongoose from 'mongoose';
 import ExcelJS from 'exceljs';

@@ -14,8 +14,8 @@
  * case at once, leaves at worst an empty slot (skipped by readers), never a duplicate; `syncPending` on the
  * case makes the daily job finish the work.
  */
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { isDuplicateKey } from '../../db/errors.js';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import mongoose from 'mongoose';
 import { CaseModel, LedgerHeadModel, LedgerPageModel, type CaseDoc, type LedgerHeadDoc, type LedgerPageDoc } from './model.js';
 import { encodeEntry, type LedgerEntry } from './rows.js';

@@ -10,8 +10,8 @@
  * authority) or, for the penalties a case cites, one-insert claims. Effects follow (`syncEffects`),
  * idempotently; `syncPending` stays set until they are done, and the daily job finishes any left undone by a crash.
  */
-import { createHash } from 'node:crypto';
 import { isDuplicateKey } from '../../db/errors.js';
+import { createHash } from 'node:crypto';
 import mongoose from 'mongoose';
 import { AppError, type ErrorDetail } from '../../http/errors.js';
 import { addDays, provisionalPaths, todayInShanghai, type LegalDate } from '../../lib/calendar.js';

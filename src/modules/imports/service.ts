@@ -1,6 +1,5 @@
 /**
  * Bulk import (批量导入) of permits and penalties: the file is streamed to DATA_DIR/imports/<id>, then
-import { isDuplicateKey } from '../../db/errors.js';
  * processed in the background of this process — counted and checked first (nothing is created from a
  * file that is too long or unreadable), then read again and fed in batches to createRecords, the same
  * use case the API uses, so every row is validated and idempotent on the natural key.
@@ -10,6 +9,7 @@ import { isDuplicateKey } from '../../db/errors.js';
  * died) is resumed after its checkpoint by resumeImports(); rows of a batch cut short are created again
  * idempotently (they answer `unchanged`).
  */
+import { isDuplicateKey } from '../../db/errors.js';
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { isDuplicateKey } from '../../db/errors.js';
+import { createHash } from 'node:crypto';
 import type Joi from 'joi';
 import mongoose from 'mongoose';
 import { RecordKeyModel, RecordModel, type RecordKeyDoc, type RecordDoc, type RecordVersion, type Lifecycle, type VersionAction } from './model.js';

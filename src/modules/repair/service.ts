@@ -1,5 +1,5 @@
-import mongoose from 'mongoose';
 import { isDuplicateKey } from '../../db/errors.js';
+import mongoose from 'mongoose';
 import { AppError } from '../../http/errors.js';
 import { todayInShanghai, type LegalDate } from '../../lib/calendar.js';
 import { INSTANCE_ID } from '../../lib/jobLock.js';
