@@ -21,6 +21,8 @@ interface Row {
   districtCopy: string;
   issuedAt: Date;
   issuedAtCopy: Date;
+  decisionDate: Date;
+  decisionDateCopy: Date;
   key: string;
   n: number;
   claimedBy: string | null;
@@ -55,6 +57,8 @@ export async function benchDb(): Promise<void> {
   try {
     await coll.createIndex({ district: 1 });
     await coll.createIndex({ issuedAt: -1 });
+    await coll.createIndex({ decisionDate: -1, _id: -1 });
+    await coll.createIndex({ district: 1, decisionDate: -1, _id: -1 });
     const n = docsN();
     const fill = await timed(async () => {
       for (let i = 0; i < n; i += 2000) {
@@ -62,7 +66,9 @@ export async function benchDb(): Promise<void> {
           const j = i + k;
           const district = `44030${j % DISTRICTS}`;
           const issuedAt = new Date(T0 + j * 60_000);
-          return { _id: `row-${j}`, district, districtCopy: district, issuedAt, issuedAtCopy: issuedAt, key: `row-${j}`, n: 0, claimedBy: null, payload: `安全生产信用记录 ${j} `.padEnd(560, '.') };
+          // about 50 rows a day, in no relation to insertion order: ties broken by _id
+          const decisionDate = new Date(T0 + ((j * 7919) % 1000) * 86_400_000);
+          return { _id: `row-${j}`, district, districtCopy: district, issuedAt, issuedAtCopy: issuedAt, decisionDate, decisionDateCopy: decisionDate, key: `row-${j}`, n: 0, claimedBy: null, payload: `安全生产信用记录 ${j} `.padEnd(560, '.') };
         });
         await coll.insertMany(batch, { ordered: false });
       }
@@ -87,6 +93,42 @@ export async function benchDb(): Promise<void> {
       rows.push({ query: name, rows: a.result, 'indexed ms': a.ms.toFixed(1), 'full scan ms': b.ms.toFixed(0), speedup: `${(b.ms / a.ms).toFixed(0)}×` });
     }
     report(`database: indexed vs full scan, ${n} documents of ${avg.avgObjSize ? `${avg.avgObjSize} B` : '~0.8 KB'}`, rows);
+
+    // "newest first" lists (patch 0005): sort + limit through the index vs the same on unindexed copies
+    type Page = { _id: string; decisionDate?: Date; decisionDateCopy?: Date }[];
+    const list = (filter: Record<string, unknown>, field: 'decisionDate' | 'decisionDateCopy') => () =>
+      coll
+        .find(filter)
+        .sort({ [field]: -1, _id: -1 })
+        .limit(20)
+        .project<Page[number]>({ _id: 1, [field]: 1 })
+        .toArray();
+    const ids20 = (p: Page) => p.map((d) => d._id).join(',');
+    const census = await timed(list({}, 'decisionDate'));
+    const first = census.result;
+    log(`  first sorted query of the process (one-time census of the sort keys and the index keys before them): ${census.ms.toFixed(0)} ms`);
+    const last = first[first.length - 1]!;
+    const after = (f: 'decisionDate' | 'decisionDateCopy') => ({ $or: [{ [f]: { $lt: last.decisionDate } }, { [f]: last.decisionDate, _id: { $lt: last._id } }] });
+    const lists: [string, () => Promise<Page>, () => Promise<Page>][] = [
+      ['newest 20: sort({decisionDate: -1, _id: -1}).limit(20)', list({}, 'decisionDate'), list({}, 'decisionDateCopy')],
+      ['newest 20 of a district (equality, 1% of rows)', list({ district: '440307' }, 'decisionDate'), list({ districtCopy: '440307' }, 'decisionDateCopy')],
+      ['page 2 (keyset: range on the sort key, then _id)', list(after('decisionDate'), 'decisionDate'), list(after('decisionDateCopy'), 'decisionDateCopy')],
+    ];
+    const sorted: Record<string, string | number>[] = [];
+    for (const [name, indexed, scan] of lists) {
+      const times: number[] = [];
+      let got: Page = [];
+      for (let i = 0; i < 9; i++) {
+        const t = await timed(indexed);
+        times.push(t.ms);
+        got = t.result;
+      }
+      const b = await best(2, scan);
+      if (ids20(got) !== ids20(b.result)) throw new Error(`${name}: index order ${ids20(got)} ≠ Go sort ${ids20(b.result)}`);
+      const m = median(times);
+      sorted.push({ query: name, rows: got.length, 'indexed median ms': m.toFixed(1), 'unindexed ms': b.ms.toFixed(0), speedup: `${(b.ms / m).toFixed(0)}×` });
+    }
+    report(`database: sort + limit through the index vs a Go sort, ${n} documents`, sorted);
 
     // point updates by _id, one at a time
     const lat: number[] = [];

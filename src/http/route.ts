@@ -30,6 +30,8 @@ export interface RouteSpec {
   params?: Joi.ObjectSchema;
   query?: Joi.ObjectSchema;
   body?: Joi.Schema;
+  /** Facts the body's schema needs from the database (joi `context`), looked up from the raw body before validating it. */
+  bodyContext?: (rawBody: unknown) => Promise<Record<string, unknown>>;
   /** Non-JSON request body (file upload): documented, not joi-validated. */
   rawBody?: { contentTypes: string[]; description: string };
   /** Response description for OpenAPI. */
@@ -57,7 +59,8 @@ export function mountRoutes(router: Router, specs: RouteSpec[], opts: { authenti
           const missing = req.body === undefined || req.body === null;
           // A body whose schema has a default (every field optional) may be left out entirely.
           if (missing && (spec.body.describe().flags as { default?: unknown } | undefined)?.default === undefined) throw AppError.validation([{ path: '', message: '请求体不能为空，须为 JSON' }]);
-          body = validatePart(spec.body, missing ? undefined : req.body, 'body');
+          const context = spec.bodyContext && !missing ? await spec.bodyContext(req.body) : {};
+          body = validatePart(spec.body, missing ? undefined : req.body, 'body', context);
         }
         const result = await spec.handler({ req, res, body, query, params, principal: res.locals.principal as Principal });
         if (res.headersSent) return;

@@ -20,9 +20,12 @@ export const validationOptions: Joi.ValidationOptions = {
   convert: true,
 };
 
-/** Schemas that compare with today's date (e.g. a decision date not in the future) read `context.today`. */
-function withToday(today = todayInShanghai()): Joi.ValidationOptions {
-  return { ...validationOptions, context: { today } };
+/**
+ * Schemas that compare with today's date (e.g. a decision date not in the future) read `context.today`;
+ * facts looked up before validating (a route's `bodyContext`) come in beside it.
+ */
+function withToday(today = todayInShanghai(), extra: Record<string, unknown> = {}): Joi.ValidationOptions {
+  return { ...validationOptions, context: { ...extra, today } };
 }
 
 /** The keys an object schema accepts, or null when it accepts others too (or is not an object schema). */
@@ -56,17 +59,17 @@ function tooManyUnknownKeys(schema: Joi.Schema, value: unknown, part: RequestPar
  * Runs a joi schema over one part of a request. Collects every failure (abortEarly: false). Returns the
  * converted value or throws one AppError (which lists at most MAX_DETAILS of them and counts the rest).
  */
-export function validatePart<T>(schema: Joi.Schema, value: unknown, part: RequestPart): T {
+export function validatePart<T>(schema: Joi.Schema, value: unknown, part: RequestPart, context: Record<string, unknown> = {}): T {
   const flood = tooManyUnknownKeys(schema, value, part);
   if (flood) throw flood;
-  const { error, value: out } = schema.validate(value, withToday());
+  const { error, value: out } = schema.validate(value, withToday(undefined, context));
   if (error) throw AppError.validation(joiDetails(error, part));
   return out as T;
 }
 
 /** Validate a plain value (used by imports and batch endpoints for each row). */
-export function validateValue<T>(schema: Joi.Schema, value: unknown, today?: string): { value?: T; details?: ErrorDetail[] } {
-  const { error, value: out } = schema.validate(value, withToday(today));
+export function validateValue<T>(schema: Joi.Schema, value: unknown, today?: string, context: Record<string, unknown> = {}): { value?: T; details?: ErrorDetail[] } {
+  const { error, value: out } = schema.validate(value, withToday(today, context));
   if (error) return { details: joiDetails(error) };
   return { value: out as T };
 }

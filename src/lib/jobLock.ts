@@ -1,3 +1,4 @@
+import { isDuplicateKey } from '../db/errors.js';
 import mongoose, { Schema } from 'mongoose';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -33,7 +34,7 @@ export async function tryAcquire(name: string, ttlMs: number, owner = INSTANCE_I
     return doc?.owner === owner;
   } catch (err) {
     // Another instance holds it (the upsert collided with its document).
-    if ((err as { code?: number }).code === 11000) return false;
+    if (isDuplicateKey(err)) return false;
     throw err;
   }
 }

@@ -1,15 +1,17 @@
 import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import mongoose from 'mongoose';
 import { startTestApp, expectErrorShape, type TestApp } from '../support/app.js';
 import { expectAudited } from '../support/audit.js';
 import { makeUscc, penaltyBody } from '../support/fixtures.js';
-import { ID_LI, ID_ZHANG, daysAgo, enterpriseWithPenalty, listThroughHttp, type Keys } from '../support/dishonesty.js';
+import { ID_LI, ID_ZHANG, daysAgo, enterpriseWithPenalty, listThroughHttp, proposeThroughHttp, type Keys } from '../support/dishonesty.js';
 import { addDays, addMonths, addWorkdays, addYears, todayInShanghai } from '../../src/lib/calendar.js';
 import { EnterpriseModel } from '../../src/modules/enterprises/index.js';
 import { RecordModel } from '../../src/modules/records/index.js';
-import { CaseModel, runDailyDishonesty } from '../../src/modules/dishonesty/index.js';
+import { CaseModel, LEDGER_PAGE_SIZE, LedgerHeadModel, LedgerPageModel, decodeEntry, runDailyDishonesty, unpackEntries } from '../../src/modules/dishonesty/index.js';
 
 const persons = [
   { role: 'principal', name: '张三', idType: '身份证', idNumber: ID_ZHANG, position: '董事长' },
@@ -263,7 +265,18 @@ describe('dishonesty list (严重失信主体名单): the listing procedure thro
     });
   });
 
-  describe('concurrent writers (the embedded database updates documents non-atomically)', () => {
+  /** Every ledger slot in order (empty string: a reserved slot never written). */
+  async function ledgerSlots(): Promise<string[]> {
+    const pages = await LedgerPageModel.find().sort({ _id: 1 }).lean();
+    const slots: string[] = [];
+    for (const p of pages) {
+      const entries = unpackEntries(p.z, p.n);
+      entries.forEach((e, i) => (slots[(p._id - 1) * LEDGER_PAGE_SIZE + i] = e));
+    }
+    return Array.from(slots, (e) => e ?? '');
+  }
+
+  describe('concurrent writers (conditional single-document writes: one wins, the loser re-checks or gets 409)', () => {
     it('two proposals citing one penalty at once: one wins; statements sent at once are all kept', async () => {
       const d = await enterpriseWithPenalty(t, keys, 805, 20);
       const body = { uscc: d.uscc, groundCode: 'g', penaltyIds: [d.penaltyId], facts: '同时提请的事实与理由。' };
@@ -280,6 +293,92 @@ describe('dishonesty list (严重失信主体名单): the listing procedure thro
       expect(doc.history.filter((h) => h.type === 'objection')).to.have.length(5);
       expect(doc.rev).to.equal(8);
     });
+
+    it('two reviewers decide one case at once (two app instances): one lists it, the other gets 409; one listing, one ledger entry', async () => {
+      const d = await enterpriseWithPenalty(t, keys, 806, 60);
+      const { id, decide } = await proposeThroughHttp(t, keys, d, 20);
+      const otherReviewer = await t.key(['reviewer'], { name: '第二审核人' });
+      const other = t.withOptions({});
+      const both = await Promise.all([
+        decide(keys.reviewer),
+        other
+          .post(`/api/v1/dishonesty-list/${id}/decision`)
+          .set('X-API-Key', otherReviewer)
+          .send({ outcome: 'not_list', decidedOn: daysAgo(20), reasons: '经审查不予列入' }),
+      ]);
+      expect(both.map((r) => r.status).sort(), JSON.stringify(both.map((r) => r.body))).to.deep.equal([200, 409]);
+      const lost = both.find((r) => r.status === 409)!;
+      expectErrorShape(lost.body);
+      const doc = (await CaseModel.findById(id).lean())!;
+      const winner = both.find((r) => r.status === 200)!.body.status as string;
+      expect(doc.status).to.equal(winner);
+      expect(doc.history.filter((h) => h.type === 'listed' || h.type === 'not_listed')).to.have.length(1);
+      const entries = (await ledgerSlots()).map(decodeEntry).filter((e) => e?.caseId === id);
+      expect(entries).to.have.length(winner === 'listed' ? 1 : 0);
+    });
+
+    it('many listing decisions at once, two of them with one decision number: that number is used once (409 for the other), and the ledger has one slot per stretch, no gap, no duplicate', async () => {
+      const cases = [];
+      for (let i = 0; i < 8; i++) cases.push(await proposeThroughHttp(t, keys, await enterpriseWithPenalty(t, keys, 810 + i, 60), 20, i < 2 ? { decisionNumber: '深应急失信决〔2026〕同号' } : {}));
+      const answers = await Promise.all(cases.map((c) => c.decide(keys.reviewer)));
+      const statuses = answers.map((r) => r.status);
+      expect(statuses.slice(2), JSON.stringify(answers.map((r) => r.body))).to.deep.equal([200, 200, 200, 200, 200, 200]);
+      expect(statuses.slice(0, 2).sort()).to.deep.equal([200, 409]);
+      const refused = answers.find((r) => r.status === 409)!;
+      expectErrorShape(refused.body);
+      expect(refused.body.error.details.map((x: { path: string }) => x.path)).to.deep.equal(['decisionNumber']);
+      const refusedId = cases[statuses.indexOf(409)].id;
+      expect((await CaseModel.findById(refusedId).lean())!.status).to.equal('objection');
+      expect(await CaseModel.countDocuments({ 'decisionKey.number': '深应急失信决〔2026〕同号' })).to.equal(1);
+
+      // The ledger: every stretch of every case exactly once, every slot reserved so far written (no gap).
+      const slots = await ledgerSlots();
+      const head = (await LedgerHeadModel.findById('head').lean())!;
+      expect(slots).to.have.length(head.next!);
+      expect(slots.filter((e) => e === ''), 'empty slots').to.deep.equal([]);
+      const keysInLedger = slots.map((e) => `${decodeEntry(e)!.caseId}/${decodeEntry(e)!.span}`);
+      expect(new Set(keysInLedger).size, 'duplicates').to.equal(keysInLedger.length);
+      const all = await CaseModel.find({ 'spans.0': { $exists: true } }, { spans: 1 }).lean();
+      const spans = all.flatMap((c) => c.spans.map((_, i) => `${String(c._id)}/${i}`));
+      expect([...keysInLedger].sort()).to.deep.equal(spans.sort());
+    });
+
+    it('ledger appends from three processes at once (each its own connection) and listings decided meanwhile: every entry once, no gap', async () => {
+      const before = (await ledgerSlots()).length;
+      const PER = 700;
+      // Each child process appends PER entries of its own through appendEntriesBulk (slot blocks by $inc, pages by conditional writes).
+      const child = (tag: string) =>
+        new Promise<void>((done, fail) => {
+          const code = `
+            import mongoose from 'mongoose';
+            const { appendEntriesBulk } = await import(${JSON.stringify(resolve('src/modules/dishonesty/index.ts'))});
+            await mongoose.connect(process.env.URI, { dbName: process.env.DB });
+            const day = '2026-01-05';
+            function* entries() {
+              for (let i = 0; i < ${PER}; i++) yield { caseId: '${tag}-' + i, span: 0, from: day, to: '2029-01-04', start: day, groundCode: 'g', decisionNumber: '${tag}' + i, decisionDate: day, authorityName: '测试局', authorityUscc: 'X', uscc: 'X', subjectName: '测试企业', subjectType: '法人及非法人组织', persons: [], measures: ['M01'], events: [{ type: 'listed', at: 1 }] };
+            }
+            await appendEntriesBulk(entries());
+            await mongoose.disconnect();
+          `;
+          const p = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { env: { ...process.env, URI: process.env.TEST_MONGODB_URI, DB: t.dbName }, stdio: ['ignore', 'ignore', 'pipe'] });
+          let stderr = '';
+          p.stderr.on('data', (b) => (stderr += String(b)));
+          p.on('exit', (c) => (c === 0 ? done() : fail(new Error(`child ${tag} exited ${c}: ${stderr}`))));
+        });
+      const cases = [];
+      for (let i = 0; i < 4; i++) cases.push(await proposeThroughHttp(t, keys, await enterpriseWithPenalty(t, keys, 830 + i, 60), 20));
+      const [, , , ...answers] = await Promise.all([child('a'), child('b'), child('c'), ...cases.map((c) => c.decide(keys.reviewer))]);
+      expect(answers.map((r) => r.status)).to.deep.equal([200, 200, 200, 200]);
+
+      const slots = await ledgerSlots();
+      expect(slots).to.have.length((await LedgerHeadModel.findById('head').lean())!.next!);
+      expect(slots.length - before).to.equal(3 * PER + 4);
+      expect(slots.filter((e) => e === ''), 'empty slots').to.deep.equal([]);
+      const ids = slots.map((e) => decodeEntry(e)!.caseId);
+      expect(new Set(ids).size, 'duplicates').to.equal(ids.length);
+      for (const tag of ['a', 'b', 'c']) expect(ids.filter((id) => id.startsWith(`${tag}-`))).to.have.length(PER);
+      for (const c of cases) expect(ids.filter((id) => id === c.id)).to.have.length(1);
+    }).timeout(240_000);
   });
 
   describe('the reviewer decides not to list', () => {
@@ -436,6 +535,35 @@ describe('dishonesty list (严重失信主体名单): the listing procedure thro
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
+    });
+  });
+
+  describe('data stored before decision numbers and ledger slots were kept this way', () => {
+    it('the ledger counter starts where the former head page stopped; the daily job gives stored listings their decision key', async () => {
+      // The former layout: a head page filled up to its n, no counter.
+      const next = (await LedgerHeadModel.findById('head').lean())?.next ?? 0;
+      await LedgerHeadModel.collection.updateOne({ _id: 'head' as never }, { $unset: { next: 1 }, $set: { page: Math.floor(next / LEDGER_PAGE_SIZE) + 1 } }, { upsert: true });
+      const d = await enterpriseWithPenalty(t, keys, 840, 60);
+      const listed = await listThroughHttp(t, keys, d, 20, { decisionNumber: '深应急失信决〔2026〕旧号' });
+      const slots = await ledgerSlots();
+      expect(slots).to.have.length(next + 1);
+      expect(decodeEntry(slots[next])!.caseId).to.equal(listed.id);
+      expect(slots.filter((e) => e === '')).to.deep.equal([]);
+
+      // A listing stored without its decision key: the daily job adds it, and the number is then taken.
+      await CaseModel.collection.updateOne({ _id: new mongoose.Types.ObjectId(listed.id) }, { $unset: { decisionKey: 1 } });
+      const dir = mkdtempSync(join(tmpdir(), 'dishonesty-job-'));
+      try {
+        await runDailyDishonesty({ exportDir: dir });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+      expect((await CaseModel.findById(listed.id).lean())!.decisionKey).to.deep.equal({ authority: listed.body.authorityUscc, number: '深应急失信决〔2026〕旧号' });
+      const e = await enterpriseWithPenalty(t, keys, 841, 60);
+      const { decide } = await proposeThroughHttp(t, keys, e, 20, { decisionNumber: '深应急失信决〔2026〕旧号' });
+      const again = await decide(keys.reviewer);
+      expect(again.status).to.equal(409);
+      expect(again.body.error.details).to.deep.equal([{ path: 'decisionNumber', message: `已用于名单案件 ${listed.id}` }]);
     });
   });
 });

@@ -8,7 +8,8 @@ import { expectAudited } from '../support/audit.js';
 import { enterpriseBody, makeUscc, penaltyBody, permitBody } from '../support/fixtures.js';
 import { spawnService } from '../support/process.js';
 import { addDays, addYears, todayInShanghai } from '../../src/lib/calendar.js';
-import { EnterpriseModel, GradeQueueModel, markGradeDirty } from '../../src/modules/enterprises/index.js';
+import { EnterpriseModel, markGradeDirty } from '../../src/modules/enterprises/index.js';
+import { AuditModel } from '../../src/modules/audit/index.js';
 import { hasValidRepairCommitment, validRepairCommitment } from '../../src/modules/commitments/index.js';
 import { SYSTEM_PRINCIPAL, withdrawRecord } from '../../src/modules/records/index.js';
 import {
@@ -98,7 +99,7 @@ describe('credit grading (分类分级监管) through HTTP, jobs and CLI', funct
       expect(g.reasons.find((x) => x.indicator === 'penalty')).to.deep.include({ source: { type: 'penalty', id: p.body.id }, points: -11 });
     });
 
-    it('the sweep reads an enterprise’s records by the ids it lists: a replay or a 409 writes nothing; a full regrade links a record a crash left unlisted', async () => {
+    it('a replay or a 409 writes nothing to the enterprise; a full regrade links a record a crash left unlisted, and the sweep reads records by USCC', async () => {
       const before = await gradeOf(A.uscc);
       const listed = async () => ((await EnterpriseModel.findOne({ uscc: A.uscc }).lean())?.recordIds ?? []).map(String);
       const ids = await listed();
@@ -117,21 +118,43 @@ describe('credit grading (分类分级监管) through HTTP, jobs and CLI', funct
       expect(g.reasons.filter((x) => x.indicator === 'penalty')).to.have.length(1);
     });
 
-    it('the sweep finds flagged enterprises through the grading queue; an entry whose enterprise is not flagged is dropped', async () => {
-      await GradeQueueModel.collection.insertOne({ _id: OTHER.uscc, at: new Date() } as never);
+    it('the sweep finds flagged enterprises by an indexed query on the flag; an unflagged enterprise is not regraded', async () => {
       expect((await EnterpriseModel.findOne({ uscc: OTHER.uscc }).lean())?.gradeDirty).to.equal(false);
       const r = await sweep();
       expect(r.graded, 'nothing flagged: nothing graded').to.equal(0);
-      expect(await GradeQueueModel.countDocuments()).to.equal(0);
-      // An edit of the enterprise (its standardisation grade counts) flags and queues it.
+      // The query the sweep runs is served by the enterprises' index on `gradeDirty`.
+      const plan = JSON.stringify(await EnterpriseModel.find({ gradeDirty: true }, { uscc: 1 }).limit(500).explain());
+      expect(plan, plan.slice(0, 800)).to.match(/gradeDirty_1/);
+      // An edit of the enterprise (its standardisation grade counts) flags it.
       const patched = await api('patch', `/enterprises/${B.uscc}`, clerk, { standardisationGrade: '一级' });
       expect(patched.status, JSON.stringify(patched.body)).to.equal(200);
-      expect(await GradeQueueModel.countDocuments({ _id: B.uscc } as never)).to.equal(1);
+      expect((await EnterpriseModel.findOne({ uscc: B.uscc }).lean())?.gradeDirty).to.equal(true);
       const before = await gradeOf(B.uscc);
       expect(await sweep()).to.include({ graded: 1 });
       expect((await gradeOf(B.uscc)).score).to.equal(before.score + 4);
       await api('patch', `/enterprises/${B.uscc}`, clerk, { standardisationGrade: enterpriseBody(2).standardisationGrade });
       await sweep();
+    });
+
+    it('flags set concurrently with sweeps are never lost: after the last sweep every grade reflects every change', async () => {
+      // Many enterprises flagged while sweeps run back to back (batches of 3): each sweep clears only what it
+      // takes, by a write conditional on the flag; a flag set after that stays for the next sweep.
+      const extra = Array.from({ length: 8 }, (_, i) => enterpriseBody(600 + i, { districtCode: '440308', industryCode: 'G5941' }));
+      for (const e of extra) expect((await api('post', '/enterprises', clerk, e)).status).to.equal(201);
+      const flagging = (async () => {
+        for (let round = 0; round < 5; round++) {
+          await Promise.all(extra.map((e) => markGradeDirty([e.uscc])));
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      })();
+      const sweeping = (async () => {
+        for (let i = 0; i < 6; i++) await sweepDirty({ batchSize: 3 });
+      })();
+      await Promise.all([flagging, sweeping]);
+      await sweepDirty({ batchSize: 3 });
+      expect(await EnterpriseModel.countDocuments({ uscc: { $in: extra.map((e) => e.uscc) }, gradeDirty: true })).to.equal(0);
+      expect(await GradingClaimModel.countDocuments()).to.equal(0);
+      for (const e of extra) expect((await gradeOf(e.uscc)).score).to.equal(91);
     });
 
     it('history gets an entry only when the score or the tier changes', async () => {
@@ -240,6 +263,20 @@ describe('credit grading (分类分级监管) through HTTP, jobs and CLI', funct
       expect(fixed.status, JSON.stringify(fixed.body)).to.equal(200);
       expect(fixed.body).to.include({ rectifiedDate: today, revision: 2 });
       await expectAudited('hazard.update', h.body.id);
+      // Two edits at once on one revision: one conditional write wins, the other answers 409 and writes nothing.
+      const both = await Promise.all([
+        api('patch', `/enterprises/${A.uscc}/hazards/${h.body.id}`, clerk, { description: '液氨储罐区泄漏报警装置已安装（甲）' }),
+        api('patch', `/enterprises/${A.uscc}/hazards/${h.body.id}`, clerk, { description: '液氨储罐区泄漏报警装置已安装（乙）' }),
+      ]);
+      const statuses = both.map((r) => r.status).sort();
+      expect(statuses.includes(200), JSON.stringify(statuses)).to.equal(true);
+      for (const r of both.filter((x) => x.status !== 200)) expect([r.status, r.body.error.message]).to.deep.equal([409, '隐患记录已被他人修改，请刷新后重试']);
+      const won = both.filter((x) => x.status === 200);
+      const stored = await api('get', `/enterprises/${A.uscc}/hazards`, clerk);
+      const doc = stored.body.items.find((x: { id: string }) => x.id === h.body.id);
+      expect(doc.revision, 'one revision per successful edit').to.equal(2 + won.length);
+      expect(doc.description, 'the stored text is that of the last successful edit').to.equal([...won].sort((x, y) => y.body.revision - x.body.revision)[0].body.description);
+      expect(await AuditModel.countDocuments({ action: 'hazard.update', resourceId: h.body.id })).to.equal(1 + won.length);
       await sweep();
       expect((await gradeOf(A.uscc)).score).to.equal(81);
     });
@@ -316,6 +353,15 @@ describe('credit grading (分类分级监管) through HTTP, jobs and CLI', funct
       await expectAudited('commitment.breach', c.body.id);
       expect((await api('post', `/commitments/${c.body.id}/breach`, clerk, { date: today, evidence: '再次认定' })).status).to.equal(409);
       expect((await api('post', `/commitments/${c.body.id}/breach`, own, { date: today, evidence: '企业自己认定' })).status).to.equal(403);
+      // Recorded by several clerks at once (another enterprise's commitment): exactly one wins, the others answer 409; one audit entry.
+      const other = enterpriseBody(700, { districtCode: '440308', industryCode: 'G5941' });
+      expect((await api('post', '/enterprises', clerk, other)).status).to.equal(201);
+      const d = await api('post', '/commitments', clerk, body({ uscc: other.uscc, termEnd: addYears(today, 1), signedDate: addDays(today, -30) }));
+      expect(d.status, JSON.stringify(d.body)).to.equal(201);
+      const races = await Promise.all([1, 2, 3, 4].map((i) => api('post', `/commitments/${d.body.id}/breach`, clerk, { date: addDays(today, -1), evidence: `复查记录 ${i}` })));
+      expect(races.map((r) => r.status).sort()).to.deep.equal([200, 409, 409, 409]);
+      for (const r of races.filter((x) => x.status === 409)) expect(r.body.error.message).to.equal('该承诺已认定违约');
+      expect(await AuditModel.countDocuments({ action: 'commitment.breach', resourceId: d.body.id })).to.equal(1);
       await sweep();
       expect((await gradeOf(A.uscc)).score).to.equal(before - 10);
     });

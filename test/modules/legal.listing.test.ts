@@ -118,7 +118,7 @@ describe('legal rules where listing, repair and publicity meet — end to end', 
       expect(late.record.delivery.municipal.state).to.equal('skipped');
       expect(late.record.delivery.national.state).to.equal('skipped');
       n++;
-      const old = penaltyBody(91_000 + n, { decisionNumber: `深应急罚〔legal〕${n}号`, decisionDate: '2021-03-10', validUntil: '2021-04-10', penaltyTypes: ['吊销许可证件'], licenceAffected: '安全生产许可证（粤）WH安许证字[2019]001' });
+      const old = penaltyBody(91_000 + n, { decisionNumber: `深应急罚〔legal〕${n}号`, decisionDate: '2021-03-10', validUntil: '2021-04-10', penaltyTypes: ['吊销许可证件'], fineAmount: undefined, licenceAffected: '安全生产许可证（粤）WH安许证字[2019]001' });
       const batch = await post('/penalties/batch', keys.clerk, { records: [old] });
       expect(batch.status, JSON.stringify(batch.body)).to.equal(200);
       expect(batch.body.results[0].status, JSON.stringify(batch.body)).to.equal('created');

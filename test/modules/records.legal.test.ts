@@ -120,7 +120,14 @@ describe('records — legal rules (issue 15)', () => {
       expect(res.body.uscc).to.equal(code);
       const other = await post('penalties', penaltyBody(11, { uscc: '91110000100006194H' }));
       expect(other.status).to.equal(400);
-      expect(other.body.error.details).to.deep.equal([{ path: 'uscc', message: '统一社会信用代码校验位错误（未经登记的校验位例外）' }]);
+      expect(other.body.error.details).to.deep.equal([{ path: 'uscc', message: '统一社会信用代码校验位错误' }]);
+      // Refused for other fields too: the code's reason is listed beside theirs (every bad field at once).
+      const both = await post('penalties', penaltyBody(912, { uscc: '91110000100006194H', decisionDate: '2099-01-01' }));
+      expect(both.status).to.equal(400);
+      expect(both.body.error.details.map((d: { path: string }) => d.path)).to.include.members(['uscc', 'decisionDate']);
+      // A batch row of the admitted enterprise is accepted; another with the same fault is that row's error.
+      const batch = await post('penalties/batch', { records: [penaltyBody(913, { uscc: code }), penaltyBody(914, { uscc: '91110000100006194H' })] });
+      expect(batch.body.results.map((r: { status: string }) => r.status)).to.deep.equal(['created', 'error']);
     });
 
     it('a revoked permit stays published with 当前状态 2 (无效): an upsert, not a withdrawal', async () => {

@@ -13,7 +13,8 @@ import type { DeliveryEngine } from '../../src/modules/publicity/index.js';
 import { createCommitment, recordBreach } from '../../src/modules/commitments/index.js';
 import { regradeNow } from '../../src/modules/grading/index.js';
 import type { Principal } from '../../src/modules/auth/index.js';
-import { RepairFileModel, RepairModel, allOverdue, repairConfig, runRepairEffectsOnce, runRepairOverdueDaily } from '../../src/modules/repair/index.js';
+import { FulfilmentModel, RepairFileModel, RepairModel, allOverdue, repairConfig, runEffects, runRepairEffectsOnce, runRepairOverdueDaily } from '../../src/modules/repair/index.js';
+import { AuditModel } from '../../src/modules/audit/index.js';
 
 /** A real 1×1 PNG. */
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
@@ -397,6 +398,78 @@ describe('credit repair (信用修复): eligibility, applications, effects — e
       const doc = (await RepairModel.findById(app.id).lean())!;
       expect(doc.history).to.have.length(2);
       expect(doc.revision).to.equal(2);
+    });
+
+    it('two approvals of one application at once: exactly one 200 (effected), the other 409 with a Chinese message; one decision audited', async () => {
+      const { app } = await submitted();
+      expect((await post(`/repairs/${app.id}/accept`, reviewer)).status).to.equal(200);
+      const both = await Promise.all([post(`/repairs/${app.id}/approve`, reviewer, { note: '甲' }), post(`/repairs/${app.id}/approve`, reviewer, { note: '乙' })]);
+      expect(both.map((r) => r.status).sort(), JSON.stringify(both.map((r) => r.body))).to.deep.equal([200, 409]);
+      const lost = both.find((r) => r.status === 409)!;
+      expectErrorShape(lost.body);
+      expect(lost.body.error.message).to.match(/申请已被他人处理|不能/);
+      expect(both.find((r) => r.status === 200)!.body.state).to.equal('effected');
+      expect(await AuditModel.countDocuments({ action: 'repair.approve', resourceId: app.id })).to.equal(1);
+      const doc = (await RepairModel.findById(app.id).lean())!;
+      expect(doc.history.map((h) => h.action)).to.deep.equal(['submit', 'accept', 'approve', 'effect']);
+    });
+
+    it('applications made at once get distinct, consecutive numbers (one atomic counter)', async () => {
+      const penalties = [];
+      for (let i = 0; i < 6; i++) {
+        const p = await newPenalty();
+        await fulfil(p.id);
+        penalties.push(p);
+      }
+      const results = await Promise.all(penalties.map((p) => apply(p.enterprise, p.id)));
+      expect(results.map((r) => r.status), JSON.stringify(results.map((r) => r.body))).to.deep.equal([201, 201, 201, 201, 201, 201]);
+      const seqs = results.map((r) => Number((r.body.number as string).split('-')[1])).sort((a, b) => a - b);
+      expect(new Set(seqs).size, 'no number twice').to.equal(6);
+      expect(seqs.at(-1)! - seqs[0], `no gap: ${seqs.join(',')}`).to.equal(5);
+    });
+
+    it('effects started by several runs at once are carried out once (the effects lease); a dead runner’s lease expires', async () => {
+      const { id, app } = await submitted();
+      expect((await post(`/repairs/${app.id}/accept`, reviewer)).status).to.equal(200);
+      // The approval recorded, its effects not yet carried out (as the approval's single write leaves it).
+      const approved = {
+        state: 'approved',
+        decidedDate: today,
+        'due.resultShared': addWorkdays(today, 3),
+        decision: { outcome: 'approved', number: '信用修复决字〔test〕第2号', reasons: [], note: null, by: 'k', byName: '审核人员', at: new Date(), date: today },
+        effects: { withdrawn: false, regraded: false, attempts: 0, lastError: null },
+      };
+      // A lease held by a live runner: nothing is done.
+      await RepairModel.updateOne({ _id: app.id }, { $set: { ...approved, effectsLease: { owner: 'elsewhere', until: new Date(Date.now() + 60_000) } }, $inc: { revision: 1 } });
+      const version = (await RecordModel.findById(id).lean())!.version;
+      expect((await runEffects(app.id))!.state, 'lease held elsewhere: left alone').to.equal('approved');
+      expect((await RecordModel.findById(id).lean())!.version).to.equal(version);
+      // The runner died: its lease expired. Four runs at once (two instances' sweeps and retries): one does the work.
+      await RepairModel.updateOne({ _id: app.id }, { $set: { 'effectsLease.until': new Date(Date.now() - 1000) } });
+      const runs = await Promise.allSettled([1, 2, 3, 4].map(() => runEffects(app.id)));
+      expect(runs.every((r) => r.status === 'fulfilled'), JSON.stringify(runs)).to.equal(true);
+      const doc = (await RepairModel.findById(app.id).lean())!;
+      expect(doc.state).to.equal('effected');
+      expect(doc.effectsLease, 'the lease is released').to.equal(undefined);
+      expect(doc.history.filter((h) => h.action === 'effect')).to.have.length(1);
+      const rec = (await RecordModel.findById(id).lean())!;
+      expect(rec.version, 'exactly one withdraw version').to.equal(version + 1);
+      expect(rec.versions.at(-1)!.withdrawReason).to.equal('信用修复');
+      expect(await AuditModel.countDocuments({ action: 'repair.effect', resourceId: app.id })).to.equal(1);
+    });
+
+    it('fulfilment recorded by several clerks at once: each recording either lands (200, one history entry and audit each) or answers 409', async () => {
+      const p = await newPenalty();
+      const results = await Promise.all(
+        [1, 2, 3, 4].map((i) => post(`/penalties/${p.id}/fulfilment`, clerk, { finePaidDate: addMonths(today, -3), correctionConfirmedDate: addMonths(today, -2), evidence: `缴款书 第${i}份` })),
+      );
+      const ok = results.filter((r) => r.status === 200);
+      expect(ok.length, JSON.stringify(results.map((r) => r.status))).to.be.at.least(1);
+      for (const r of results.filter((x) => x.status !== 200)) expect([r.status, r.body.error.message]).to.deep.equal([409, '履行情况已被他人修改，请刷新后重试']);
+      const doc = (await FulfilmentModel.findById(p.id).lean())!;
+      expect(doc.revision).to.equal(ok.length);
+      expect(doc.history).to.have.length(ok.length);
+      expect(await AuditModel.countDocuments({ action: 'repair.fulfilment.record', resourceId: p.id })).to.equal(ok.length);
     });
   });
 

@@ -31,3 +31,30 @@ export function fastConfigs(env: Record<string, string>, over: Partial<PlatformC
 export function engineFor(configs: PlatformConfig[], owner?: string): DeliveryEngine {
   return new DeliveryEngine({ owner, platforms: configs.map((config) => ({ config, adapter: createAdapter(config) })) });
 }
+
+type Adapter = ReturnType<typeof createAdapter>;
+type SubmitArgs = Parameters<Adapter['submit']>;
+
+/**
+ * An engine whose adapters run `before(platformId, kind, entries)` while the batch is in flight:
+ * after the engine claimed the records and before the platform answers (and so before settling).
+ */
+export function engineWithHook(configs: PlatformConfig[], owner: string, before: (platform: string, ...args: SubmitArgs) => Promise<void>): DeliveryEngine {
+  return new DeliveryEngine({
+    owner,
+    platforms: configs.map((config) => {
+      const adapter = createAdapter(config);
+      const hooked: Adapter = {
+        id: adapter.id,
+        configured: adapter.configured,
+        submit: async (...args: SubmitArgs) => {
+          await before(config.id, ...args);
+          return adapter.submit(...args);
+        },
+        feedback: (cursor, limit) => adapter.feedback(cursor, limit),
+        close: () => adapter.close?.(),
+      };
+      return { config, adapter: hooked };
+    }),
+  });
+}

@@ -1,3 +1,4 @@
+import { isDuplicateKey } from '../../db/errors.js';
 import { CalendarYearModel, type CalendarYearDoc } from './model.js';
 import { scheduleProblems } from './rules.js';
 import {
@@ -109,7 +110,7 @@ export async function loadSchedule(year: number, body: YearSchedule & { source: 
     try {
       await CalendarYearModel.create(doc);
     } catch (err) {
-      if ((err as { code?: number }).code === 11000) throw conflict();
+      if (isDuplicateKey(err)) throw conflict();
       throw err;
     }
   }

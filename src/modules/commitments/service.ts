@@ -4,7 +4,6 @@ import { commitmentInForce, commitmentState, type CommitmentType } from './rules
 import { AppError } from '../../http/errors.js';
 import { paginate, type PageRequest } from '../../lib/pagination.js';
 import { todayInShanghai, type LegalDate } from '../../lib/calendar.js';
-import { withDocLocks } from '../../db/docLock.js';
 import { recordAudit } from '../audit/index.js';
 import { assertInScope, scopeFilter, type Principal } from '../auth/index.js';
 import { getEnterprise, markGradeDirty } from '../enterprises/index.js';
@@ -111,9 +110,8 @@ export async function recordBreach(id: string, body: { date: string; evidence: s
   if (before.breach) throw AppError.conflict('该承诺已认定违约');
   if (body.date < before.signedDate) throw AppError.validation([{ path: 'date', message: `违约认定日期不得早于签署日期 ${before.signedDate}` }]);
   const breach = { date: body.date, evidence: body.evidence, recordedBy: ctx.principal.id, recordedAt: new Date() };
-  const after = await withDocLocks('commitments', [id], () =>
-    CommitmentModel.findOneAndUpdate({ _id: before._id, breach: null }, { $set: { breach } }, { new: true }).lean(),
-  );
+  // One conditional write: of two concurrent recordings exactly one finds the commitment unbreached.
+  const after = await CommitmentModel.findOneAndUpdate({ _id: before._id, breach: null }, { $set: { breach } }, { new: true }).lean();
   if (!after) throw AppError.conflict('该承诺已认定违约');
   const out = presentCommitment(after as Lean);
   await markGradeDirty([before.uscc]);

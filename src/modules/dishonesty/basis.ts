@@ -19,7 +19,7 @@ import { paginate, type PageRequest } from '../../lib/pagination.js';
 import { scopeFilter, type Principal } from '../auth/index.js';
 import { regradeNow } from '../grading/index.js';
 import { RecordModel, SYSTEM_PRINCIPAL, type RecordRevokedEvent } from '../records/index.js';
-import { CaseModel, KeyModel, type CaseSpan, type RevokedPenalty } from './model.js';
+import { CaseModel, type CaseSpan, type RevokedPenalty } from './model.js';
 import { basisOutcome, STATUS_LABELS } from './rules.js';
 import { actOn, audit, lastSpan, mutate, presentCase, syncEffects, type CallContext, type LeanCase } from './service.js';
 
@@ -99,15 +99,10 @@ export async function checkBasis(caseId: string, ctx: CallContext, today = today
   return outcome;
 }
 
-/** The records hook: a revoked penalty → the cases citing it (its `citation:` key) are re-checked. */
+/** The records hook: a revoked penalty → the listed or suspended cases citing it are re-checked (only those can lose their basis). */
 export async function onPenaltyRevoked(e: RecordRevokedEvent, ctx: CallContext): Promise<void> {
   if (e.kind !== 'penalty') return;
-  const caseIds = new Set<string>();
-  const key = await KeyModel.findById(`citation:${e.recordId}`).lean();
-  if (key?.caseId) caseIds.add(key.caseId);
-  // A case whose citation key was taken over by a later one may still cite the penalty.
-  for (const c of await CaseModel.find({ penaltyIds: e.recordId, status: { $in: ['listed', 'suspended'] } }, { _id: 1 }).lean()) caseIds.add(String(c._id));
-  for (const id of caseIds) await checkBasis(id, ctx);
+  for (const c of await CaseModel.find({ penaltyIds: e.recordId, status: { $in: ['listed', 'suspended'] } }, { _id: 1 }).lean()) await checkBasis(String(c._id), ctx);
 }
 
 /** Daily: every listed case whose cited penalties were revoked meanwhile (a hook that failed, a revocation by another path). */
@@ -178,7 +173,7 @@ export async function decideBasisReview(id: string, body: { outcome: 'uphold' | 
       };
     }
     const { span } = lastSpan(doc);
-    const restored: CaseSpan = { from: decidedOn, to: end, subjectName: span.subjectName, persons: span.persons, measures: span.measures, events: [{ type: 'restored', at: now }], ledger: null };
+    const restored: CaseSpan = { from: decidedOn, to: end, subjectName: span.subjectName, persons: span.persons, measures: span.measures, events: [{ type: 'restored', at: now }] };
     return {
       set: { status: 'listed', basisReview: review },
       push: { spans: restored },

@@ -4,6 +4,7 @@
  * which joint-punishment measure a partner applied to a listed subject), seen by regulators per
  * subject and per partner.
  */
+import { isDuplicateKey } from '../../db/errors.js';
 import type { Readable } from 'node:stream';
 import { TextDecoder } from 'node:util';
 import mongoose from 'mongoose';
@@ -266,7 +267,7 @@ export async function recordFeedback(caseId: string, body: { measureCode: string
     await recordAudit({ action: 'dishonesty.feedback', resource: 'punishmentFeedback', resourceId: out.id, principal: ctx.principal, ip: ctx.ip, after: { listingId: caseId, measureCode: body.measureCode, appliedOn: body.appliedOn, caseNumber: body.caseNumber } });
     return out;
   } catch (err) {
-    if ((err as { code?: number }).code === 11000) throw AppError.conflict('本部门已登记过该案件的这项惩戒措施');
+    if (isDuplicateKey(err)) throw AppError.conflict('本部门已登记过该案件的这项惩戒措施');
     throw err;
   }
 }

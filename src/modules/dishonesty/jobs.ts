@@ -2,7 +2,7 @@ import { JOB_LEASE_MS, withJobLock } from '../../lib/jobLock.js';
 import { todayInShanghai, type LegalDate } from '../../lib/calendar.js';
 import { logger } from '../../lib/logger.js';
 import { CaseModel } from './model.js';
-import { reconcile, removeExpired } from './service.js';
+import { backfillDecisionKeys, reconcile, removeExpired } from './service.js';
 import { writeDailyExports } from './exports.js';
 import { sweepBasis } from './basis.js';
 
@@ -15,6 +15,7 @@ export async function runDailyDishonesty(opts: { exportDir: string; today?: Lega
   const now = opts.now ?? new Date();
   const today = opts.today ?? todayInShanghai(now);
   const r = await withJobLock('dishonesty-daily', JOB_LEASE_MS, async () => {
+    await backfillDecisionKeys();
     const removed = await removeExpired(today);
     const basisLost = await sweepBasis(today);
     const reconciled = await reconcile(today);

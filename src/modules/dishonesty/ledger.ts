@@ -1,24 +1,26 @@
 /**
  * The export ledger: a read model of the list, one encoded entry (rows.ts) per dated stretch of each
  * listing, packed LEDGER_PAGE_SIZE entries to a page document and stored deflated. Exports scan pages,
- * not cases. Why (measured on the embedded FerretDB 1.24): a document costs ~40 µs to read whatever its
+ * not cases. Why (measured on the embedded database): a document costs ~40 µs to read whatever its
  * size and each byte costs too, so one document per listing scans at ~900 cases/s (~4,000/s even slimmed
  * down), 500 plain entries per page at ~50,000 entries/s, and 500 deflated entries (13× smaller) at
  * ~250,000 entries/s including the inflate. On MongoDB the same layout also reads ~2,000× fewer documents.
  *
- * Cases are the truth; the ledger follows them. An entry's slot is reserved (an empty entry, skipped by
- * readers) and recorded on the case before it is written, so a crash between steps leaves at worst an
- * empty slot, never a duplicate; `syncPending` on the case makes the daily job finish the work.
+ * Cases are the truth; the ledger follows them. Every write is a single-document atomic write whose filter
+ * carries its condition, so any number of instances may write at once: a slot number is reserved by one
+ * `$inc` of the counter (no two writers get the same slot, none is skipped), recorded on the case by a write
+ * conditional on the span having no slot yet, and the entry written into its page by a write conditional on
+ * the page's revision (the loser of a race reads the page again). A crash between steps, or two syncs of one
+ * case at once, leaves at worst an empty slot (skipped by readers), never a duplicate; `syncPending` on the
+ * case makes the daily job finish the work.
  */
+import { isDuplicateKey } from '../../db/errors.js';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import mongoose from 'mongoose';
-import { withDocLocks } from '../../db/docLock.js';
-import { CaseModel, LedgerHeadModel, LedgerPageModel, type CaseDoc, type CaseSpan, type LedgerPageDoc } from './model.js';
+import { CaseModel, LedgerHeadModel, LedgerPageModel, type CaseDoc, type LedgerHeadDoc, type LedgerPageDoc } from './model.js';
 import { encodeEntry, type LedgerEntry } from './rows.js';
 
 export const LEDGER_PAGE_SIZE = 500;
-const NS = 'dishonestyLedger';
-export const CASE_NS = 'dishonestyCases';
 
 type LeanCase = CaseDoc & { _id: mongoose.Types.ObjectId };
 
@@ -62,52 +64,92 @@ export function entryOf(doc: LeanCase, i: number): LedgerEntry {
   };
 }
 
-/** Read, change, write one page under its lock; the write is conditional on the revision read. */
-async function updatePage<T>(page: number, change: (entries: string[]) => T | null): Promise<T | null> {
-  return withDocLocks(NS, [String(page)], async () => {
-    const doc = await LedgerPageModel.findById(page).lean();
-    if (!doc) return null;
-    const entries = unpackEntries(doc.z, doc.n);
-    const out = change(entries);
-    if (out === null) return null;
-    const r = await LedgerPageModel.updateOne({ _id: page, rev: doc.rev }, { $set: { z: packEntries(entries), n: entries.length, changedAt: new Date() }, $inc: { rev: 1 } });
-    return r.modifiedCount === 1 ? out : null;
-  });
+/** A short random pause before another attempt after losing a race (grows with the attempt, at most ~100 ms). */
+export function pauseAfterLostRace(attempt: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, Math.random() * Math.min(100, 2 ** attempt)));
 }
 
-/** Reserves an empty slot on the head page (a new page when it is full). */
-async function reserveSlot(): Promise<{ page: number; slot: number }> {
-  for (let attempt = 0; attempt < 1000; attempt++) {
-    const head = await LedgerHeadModel.findById('head').lean();
-    const page = head?.page ?? 1;
-    const exists = await LedgerPageModel.exists({ _id: page });
-    if (!exists) {
+const MAX_PAGE_ATTEMPTS = 200;
+
+/**
+ * Writes entries into their slots of one page: read, inflate, place (slots not written yet stay empty), deflate,
+ * then one write conditional on the page's revision read (or an insert of a new page); a writer that lost the race
+ * to another reads again.
+ */
+async function writeSlots(page: number, slots: ReadonlyMap<number, string>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const doc = await LedgerPageModel.findById(page).lean();
+    const entries = doc ? unpackEntries(doc.z, doc.n) : [];
+    for (const [slot, encoded] of slots) {
+      while (entries.length <= slot) entries.push('');
+      entries[slot] = encoded;
+    }
+    const set = { z: packEntries(entries), n: entries.length, changedAt: new Date() };
+    if (doc) {
+      const r = await LedgerPageModel.updateOne({ _id: page, rev: doc.rev }, { $set: set, $inc: { rev: 1 } });
+      if (r.matchedCount === 1) return;
+    } else {
       try {
-        await pageCollection().insertOne({ _id: page, n: 1, z: packEntries(['']), rev: 1, changedAt: new Date() });
-        return { page, slot: 0 };
+        await pageCollection().insertOne({ _id: page, ...set, rev: 1 });
+        return;
       } catch (err) {
-        if ((err as { code?: number }).code !== 11000) throw err;
-        continue; // created meanwhile by another writer: try again
+        if (!isDuplicateKey(err)) throw err; // created meanwhile by another writer
       }
     }
-    const got = await updatePage(page, (entries) => (entries.length >= LEDGER_PAGE_SIZE ? null : { page, slot: entries.push('') - 1 }));
-    if (got) return got;
-    // The head page is full: move the head on (one writer at a time; a head already moved stays).
-    await withDocLocks(NS, ['head'], async () => {
-      const now = await LedgerHeadModel.findById('head').lean();
-      const full = (await LedgerPageModel.findById(page, { n: 1 }).lean())?.n ?? 0;
-      if ((now?.page ?? 1) === page && full >= LEDGER_PAGE_SIZE) await LedgerHeadModel.updateOne({ _id: 'head' }, { $set: { page: page + 1 } }, { upsert: true });
-    });
+    if (attempt >= MAX_PAGE_ATTEMPTS) throw new Error(`ledger: page ${page} kept changing while writing (${attempt} attempts)`);
+    await pauseAfterLostRace(attempt);
   }
-  throw new Error('ledger: no slot after 1000 attempts');
 }
 
-async function writeEntry(loc: { page: number; slot: number }, encoded: string): Promise<void> {
-  const ok = await updatePage(loc.page, (entries) => {
-    entries[loc.slot] = encoded;
-    return true;
-  });
-  if (!ok) throw new Error(`ledger: page ${loc.page} changed while writing slot ${loc.slot}`);
+const headCollection = () => LedgerHeadModel.collection as unknown as mongoose.mongo.Collection<LedgerHeadDoc>;
+const locationOf = (k: number) => ({ page: Math.floor(k / LEDGER_PAGE_SIZE) + 1, slot: k % LEDGER_PAGE_SIZE });
+
+/**
+ * Reserves `count` consecutive slots: one atomic `$inc` of the counter, so concurrent writers (any number of
+ * instances) get disjoint numbers with none skipped. Returns the first slot number.
+ */
+async function reserveSlots(count: number): Promise<number> {
+  for (;;) {
+    const head = await headCollection().findOneAndUpdate({ _id: 'head', next: { $exists: true } }, { $inc: { next: count } }, { returnDocument: 'after' });
+    if (head) return head.next! - count;
+    await startCounter();
+  }
+}
+
+/**
+ * Starts the counter once: where the former layout stopped (its head page, filled up to its `n`), else 0. One
+ * write conditional on the counter being absent; a writer that lost the race finds it started.
+ */
+async function startCounter(): Promise<void> {
+  const head = await LedgerHeadModel.findById('head').lean();
+  if (typeof head?.next === 'number') return;
+  const page = head?.page ?? 1;
+  const filled = (await LedgerPageModel.findById(page, { n: 1 }).lean())?.n ?? 0;
+  try {
+    await headCollection().updateOne({ _id: 'head', next: { $exists: false } }, { $set: { next: (page - 1) * LEDGER_PAGE_SIZE + filled } }, { upsert: true });
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err; // started meanwhile by another writer
+  }
+}
+
+/** Where span `i`'s entry lives, if a slot was reserved for it. */
+function slotOf(doc: Pick<CaseDoc, 'spans' | 'ledgerSlots'>, i: number): { page: number; slot: number } | null {
+  return doc.ledgerSlots?.[String(i)] ?? doc.spans[i]?.ledger ?? null;
+}
+
+/**
+ * A slot for span `i`: reserved, then recorded on the case by a write conditional on none being recorded yet. When
+ * another writer recorded one first, its slot wins and the one reserved here stays empty (readers skip it).
+ */
+async function slotFor(caseId: mongoose.Types.ObjectId, i: number): Promise<{ page: number; slot: number }> {
+  const reserved = locationOf(await reserveSlots(1));
+  const path = `ledgerSlots.${i}`;
+  const r = await CaseModel.updateOne({ _id: caseId, [path]: { $exists: false } }, { $set: { [path]: reserved } }, { timestamps: false });
+  if (r.matchedCount === 1) return reserved;
+  const current = await CaseModel.findById(caseId, { spans: 1, ledgerSlots: 1 }).lean();
+  const loc = current ? slotOf(current, i) : null;
+  if (!loc) throw new Error(`ledger: case ${String(caseId)} has no slot for span ${i}`);
+  return loc;
 }
 
 /**
@@ -116,18 +158,8 @@ async function writeEntry(loc: { page: number; slot: number }, encoded: string):
  */
 export async function syncLedger(doc: LeanCase): Promise<void> {
   for (let i = 0; i < doc.spans.length; i++) {
-    let loc = doc.spans[i].ledger ?? null;
-    if (!loc) {
-      const reserved = await reserveSlot();
-      loc = await withDocLocks(CASE_NS, [String(doc._id)], async () => {
-        const current = await CaseModel.findById(doc._id, { spans: 1 }).lean();
-        const existing = (current?.spans[i] as CaseSpan | undefined)?.ledger;
-        if (existing) return existing; // another writer reserved first: its slot wins, ours stays empty
-        await CaseModel.updateOne({ _id: doc._id }, { $set: { [`spans.${i}.ledger`]: reserved } }, { timestamps: false });
-        return reserved;
-      });
-    }
-    await writeEntry(loc, encodeEntry(entryOf(doc, i)));
+    const loc = slotOf(doc, i) ?? (await slotFor(doc._id, i));
+    await writeSlots(loc.page, new Map([[loc.slot, encodeEntry(entryOf(doc, i))]]));
   }
 }
 
@@ -138,27 +170,36 @@ export async function ledgerSize(): Promise<number> {
 }
 
 /**
- * Appends ready entries in bulk on new pages after the head page (for rebuilding the ledger and for
- * generating large lists in the benchmark); the head then moves past them. Meant for quiet times: a
- * listing decided meanwhile would collide with the new pages and retry. Returns the pages written.
+ * Appends ready entries in bulk (for rebuilding the ledger and for generating large lists in the benchmark):
+ * slots reserved a page at a time (the first block up to the next page boundary), each page written once.
+ * Safe beside other writers. Returns the pages written.
  */
 export async function appendEntriesBulk(entries: AsyncIterable<LedgerEntry> | Iterable<LedgerEntry>): Promise<number> {
-  const head = await LedgerHeadModel.findById('head').lean();
-  let page = (head?.page ?? 1) + 1;
+  await startCounter();
+  const next = (await LedgerHeadModel.findById('head').lean())?.next ?? 0;
+  let want = LEDGER_PAGE_SIZE - (next % LEDGER_PAGE_SIZE);
   let buf: string[] = [];
-  let pages = 0;
+  const pages = new Set<number>();
   const flush = async () => {
     if (!buf.length) return;
-    await pageCollection().insertOne({ _id: page, n: buf.length, z: packEntries(buf), rev: 1, changedAt: new Date() });
-    await withDocLocks(NS, ['head'], () => LedgerHeadModel.updateOne({ _id: 'head' }, { $set: { page: page + 1 } }, { upsert: true }));
-    page++;
-    pages++;
+    const first = await reserveSlots(buf.length);
+    const byPage = new Map<number, Map<number, string>>();
+    buf.forEach((encoded, j) => {
+      const loc = locationOf(first + j);
+      if (!byPage.has(loc.page)) byPage.set(loc.page, new Map());
+      byPage.get(loc.page)!.set(loc.slot, encoded);
+    });
+    for (const [page, slots] of byPage) {
+      await writeSlots(page, slots);
+      pages.add(page);
+    }
     buf = [];
+    want = LEDGER_PAGE_SIZE;
   };
   for await (const e of entries) {
     buf.push(encodeEntry(e));
-    if (buf.length === LEDGER_PAGE_SIZE) await flush();
+    if (buf.length === want) await flush();
   }
   await flush();
-  return pages;
+  return pages.size;
 }

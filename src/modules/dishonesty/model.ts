@@ -28,7 +28,7 @@ export interface CaseSpan {
   persons: LedgerPerson[];
   measures: string[];
   events: { type: LedgerEventType; at: Date }[];
-  /** Where its ledger entry lives (reserved before it is written). */
+  /** Older cases only: where its ledger entry lives (new spans' slots are in `CaseDoc.ledgerSlots`). */
   ledger?: { page: number; slot: number } | null;
 }
 
@@ -121,6 +121,16 @@ export interface CaseDoc {
   /** The listing's revocation (its legal basis is gone): automatic when no cited penalty remains, or on review. */
   revocation?: (Actor & { on: LegalDate; reasons: string; automatic: boolean; revokedPenalties: RevokedPenalty[] }) | null;
   spans: CaseSpan[];
+  /**
+   * Where each span's ledger entry lives, by span index (`"0"`, `"1"`, …): set once, by a write conditional on
+   * the key being absent, and never by a step (steps rewrite spans from what they read).
+   */
+  ledgerSlots?: Record<string, { page: number; slot: number }>;
+  /**
+   * The listing decision's number (列入决定书文号) with its authority: present only once the unit is decided listed,
+   * set in the same write as the decision. A unique index on it makes the number unique per authority.
+   */
+  decisionKey?: { authority: string; number: string };
   history: CaseEvent[];
   /** +1 on every change; effects (enterprise flag, penalty marks, ledger) are synced up to `syncedRev`. */
   rev: number;
@@ -158,6 +168,8 @@ const caseSchema = new Schema<CaseDoc>(
     basisReview: { type: Schema.Types.Mixed, default: null },
     revocation: { type: Schema.Types.Mixed, default: null },
     spans: { type: Schema.Types.Mixed, default: [] },
+    ledgerSlots: { type: Schema.Types.Mixed },
+    decisionKey: { type: Schema.Types.Mixed },
     history: { type: Schema.Types.Mixed, default: [] },
     rev: { type: Number, required: true },
     syncPending: { type: Boolean, required: true },
@@ -167,6 +179,9 @@ const caseSchema = new Schema<CaseDoc>(
   { timestamps: true, collection: 'dishonestyCases', versionKey: false, minimize: false },
 );
 caseSchema.index({ uscc: 1, status: 1 });
+// A listing decision number is used once per authority. `decisionKey` is absent until a listing decision: sparse keeps
+// undecided cases out of the index (a compound sparse index skips documents missing every indexed field).
+caseSchema.index({ 'decisionKey.authority': 1, 'decisionKey.number': 1 }, { unique: true, sparse: true });
 caseSchema.index({ status: 1, 'listing.end': 1 });
 caseSchema.index({ penaltyIds: 1 });
 caseSchema.index({ 'persons.idHash': 1 });
@@ -195,32 +210,38 @@ const ledgerSchema = new Schema<LedgerPageDoc>({ _id: Number, n: Number, z: Buff
 ledgerSchema.index({ changedAt: 1 });
 export const LedgerPageModel = mongoose.model<LedgerPageDoc>('DishonestyLedgerPage', ledgerSchema);
 
-/** The page new entries are appended to (one document, `_id: 'head'`). */
+/**
+ * The ledger's slot counter (one document, `_id: 'head'`): `next` is the number of slots reserved so far; slot
+ * number k is slot `k % LEDGER_PAGE_SIZE` of page `k / LEDGER_PAGE_SIZE + 1`. A reservation is one `$inc`.
+ * (`page` is the former layout's head page, read once to start `next` where that layout stopped.)
+ */
 export interface LedgerHeadDoc {
   _id: string;
-  page: number;
+  next?: number;
+  page?: number;
 }
 export const LedgerHeadModel = mongoose.model<LedgerHeadDoc>(
   'DishonestyLedgerHead',
-  new Schema<LedgerHeadDoc>({ _id: String, page: Number }, { collection: 'dishonestyLedgerHead', versionKey: false }),
+  new Schema<LedgerHeadDoc>({ _id: String, next: Number, page: Number }, { collection: 'dishonestyLedgerHead', versionKey: false }),
 );
 
 /**
- * Point-lookup keys, each a document addressed by `_id` (the only filter the embedded FerretDB answers
- * without scanning the collection; unique, so a claim is one atomic insert):
- * - `citation:<penaltyId>` → `caseId`: the case holding a penalty (a new proposal may not cite it while open);
- * - `decision:<authorityUscc>:<decisionNumber>` → `caseId`: a listing decision number, unique per authority;
- * - `subject:<uscc>` → `caseIds`: every case of a unit (check, enterprise flag, eligibility).
+ * Citations (据以列入的行政处罚 held by a case): `_id` is `citation:<penaltyId>`, `caseId` the case citing it. A penalty
+ * held by an open case cannot be cited by a new proposal. A collection of its own because a case cites several
+ * penalties: a unique index over an array field of the cases would not do (MongoDB indexes an empty array and a
+ * missing field alike, so every closed case would collide, and partial indexes are not available on the embedded
+ * database). A claim is one insert (the `_id` is unique); taking over a released citation is one update whose
+ * filter names the holder it replaces. (The collection keeps its former name, `dishonestyKeys`, so citations
+ * stored before stay in force; its former `subject:`/`decision:` documents are removed by the daily job.)
  */
-export interface KeyDoc {
+export interface CitationDoc {
   _id: string;
-  caseId?: string;
-  caseIds?: string[];
+  caseId: string;
   at: Date;
 }
-export const KeyModel = mongoose.model<KeyDoc>(
-  'DishonestyKey',
-  new Schema<KeyDoc>({ _id: String, caseId: String, caseIds: { type: [String], default: undefined }, at: Date }, { collection: 'dishonestyKeys', versionKey: false }),
+export const CitationModel = mongoose.model<CitationDoc>(
+  'DishonestyCitation',
+  new Schema<CitationDoc>({ _id: String, caseId: String, at: Date }, { collection: 'dishonestyKeys', versionKey: false }),
 );
 
 /** A manifest: one export, what it asked for and what it produced. */

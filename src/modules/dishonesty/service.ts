@@ -4,15 +4,16 @@
  * period ends, and the effects of a listing — the enterprise's `listing` flag (grading forces tier D),
  * the listed mark on each cited penalty (published through the delivery engine) and the export ledger.
  *
- * A case is changed only through `mutate`: under its document lock, re-read, checked, then one
- * conditional update that also appends the dated history event. Effects follow outside that lock
- * (`syncEffects`), idempotently; `syncPending` stays set until they are done, and the daily job
- * finishes any left undone by a crash.
+ * A case is changed only through `mutate`: read, checked, then one update conditional on the revision
+ * read (`rev`) that also appends the dated history event; a writer that lost the race to another (any
+ * instance) reads again and re-checks. Natural keys are unique indexes (the listing decision number per
+ * authority) or, for the penalties a case cites, one-insert claims. Effects follow (`syncEffects`),
+ * idempotently; `syncPending` stays set until they are done, and the daily job finishes any left undone by a crash.
  */
+import { isDuplicateKey } from '../../db/errors.js';
 import { createHash } from 'node:crypto';
 import mongoose from 'mongoose';
 import { AppError, type ErrorDetail } from '../../http/errors.js';
-import { withDocLocks } from '../../db/docLock.js';
 import { addDays, provisionalPaths, todayInShanghai, type LegalDate } from '../../lib/calendar.js';
 import { maskIdNumber } from '../../lib/mask.js';
 import { paginate, type PageRequest } from '../../lib/pagination.js';
@@ -21,8 +22,8 @@ import { recordAudit } from '../audit/index.js';
 import { assertInScope, inScope, scopeFilter, type Principal } from '../auth/index.js';
 import { EnterpriseModel, enterpriseId, findVisibleEnterprise, markGradeDirty } from '../enterprises/index.js';
 import { RecordModel, SYSTEM_PRINCIPAL, markListed, type ListingMark } from '../records/index.js';
-import { CaseModel, KeyModel, type CaseDoc, type CaseEvent, type CasePerson, type CaseSpan, type KeyDoc, type RemovalApplication } from './model.js';
-import { CASE_NS, syncLedger } from './ledger.js';
+import { CaseModel, CitationModel, type CaseDoc, type CaseEvent, type CasePerson, type CaseSpan, type CitationDoc, type RemovalApplication } from './model.js';
+import { pauseAfterLostRace, syncLedger } from './ledger.js';
 import { fullIdNumber } from './rows.js';
 import {
   PERSON_ROLE_LABELS,
@@ -146,9 +147,8 @@ function visibility(p: Principal): Record<string, unknown> {
 }
 
 /**
- * The same rule for one document read by `_id`: the embedded FerretDB answers only a bare `{ _id }` filter
- * without scanning the collection (`{ $and: [{ _id }, scope] }` is a full scan), so point reads check the
- * scope here — exactly the conditions of `visibility` (scopeFilter's uscc and division prefixes).
+ * The same rule for a case already read (`/check` masks the persons of listings outside the caller's scope):
+ * exactly the conditions of `visibility` (scopeFilter's uscc and division prefixes).
  */
 function visibleTo(doc: Pick<CaseDoc, 'uscc' | 'districtCode' | 'status'>, p: Principal): boolean {
   if (p.roles.includes('enterprise') && (doc.uscc !== p.uscc || doc.status === 'proposed')) return false;
@@ -157,56 +157,53 @@ function visibleTo(doc: Pick<CaseDoc, 'uscc' | 'districtCode' | 'status'>, p: Pr
 
 export async function findVisible(id: string, p: Principal): Promise<LeanCase> {
   if (!mongoose.isValidObjectId(id)) throw AppError.notFound('名单案件不存在');
-  const doc = (await CaseModel.findById(id).lean()) as LeanCase | null;
-  if (!doc || !visibleTo(doc, p)) throw AppError.notFound('名单案件不存在');
+  const doc = (await CaseModel.findOne({ $and: [{ _id: new mongoose.Types.ObjectId(id) }, visibility(p)] }).lean()) as LeanCase | null;
+  if (!doc) throw AppError.notFound('名单案件不存在');
   return doc;
 }
 
 // ---------------------------------------------------------------------------------------------
-// Point-lookup keys (model.ts: KeyModel)
+// Citations (model.ts: CitationModel) and other natural keys
 
-const keys = () => KeyModel.collection as unknown as mongoose.mongo.Collection<KeyDoc>;
-const KEY_NS = 'dishonestyKeys';
+const citations = () => CitationModel.collection as unknown as mongoose.mongo.Collection<CitationDoc>;
+const citationKey = (penaltyId: string) => `citation:${penaltyId}`;
 /** A claim whose case never appeared (its proposal crashed) may be taken over after this long. */
 const ORPHAN_CLAIM_MS = 60_000;
 
-/** Every case of a unit, read by `_id` through its `subject:` key. */
+/** Every case of a unit (indexed on `uscc`). */
 async function casesOfSubject(uscc: string): Promise<LeanCase[]> {
-  const ids = (await KeyModel.findById(`subject:${uscc}`).lean())?.caseIds ?? [];
-  const docs = (await Promise.all(ids.map((id) => CaseModel.findById(id).lean()))) as (LeanCase | null)[];
-  return docs.filter((d): d is LeanCase => d !== null);
-}
-
-async function addToSubject(uscc: string, caseId: string): Promise<void> {
-  const key = `subject:${uscc}`;
-  await withDocLocks(KEY_NS, [key], () => KeyModel.updateOne({ _id: key }, { $addToSet: { caseIds: caseId }, $set: { at: new Date() } }, { upsert: true }));
+  return (await CaseModel.find({ uscc }).lean()) as LeanCase[];
 }
 
 /**
- * Claims a unique key for a case: one atomic insert; a key held by a case that no longer needs it
- * (`released(holder)`), or by a case that never appeared, is taken over. Returns the holder's id when refused.
+ * Claims a penalty for a case: one insert (the key is the `_id`). A penalty held by a case no longer open, or by
+ * a case that never appeared, is taken over by one update whose filter names the holder and claim time read, so
+ * of two writers taking it over only one matches. Returns the holder's id when refused.
  */
-async function claimKey(key: string, caseId: string, released: (holder: LeanCase) => boolean): Promise<string | null> {
-  try {
-    await keys().insertOne({ _id: key, caseId, at: new Date() });
-    return null;
-  } catch (err) {
-    if ((err as { code?: number }).code !== 11000) throw err;
+async function claimCitation(penaltyId: string, caseId: string): Promise<string | null> {
+  const _id = citationKey(penaltyId);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await citations().insertOne({ _id, caseId, at: new Date() });
+      return null;
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+    }
+    const cur = await CitationModel.findById(_id).lean();
+    if (!cur) continue; // released meanwhile: claim it again
+    if (cur.caseId === caseId) return null;
+    const holder = await CaseModel.findById(cur.caseId, { status: 1 }).lean();
+    const released = holder ? !OPEN.includes(holder.status) : Date.now() - new Date(cur.at).getTime() > ORPHAN_CLAIM_MS;
+    if (!released || attempt >= 5) return cur.caseId;
+    const r = await CitationModel.updateOne({ _id, caseId: cur.caseId, at: cur.at }, { $set: { caseId, at: new Date() } });
+    if (r.matchedCount === 1) return null;
   }
-  return withDocLocks(KEY_NS, [key], async () => {
-    const cur = await KeyModel.findById(key).lean();
-    if (cur?.caseId === caseId) return null;
-    const holder = cur?.caseId ? ((await CaseModel.findById(cur.caseId).lean()) as LeanCase | null) : null;
-    const orphan = !holder && (!cur || Date.now() - new Date(cur.at).getTime() > ORPHAN_CLAIM_MS);
-    if (cur && !orphan && (!holder || !released(holder))) return cur.caseId ?? '';
-    await KeyModel.updateOne({ _id: key }, { $set: { caseId, at: new Date() } }, { upsert: true });
-    return null;
-  });
 }
 
-async function releaseKeys(list: string[], caseId: string): Promise<void> {
-  for (const key of list) await withDocLocks(KEY_NS, [key], () => KeyModel.deleteOne({ _id: key, caseId }));
+async function releaseCitations(penaltyIds: string[], caseId: string): Promise<void> {
+  await CitationModel.deleteMany({ _id: { $in: penaltyIds.map(citationKey) }, caseId });
 }
+
 
 export async function getCase(id: string, p: Principal) {
   return presentCase(await findVisible(id, p));
@@ -242,9 +239,17 @@ interface Step {
   sync?: boolean;
 }
 
-/** Applies one step to a case under its write lock: fresh read, check (by `step`), one conditional update with the history event. */
+/** How many times a step is re-run after losing the race to another writer of the same case before answering 409. */
+const MUTATE_ATTEMPTS = 20;
+
+/**
+ * Applies one step to a case: read, check (by `step`), then one update conditional on the revision read
+ * (`{ _id, rev }`, `$inc: { rev: 1 }`) with the history event — atomic on the database, whichever instance
+ * writes. A writer whose update matched nothing lost the race: it reads the case again and re-runs `step`, whose
+ * checks then decide (a second decision on a decided case is refused: 409); after MUTATE_ATTEMPTS lost races, 409.
+ */
 export async function mutate(id: string, ctx: CallContext, step: (doc: LeanCase, now: Date) => Step | Promise<Step>): Promise<{ before: LeanCase; after: LeanCase }> {
-  return withDocLocks(CASE_NS, [id], async () => {
+  for (let attempt = 1; ; attempt++) {
     const before = (await CaseModel.findById(id).lean()) as LeanCase | null;
     if (!before) throw AppError.notFound('名单案件不存在');
     const now = new Date();
@@ -255,9 +260,10 @@ export async function mutate(id: string, ctx: CallContext, step: (doc: LeanCase,
       { $set: { ...s.set, lastEventAt: now, updatedAt: now, ...(s.sync ? { syncPending: true } : {}) }, $push: { ...s.push, history: event }, $inc: { rev: 1 } },
       { new: true, timestamps: false },
     ).lean();
-    if (!after) throw AppError.conflict('名单案件已被他人修改，请刷新后重试');
-    return { before, after: after as LeanCase };
-  });
+    if (after) return { before, after: after as LeanCase };
+    if (attempt >= MUTATE_ATTEMPTS) throw AppError.conflict('名单案件已被他人修改，请刷新后重试');
+    await pauseAfterLostRace(attempt);
+  }
 }
 
 export async function audit(action: string, ctx: CallContext, before: LeanCase | null, after: LeanCase, detail: Record<string, unknown> = {}): Promise<void> {
@@ -356,19 +362,17 @@ export async function propose(input: ProposalInput, ctx: CallContext) {
 
   const first = byId.get(input.penaltyIds[0])!;
   assertAuthority(ctx.principal, { authorityUscc: first.authorityUscc, authorityName: String(first.data.authorityName) });
-  // Each cited penalty is claimed for the new case (a key per penalty): a penalty held by an open case cannot be cited again.
+  // Each cited penalty is claimed for the new case: a penalty held by an open case cannot be cited again.
   const caseId = new mongoose.Types.ObjectId();
   const claimed: string[] = [];
   for (const pid of input.penaltyIds) {
-    const key = `citation:${pid}`;
-    const holder = await claimKey(key, String(caseId), (h) => !OPEN.includes(h.status));
+    const holder = await claimCitation(pid, String(caseId));
     if (holder !== null) {
-      await releaseKeys(claimed, String(caseId));
+      await releaseCitations(claimed, String(caseId));
       throw AppError.conflict(`所引用的行政处罚已在名单案件 ${holder} 中（办理中或已列入）`, [{ path: 'penaltyIds', message: '已被其他名单案件引用' }]);
     }
-    claimed.push(key);
+    claimed.push(pid);
   }
-  await addToSubject(input.uscc, String(caseId));
   {
     const now = new Date();
     const p = ctx.principal;
@@ -394,6 +398,9 @@ export async function propose(input: ProposalInput, ctx: CallContext) {
       syncPending: false,
       lastEventAt: now,
       createdBy: p.id,
+    }).catch(async (err: unknown) => {
+      await releaseCitations(claimed, String(caseId));
+      throw err;
     });
     const created = doc.toObject() as LeanCase;
     await audit('propose', ctx, null, created, { groundCode: ground.code, penaltyIds: input.penaltyIds, persons: created.persons.length });
@@ -502,15 +509,13 @@ export async function decide(id: string, body: DecisionInput, ctx: CallContext) 
   // Four eyes (职责分离): whoever proposed the listing does not decide it.
   if (visible.proposal.by === ctx.principal.id) throw AppError.forbidden('提出列入建议的人员不能对同一案件作出列入决定（职责分离），请由其他审核人员决定');
   const rules = dishonestyRules();
-  const numberKey = `decision:${visible.authorityUscc}:${body.decisionNumber}`;
   if (body.outcome === 'list') {
     const cited = await Promise.all(visible.penaltyIds.map((pid) => RecordModel.findById(pid, { decisionNumber: 1, lifecycle: 1 }).lean()));
     const revoked = cited.filter((r) => r?.lifecycle === 'revoked');
     if (revoked.length) throw AppError.conflict(`据以列入的行政处罚决定已撤销：${revoked.map((r) => r!.decisionNumber).join('、')}`);
-    // The decision number is unique per authority: claimed as a key (atomic), kept by listings, freed if this decision fails.
-    const holder = await claimKey(numberKey, id, (h) => h.decision?.decisionNumber !== body.decisionNumber);
-    if (holder !== null) throw AppError.conflict('该机关已使用此列入决定书文号', [mismatch('decisionNumber', `已用于名单案件 ${holder}`)]);
   }
+  // The listing decision number is unique per authority: `decisionKey`, set in the decision's own write, is a unique index.
+  const decisionKey = { authority: visible.authorityUscc, number: body.decisionNumber ?? '' };
   const decided = mutate(id, ctx, (doc, now) => {
     requireStatus(doc, ['objection'], '作出决定');
     const decidedOn = body.decidedOn ?? todayInShanghai();
@@ -527,15 +532,18 @@ export async function decide(id: string, body: DecisionInput, ctx: CallContext) 
     if (body.measures) assertMeasures(body.measures, doc, 'measures');
     const measures = body.measures ?? doc.notice?.measures ?? defaultMeasuresFor(subjectsOf(doc), rules);
     const decision = { ...common, outcome: 'list', decisionNumber: body.decisionNumber!, measures, start: period.start, end: period.end };
-    const span: CaseSpan = { from: period.start, to: period.end, subjectName: doc.subjectName, persons: spanPersons(doc.persons), measures, events: [{ type: 'listed', at: now }], ledger: null };
+    const span: CaseSpan = { from: period.start, to: period.end, subjectName: doc.subjectName, persons: spanPersons(doc.persons), measures, events: [{ type: 'listed', at: now }] };
     return {
-      set: { decision, status: 'listed', listing: { start: period.start, end: period.end, removedOn: null, removal: null }, spans: [span] },
+      set: { decision, decisionKey, status: 'listed', listing: { start: period.start, end: period.end, removedOn: null, removal: null }, spans: [span] },
       event: { type: 'listed', on: decidedOn, note: `${body.decisionNumber}；列入期限 ${period.start} 至 ${period.end}` },
       sync: true,
     };
   });
-  if (body.outcome === 'list') await decided.catch(() => releaseKeys([numberKey], id));
-  const { before, after } = await decided;
+  const { before, after } = await decided.catch(async (err: unknown) => {
+    if (!isDuplicateKey(err)) throw err;
+    const holder = await CaseModel.findOne({ 'decisionKey.authority': decisionKey.authority, 'decisionKey.number': decisionKey.number }, { _id: 1 }).lean();
+    throw AppError.conflict('该机关已使用此列入决定书文号', [mismatch('decisionNumber', `已用于名单案件 ${holder ? String(holder._id) : ''}`)]);
+  });
   await audit('decide', ctx, before, after, { outcome: body.outcome, decisionNumber: body.decisionNumber ?? null, start: after.listing?.start ?? null, end: after.listing?.end ?? null });
   if (after.syncPending) await syncEffects(String(after._id), ctx);
   return presentCase((await CaseModel.findById(after._id).lean()) as LeanCase);
@@ -568,7 +576,7 @@ export async function correctListing(id: string, body: { reason: string; effecti
     const spans: CaseSpan[] =
       effectiveOn === span.from
         ? [...earlier, { ...span, ...changed, events: [...span.events, event] }]
-        : [...earlier, { ...span, to: addDays(effectiveOn, -1) }, { from: effectiveOn, to: span.to, ...changed, events: [event], ledger: null }];
+        : [...earlier, { ...span, to: addDays(effectiveOn, -1) }, { from: effectiveOn, to: span.to, ...changed, events: [event] }];
     return { set: { persons, subjectName, 'decision.measures': measures, spans }, event: { type: 'changed', on: effectiveOn, note: body.reason }, sync: true };
   });
   await audit('correct', ctx, before, after, { reason: body.reason, fields: Object.keys(body.changes) });
@@ -697,7 +705,7 @@ export async function revokeRemoval(id: string, body: { revokedOn?: LegalDate; r
     if (revokedOn > end) throw AppError.conflict(`原列入期限已于 ${end} 届满，无需恢复列入`);
     const i = doc.applications.findIndex((a) => a.no === removal.applicationNo);
     const { span } = lastSpan(doc);
-    const restored: CaseSpan = { from: revokedOn, to: end, subjectName: span.subjectName, persons: span.persons, measures: span.measures, events: [{ type: 'restored', at: now }], ledger: null };
+    const restored: CaseSpan = { from: revokedOn, to: end, subjectName: span.subjectName, persons: span.persons, measures: span.measures, events: [{ type: 'restored', at: now }] };
     const set: Record<string, unknown> = { status: 'listed', listing: { ...doc.listing!, removedOn: null, removal: null } };
     if (i >= 0) {
       set[`applications.${i}.status`] = 'revoked';
@@ -746,15 +754,11 @@ async function syncEnterpriseListing(uscc: string): Promise<void> {
   listed.sort((a, b) => (a.listing!.end < b.listing!.end ? 1 : -1));
   const best = listed[0];
   const desired = best ? { active: true, listingId: String(best._id), since: best.listing!.start, until: best.listing!.end } : null;
-  const same = (l: { active?: boolean; listingId?: string; since?: string; until?: string | null } | null | undefined) =>
-    desired === null ? !l : Boolean(l) && l!.active === true && l!.listingId === desired.listingId && l!.since === desired.since && l!.until === desired.until;
-  const changed = await withDocLocks('enterprises', [uscc], async () => {
-    const ent = await EnterpriseModel.findById(enterpriseId(uscc), { listing: 1 }).lean();
-    if (!ent || same(ent.listing)) return false;
-    await EnterpriseModel.updateOne({ _id: ent._id }, desired ? { $set: { listing: desired } } : { $unset: { listing: 1 } }, { timestamps: false });
-    return true;
-  });
-  if (changed) await markGradeDirty([uscc]);
+  // One write whose filter says "differs from the desired flag": it changes the enterprise only when needed.
+  const r = desired
+    ? await EnterpriseModel.updateOne({ _id: enterpriseId(uscc), listing: { $ne: desired } }, { $set: { listing: desired } }, { timestamps: false })
+    : await EnterpriseModel.updateOne({ _id: enterpriseId(uscc), listing: { $ne: null } }, { $unset: { listing: 1 } }, { timestamps: false });
+  if (r.modifiedCount === 1) await markGradeDirty([uscc]);
 }
 
 /**
@@ -787,7 +791,28 @@ export async function syncEffects(id: string, ctx: CallContext, today = todayInS
   }
   await syncEnterpriseListing(doc.uscc);
   if (doc.spans.length) await syncLedger(doc);
-  await withDocLocks(CASE_NS, [caseId], () => CaseModel.updateOne({ _id: doc._id, rev: doc.rev }, { $set: { syncPending: false } }, { timestamps: false }));
+  await CaseModel.updateOne({ _id: doc._id, rev: doc.rev }, { $set: { syncPending: false } }, { timestamps: false });
+}
+
+/**
+ * Daily: listing decisions stored before `decisionKey` existed get it, so their numbers stay unique per authority
+ * (a clash is logged and left for an administrator); the former `subject:`/`decision:` lookup documents are removed.
+ */
+export async function backfillDecisionKeys(): Promise<number> {
+  const old = await CaseModel.find({ 'decision.outcome': 'list', decisionKey: { $exists: false } }, { authorityUscc: 1, 'decision.decisionNumber': 1 }).lean();
+  let n = 0;
+  for (const c of old) {
+    if (!c.decision?.decisionNumber) continue;
+    const decisionKey = { authority: c.authorityUscc, number: c.decision.decisionNumber };
+    try {
+      n += (await CaseModel.updateOne({ _id: c._id, decisionKey: { $exists: false } }, { $set: { decisionKey } }, { timestamps: false })).modifiedCount;
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      logger.warn('listing decision number used twice by one authority', { caseId: String(c._id), ...decisionKey });
+    }
+  }
+  await CitationModel.deleteMany({ _id: { $regex: /^(subject|decision):/ } });
+  return n;
 }
 
 /** Daily: finishes effects left undone (a crash between a case change and its effects). */

@@ -1,6 +1,5 @@
 import type mongoose from 'mongoose';
 import { EnterpriseModel, enterpriseId } from '../enterprises/index.js';
-import { pointReads } from '../../db/bulk.js';
 import { RecordModel, type Severity } from '../records/index.js';
 import { CommitmentModel } from '../commitments/index.js';
 import { AccidentModel, HazardModel } from './model.js';
@@ -43,8 +42,7 @@ const RECORD_FIELDS = {
 
 /**
  * Streams a collection (native driver, lean documents, only the fields named) and calls `fn` per document.
- * No sort: on FerretDB 1.x a sort is done in memory after reading everything, so a hash join by USCC in
- * this process is both faster and lighter than merging sorted streams.
+ * No sort: a hash join by USCC in this process needs none.
  */
 async function scan(coll: Collection, filter: Filter, projection: Document, fn: (d: Document) => void, progress?: (n: number) => void): Promise<number> {
   let n = 0;
@@ -62,8 +60,7 @@ const str = (v: unknown) => (typeof v === 'string' ? v : null);
 /**
  * Gathers the grading facts of the given enterprises (all when `usccs` is null): for all, one pass over
  * each source collection — enterprises, records, accidents, hazards, commitments — never one query per
- * enterprise; for some, enterprises and their records by `_id` (the other, small collections are still
- * scanned once). Records of subjects without an enterprise (natural persons) are skipped.
+ * enterprise; for some, indexed reads: enterprises by `_id`, every other collection by `uscc`. Records of subjects without an enterprise (natural persons) are skipped.
  */
 export async function collectFacts(
   usccs: string[] | null,
@@ -117,20 +114,13 @@ export async function collectFacts(
   };
 
   if (usccs) {
-    // Some enterprises (the sweep's batches): point reads by `_id` — each enterprise by its USCC-derived
-    // id, then its records by the ids it lists — instead of scanning every enterprise and every record.
-    const enterprises = await pointReads(EnterpriseModel.collection, usccs.map((u) => enterpriseId(u)), { ...ENTERPRISE_FIELDS, recordIds: 1 });
+    // Some enterprises (the sweep's batches): enterprises by their USCC-derived `_id`, their records by the
+    // indexed `uscc` — instead of scanning every enterprise and every record.
     const wanted = new Set(usccs);
-    const recordIds: unknown[] = [];
-    for (const e of enterprises) {
-      if (!wanted.has(e.uscc as string)) continue;
-      addEnterprise(e);
-      recordIds.push(...((e.recordIds as unknown[] | undefined) ?? []));
-    }
-    report('enterprises')(facts.size);
-    // The list is a superset: ids whose insert failed are simply not found; a record must name the USCC.
-    for (const r of await pointReads(RecordModel.collection, recordIds, RECORD_FIELDS)) addRecord(r);
-    report('records')(recordIds.length);
+    await scan(EnterpriseModel.collection, { _id: { $in: usccs.map((u) => enterpriseId(u)) } }, ENTERPRISE_FIELDS, (e) => {
+      if (wanted.has(e.uscc as string)) addEnterprise(e);
+    }, report('enterprises'));
+    await scan(RecordModel.collection, filter, RECORD_FIELDS, addRecord, report('records'));
   } else {
     const listed = new Map<string, Set<string>>();
     await scan(EnterpriseModel.collection, filter, { ...ENTERPRISE_FIELDS, recordIds: 1 }, (e) => {

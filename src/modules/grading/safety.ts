@@ -1,7 +1,6 @@
 import mongoose from 'mongoose';
 import { AppError } from '../../http/errors.js';
 import { paginate, type PageRequest } from '../../lib/pagination.js';
-import { withDocLocks } from '../../db/docLock.js';
 import { recordAudit } from '../audit/index.js';
 import { assertInScope, scopeFilter, type Principal } from '../auth/index.js';
 import { getEnterprise, markGradeDirty } from '../enterprises/index.js';
@@ -104,9 +103,8 @@ export async function updateHazard(uscc: string, id: string, patch: { rectifiedD
   if (patch.deadline && patch.deadline < before.foundDate) throw AppError.validation([{ path: 'deadline', message: `不得早于发现日期 ${before.foundDate}` }]);
   const set: Record<string, unknown> = { updatedBy: ctx.principal.id };
   for (const k of ['rectifiedDate', 'deadline', 'description'] as const) if (patch[k] !== undefined) set[k] = patch[k];
-  const after = (await withDocLocks('hazards', [id], () =>
-    HazardModel.findOneAndUpdate({ _id: before._id, revision: before.revision }, { $set: set, $inc: { revision: 1 } }, { new: true }).lean(),
-  )) as HazardLean | null;
+  // One conditional write on the revision read: a concurrent change makes it match nothing (409).
+  const after = (await HazardModel.findOneAndUpdate({ _id: before._id, revision: before.revision }, { $set: set, $inc: { revision: 1 } }, { new: true }).lean()) as HazardLean | null;
   if (!after) throw AppError.conflict('隐患记录已被他人修改，请刷新后重试');
   const out = presentHazard(after);
   await markGradeDirty([uscc]);

@@ -3,13 +3,11 @@ import type mongoose from 'mongoose';
 import { AppError } from '../../http/errors.js';
 import { decodeCursor, encodeCursor, escapeRegex, paginate, type PageRequest } from '../../lib/pagination.js';
 import { todayInShanghai, type LegalDate } from '../../lib/calendar.js';
-import { withDocLocks } from '../../db/docLock.js';
 import { logger } from '../../lib/logger.js';
 import { recordAudit } from '../audit/index.js';
 import { canSee, scopeFilter, type Principal } from '../auth/index.js';
-import { EnterpriseModel, GradeQueueModel, enqueueForGrading, enterprisesByUscc, linkRecords } from '../enterprises/index.js';
+import { EnterpriseModel, linkRecords } from '../enterprises/index.js';
 import { collectFacts, type EnterpriseFacts, type FactsProgress } from './facts.js';
-import { UPDATE_CHUNK, bulkUpdate, insertNew, pointReads } from '../../db/bulk.js';
 import { GradeHistoryModel, GradeModel, GradingClaimModel, GradingRunModel, GradingStateModel, gradeId, historyId, type GradeDoc, type GradeHistoryDoc, type GradeTrigger } from './model.js';
 import { grade, type GradeResult } from './rules.js';
 import { scorecard, TIERS, type Scorecard, type Tier } from './scorecard.js';
@@ -44,15 +42,25 @@ export interface RegradeCounts {
 
 type Prev = Pick<GradeDoc, 'uscc' | 'score' | 'tier' | 'seq' | 'resultHash'>;
 
-const INSERT_CHUNK = 1000;
+/** Statements per bulk write and ids per `$in` read (bounds memory; one command each). */
+const CHUNK = 1000;
 
-/** Inserts; documents whose `_id` already exists (a retry after a crash) are replaced instead. */
-async function insertOrReplace(coll: Parameters<typeof insertNew>[0] & Parameters<typeof bulkUpdate>[0], docs: { _id: unknown }[]): Promise<void> {
-  for (let i = 0; i < docs.length; i += INSERT_CHUNK) {
-    const chunk = docs.slice(i, i + INSERT_CHUNK);
-    const existed = await insertNew(coll, chunk);
-    await bulkUpdate(coll, existed.map((k) => ({ replaceOne: { filter: { _id: chunk[k]._id }, replacement: chunk[k] } })));
-  }
+type AnyCollection = { bulkWrite(ops: any[], options: { ordered: boolean }): Promise<unknown>; find(filter: any, options: { projection?: object }): AsyncIterable<any> };
+
+async function bulkWrite(coll: AnyCollection, ops: object[]): Promise<void> {
+  for (let i = 0; i < ops.length; i += CHUNK) await coll.bulkWrite(ops.slice(i, i + CHUNK), { ordered: false });
+}
+
+/** Writes each document by its `_id`: inserted when new, else replaced (a retry after a crash). */
+async function upsertAll(coll: AnyCollection, docs: { _id: unknown }[]): Promise<void> {
+  await bulkWrite(coll, docs.map((d) => ({ replaceOne: { filter: { _id: d._id }, replacement: d, upsert: true } })));
+}
+
+/** The documents with these `_id`s (an indexed `$in`, in chunks), in no particular order. */
+async function byIds<T>(coll: AnyCollection, ids: unknown[], projection?: object): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < ids.length; i += CHUNK) for await (const d of coll.find({ _id: { $in: ids.slice(i, i + CHUNK) } }, { projection })) out.push(d as T);
+  return out;
 }
 
 export function resultHash(r: GradeResult, sc: Scorecard, f: Pick<EnterpriseFacts, 'name' | 'districtCode' | 'industryCode'>): string {
@@ -63,7 +71,7 @@ async function previousGrades(usccs: string[] | null): Promise<Map<string, Prev>
   const out = new Map<string, Prev>();
   const projection = { uscc: 1, score: 1, tier: 1, seq: 1, resultHash: 1 };
   const docs = usccs
-    ? await pointReads(GradeModel.collection, usccs.map(gradeId), projection)
+    ? await byIds<Prev>(GradeModel.collection, usccs.map(gradeId), projection)
     : GradeModel.collection.find({}, { projection, batchSize: 5000 });
   for await (const g of docs) out.set(g.uscc as string, g as unknown as Prev);
   return out;
@@ -77,8 +85,7 @@ async function previousGrades(usccs: string[] | null): Promise<Map<string, Prev>
  * never shows (it reads seq ≤ the grade's) and the next change overwrites. Unchanged results are not
  * rewritten: `confirm` names those whose `checkedAt` must move (single regrades); a completed full
  * run confirms them all at once (its GradingRun document).
- * Grades have one writer at a time (the `grading` job lock), so writes need no condition; they are
- * addressed by `_id` alone, the only filter FerretDB 1.x serves from an index.
+ * Grades have one writer at a time (the `grading` job lock), so writes need no condition.
  */
 async function gradeAndStore(facts: Map<string, EnterpriseFacts>, previous: Map<string, Prev>, opts: RegradeOptions, confirm: boolean): Promise<RegradeCounts> {
   const sc = scorecard();
@@ -91,10 +98,10 @@ async function gradeAndStore(facts: Map<string, EnterpriseFacts>, previous: Map<
   const now = new Date();
 
   const flush = async () => {
-    if (history.length) await insertOrReplace(GradeHistoryModel.collection, history);
-    if (inserts.length) await insertOrReplace(GradeModel.collection, inserts);
-    if (replaces.length) await bulkUpdate(GradeModel.collection, replaces.map((d) => ({ replaceOne: { filter: { _id: d._id }, replacement: d } })));
-    if (checked.length) await bulkUpdate(GradeModel.collection, checked.map((_id) => ({ updateOne: { filter: { _id }, update: { $set: { checkedAt: now } } } })));
+    if (history.length) await upsertAll(GradeHistoryModel.collection, history);
+    if (inserts.length) await upsertAll(GradeModel.collection, inserts);
+    if (replaces.length) await bulkWrite(GradeModel.collection, replaces.map((d) => ({ replaceOne: { filter: { _id: d._id }, replacement: d } })));
+    if (checked.length) await GradeModel.collection.updateMany({ _id: { $in: checked } }, { $set: { checkedAt: now } });
     history = [];
     inserts = [];
     replaces = [];
@@ -146,7 +153,7 @@ async function gradeAndStore(facts: Map<string, EnterpriseFacts>, previous: Map<
       (prev ? replaces : inserts).push(doc);
       counts.written++;
     }
-    if (inserts.length + history.length >= INSERT_CHUNK || replaces.length + checked.length >= 10 * UPDATE_CHUNK) await flush();
+    if (inserts.length + history.length + replaces.length + checked.length >= CHUNK) await flush();
     if (counts.graded % 10_000 === 0) opts.onProgress?.({ stage: 'grading', enterprises: facts.size, graded: counts.graded, changed: counts.changed });
   }
   await flush();
@@ -201,35 +208,17 @@ export async function regradeUsccs(usccs: string[], opts: RegradeOptions): Promi
 export const CLAIM_LEASE_MS = 10 * 60_000;
 
 /**
- * Takes dirty enterprises for grading: their claims are written first, then — under the enterprises'
- * document locks, so a concurrent `markGradeDirty` cannot interleave — their `gradeDirty` flag is
- * cleared. Grading then reads the facts AFTER the flag was cleared: a change arriving meanwhile sets
- * the flag again and is regraded by the next sweep, never lost.
+ * Takes dirty enterprises for grading: their claims are written first, then their `gradeDirty` flag is
+ * cleared by one write whose filter carries the flag. Grading then reads the facts AFTER the flag was
+ * cleared: a change arriving meanwhile (its writer sets the flag after writing its data) sets the flag
+ * again and is regraded by the next sweep, never lost.
  */
-async function claim(dirty: { _id: unknown; uscc: string }[], staleClaims: string[], queued: string[]): Promise<{ usccs: string[]; cleared: number }> {
+async function claim(dirty: { _id: unknown; uscc: string }[], staleClaims: string[]): Promise<string[]> {
   const at = new Date();
-  const existed = await insertNew(GradingClaimModel.collection, dirty.map((d) => ({ _id: d.uscc, at })));
-  await bulkUpdate(GradingClaimModel.collection, existed.map((k) => ({ updateOne: { filter: { _id: dirty[k].uscc }, update: { $set: { at } } } })));
-  if (staleClaims.length) await bulkUpdate(GradingClaimModel.collection, staleClaims.map((u) => ({ updateOne: { filter: { _id: u }, update: { $set: { at } } } })));
-  // Queue entries go once the claims are written and BEFORE the flags are cleared: a change arriving now
-  // queues its enterprise again and sets the flag again (after, or before and then cleared by us — in
-  // which case our grading below reads its data); entries whose enterprise is not flagged are dropped.
-  if (queued.length) await GradeQueueModel.deleteMany({ _id: { $in: queued } });
-  const idOf = new Map(dirty.map((d) => [d.uscc, d._id]));
-  const cleared = await withDocLocks(
-    'enterprises',
-    dirty.map((d) => d.uscc),
-    async (held) => {
-      await bulkUpdate(EnterpriseModel.collection, held.map((u) => ({ updateOne: { filter: { _id: idOf.get(u) }, update: { $set: { gradeDirty: false } } } })));
-      return held;
-    },
-    { all: false },
-  ).then(async (held) => {
-    // Enterprises another writer held this instant keep their flag: queued again for the next sweep.
-    await enqueueForGrading(dirty.map((d) => d.uscc).filter((u) => !held.includes(u)));
-    return held.length;
-  });
-  return { usccs: [...new Set([...dirty.map((d) => d.uscc), ...staleClaims])], cleared };
+  const usccs = [...new Set([...dirty.map((d) => d.uscc), ...staleClaims])];
+  await bulkWrite(GradingClaimModel.collection, usccs.map((u) => ({ updateOne: { filter: { _id: u }, update: { $set: { at } }, upsert: true } })));
+  if (dirty.length) await EnterpriseModel.collection.updateMany({ _id: { $in: dirty.map((d) => d._id) }, gradeDirty: true } as never, { $set: { gradeDirty: false } });
+  return usccs;
 }
 
 export interface SweepResult {
@@ -257,19 +246,17 @@ export async function sweepDirty(
   const out: SweepResult = { batches: 0, graded: 0, changed: 0 };
   while (Date.now() < deadline) {
     const stale = (await GradingClaimModel.find({ at: { $lt: new Date(Date.now() - CLAIM_LEASE_MS) } }, { _id: 1 }).limit(batchSize).lean()).map((c) => c._id);
-    // Flagged enterprises are found through the queue (a small collection), then confirmed by point reads.
-    const queued = (await GradeQueueModel.find({}, { _id: 1 }).limit(batchSize).lean()).map((q) => q._id);
-    const dirty = [...(await enterprisesByUscc(queued, ['gradeDirty'])).values()].filter((e) => e.gradeDirty).map((e) => ({ _id: e._id, uscc: e.uscc }));
-    if (stale.length === 0 && queued.length === 0) break;
-    const { usccs, cleared } = await claim(dirty, stale, queued);
+    // Flagged enterprises: an indexed query on the flag (enterprises declare an index on `gradeDirty`).
+    const dirty = (await EnterpriseModel.collection.find({ gradeDirty: true }, { projection: { uscc: 1 }, limit: batchSize }).toArray()) as unknown as { _id: unknown; uscc: string }[];
+    if (stale.length === 0 && dirty.length === 0) break;
+    const usccs = await claim(dirty, stale);
     const r = await regradeUsccs(usccs, { today: opts.today, trigger: opts.trigger ?? 'sweep' });
     await opts.afterBatch?.(usccs);
     await GradingClaimModel.deleteMany({ _id: { $in: usccs } });
     out.batches++;
     out.graded += r.graded;
     out.changed += r.changed;
-    // Flags held by other writers right now stay set: the next sweep takes them.
-    if ((queued.length < batchSize && stale.length < batchSize) || (cleared === 0 && stale.length === 0 && dirty.length > 0)) break;
+    if (dirty.length < batchSize && stale.length < batchSize) break;
   }
   if (out.graded) logger.info('grading sweep', out);
   return out;
@@ -319,12 +306,12 @@ export async function getGrade(uscc: string, principal: Principal) {
 
 export async function gradeHistory(uscc: string, q: PageRequest, principal: Principal) {
   const current = await findGrade(uscc, principal);
-  // Entries are numbered 1…seq with ids derived from (USCC, seq): a page is point reads, newest first.
+  // Entries are numbered 1…seq with ids derived from (USCC, seq): a page is one `_id $in` read, newest first.
   // (Any entry above the grade's seq was left by a crash before its grade was written: never shown.)
   const top = q.cursor ? Number(decodeCursor(q.cursor)[0]) - 1 : current.seq;
   if (!Number.isInteger(top) || top < 0 || top > current.seq) throw AppError.validation([{ path: 'query.cursor', message: '分页游标无效' }]);
   const seqs = Array.from({ length: Math.max(0, Math.min(q.limit + 1, top)) }, (_, i) => top - i);
-  const found = await pointReads(GradeHistoryModel.collection, seqs.map((n) => historyId(uscc, n)), {});
+  const found = await byIds<GradeHistoryDoc>(GradeHistoryModel.collection, seqs.map((n) => historyId(uscc, n)));
   const entries = (found as unknown as GradeHistoryDoc[]).filter((h) => h.uscc === uscc).sort((a, b) => b.seq - a.seq);
   const items = entries.slice(0, q.limit);
   const last = items[items.length - 1];
@@ -366,7 +353,7 @@ export async function listGrades(q: GradeListQuery, principal: Principal) {
   return { items: page.items.map((d) => presentGradeSummary(d as GradeDoc, lastFull)), nextCursor: page.nextCursor };
 }
 
-/** Counts per tier, grouped by district or industry (one $group; FerretDB supports $sum). */
+/** Counts per tier, grouped by district or industry (one $group). */
 export async function gradeStats(q: { by: 'district' | 'industry'; district?: string }, principal: Principal) {
   const field = q.by === 'district' ? '$districtCode' : '$industryCode';
   const rows = (await GradeModel.aggregate([{ $match: { $and: filters({ district: q.district }, principal) } }, { $group: { _id: { key: field, tier: '$tier' }, n: { $sum: 1 } } }])) as {

@@ -9,6 +9,7 @@
  * died) is resumed after its checkpoint by resumeImports(); rows of a batch cut short are created again
  * idempotently (they answer `unchanged`).
  */
+import { isDuplicateKey } from '../../db/errors.js';
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
@@ -451,7 +452,7 @@ export async function resumeImports(): Promise<number> {
     try {
       await ImportClaimModel.collection.insertOne({ _id: claimKey as never, by: instanceId, at: now });
     } catch (err) {
-      if ((err as { code?: number }).code === 11000) continue;
+      if (isDuplicateKey(err)) continue;
       throw err;
     }
     const claimed = await ImportModel.findOneAndUpdate(

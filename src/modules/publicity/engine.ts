@@ -5,7 +5,6 @@ import { RecordModel, type RecordDoc } from '../records/index.js';
 import { RECORD_KINDS, type RecordKind } from '../records/fields.js';
 import { logger } from '../../lib/logger.js';
 import { INSTANCE_ID } from '../../lib/jobLock.js';
-import { withDocLocks } from '../../db/docLock.js';
 import { touch } from '../../db/readCache.js';
 import { DeliveryAttemptModel, FeedbackCursorModel, type DeliveryAttemptDoc } from './model.js';
 import { PlatformError, type EntryResult, type PlatformAdapter, type SubmitEntry, type SubmitResult } from './adapters/types.js';
@@ -101,21 +100,14 @@ export class DeliveryEngine {
       return s;
     }
     const kinds = [...RECORD_KINDS];
-    let busyRounds = 0;
     while (kinds.length && Date.now() < deadline && s.batches < maxBatches) {
       const breaker = this.breakers.get(p.config.id)!;
       if (breaker.opened && !breaker.halfOpen) {
         s.skipped = 'circuit-open';
         break;
       }
-      const kind = kinds[0];
-      const n = await this.deliverBatch(p, kind, s);
-      if (n === -1 && ++busyRounds <= 20) {
-        // Due work is locked by another writer this instant: wait a moment, then try again.
-        await new Promise((r) => setTimeout(r, 100));
-        continue;
-      }
-      if (n <= 0) kinds.shift();
+      const n = await this.deliverBatch(p, kinds[0], s);
+      if (n === 0) kinds.shift();
       else kinds.push(kinds.shift()!); // alternate kinds while both have work
     }
     if (s.sent) logger.info('delivery sweep', { ...s });
@@ -124,88 +116,68 @@ export class DeliveryEngine {
 
   private dueFilter(platform: string, kind: RecordKind, now: Date) {
     const d = `delivery.${platform}`;
+    // Each branch leads with the state (equality), then kind (equality), then the due time (range):
+    // the records index { delivery.<p>.state, kind, delivery.<p>.nextAttemptAt } serves both, so only
+    // pending and in-flight records are read, never every record of a kind.
     return {
-      kind,
       $or: [
-        { [`${d}.state`]: 'pending', [`${d}.nextAttemptAt`]: { $lte: now } },
-        { [`${d}.state`]: 'inflight', [`${d}.leaseUntil`]: { $lt: now } },
+        { [`${d}.state`]: 'pending', kind, [`${d}.nextAttemptAt`]: { $lte: now } },
+        { [`${d}.state`]: 'inflight', kind, [`${d}.leaseUntil`]: { $lt: now } },
       ],
     };
   }
 
-  /** Due candidates per platform and kind, discovered by one scan and consumed batch by batch. */
+  /** Due candidates per platform and kind, found by one indexed query and consumed batch by batch. */
   private candidates = new Map<string, string[]>();
 
-  private isDue(st: DeliveryState | undefined, now: Date): boolean {
-    if (!st) return false;
-    if (st.state === 'pending') return st.nextAttemptAt !== null && new Date(st.nextAttemptAt) <= now;
-    return st.state === 'inflight' && st.leaseUntil !== null && new Date(st.leaseUntil) < now;
-  }
-
   /**
-   * Claims up to batchSize due records of one kind with this engine's lease token. `busy` means due
-   * records exist but all were being written by someone else at that instant.
-   *
-   * Candidates come from one scan (sorted by due time) kept for the sweep; each claim is then a
-   * point read and a point write by `_id` under the document's write lock, with the due condition
-   * re-checked on the fresh read. (On FerretDB 1.x only a bare `{ _id }` filter is served by an
-   * index: any condition next to it scans the whole collection.)
+   * Claims up to batchSize due records of one kind with a fresh lease token. The candidates come from
+   * one indexed query (`delivery.<platform>.state` + `kind` + `nextAttemptAt`, declared on records),
+   * oldest due first, kept for the sweep. The claim itself is ONE conditional write: an `updateMany`
+   * whose filter carries the candidates' ids AND the due condition, so each document is claimed
+   * atomically by exactly one engine (MongoDB re-checks the filter of each document it writes); the
+   * claimed documents are then read back by their lease token. A candidate someone else claimed, or
+   * that is no longer due, simply does not match.
    */
-  async claim(platform: PlatformConfig, kind: RecordKind): Promise<{ token: string; docs: Lean[]; busy: boolean }> {
+  async claim(platform: PlatformConfig, kind: RecordKind): Promise<{ token: string; docs: Lean[] }> {
     const now = this.now();
     const d = `delivery.${platform.id}`;
     const key = `${platform.id}:${kind}`;
-    let queue = this.candidates.get(key);
-    if (!queue || queue.length === 0) {
-      const found = await RecordModel.find(this.dueFilter(platform.id, kind, now), { _id: 1, [`${d}.nextAttemptAt`]: 1 }).limit(5000).lean();
-      const at = (x: (typeof found)[number]) => new Date((x.delivery?.[platform.id]?.nextAttemptAt as Date | null | undefined) ?? 0).getTime();
-      queue = found.sort((a, b) => at(a) - at(b)).map((x) => String(x._id));
-      this.candidates.set(key, queue);
-    }
-    if (queue.length === 0) return { token: '', docs: [], busy: false };
-    const ids = queue.splice(0, platform.batchSize * 2);
     const token = `${this.owner}#${++this.seq}`;
-    const docs: Lean[] = [];
-    let held: string[] = [];
-    await withDocLocks(
-      'records',
-      ids,
-      async (h) => {
-        held = h;
-        for (const id of h) {
-          if (docs.length >= platform.batchSize) {
-            queue.unshift(id);
-            continue;
-          }
-          const doc = (await RecordModel.findOne({ _id: id }, { versions: 0 }).lean()) as Lean | null;
-          const st = doc?.delivery?.[platform.id];
-          if (!doc || doc.kind !== kind || !this.isDue(st, now)) continue;
-          const leaseUntil = new Date(now.getTime() + platform.leaseMs);
-          await RecordModel.updateOne(
-            { _id: doc._id },
-            { $set: { [`${d}.state`]: 'inflight', [`${d}.leaseOwner`]: token, [`${d}.leaseUntil`]: leaseUntil }, $inc: { [`${d}.attempts`]: 1 } },
-            { timestamps: false },
-          );
-          doc.delivery[platform.id] = { ...st!, state: 'inflight', leaseOwner: token, leaseUntil, attempts: st!.attempts + 1 };
-          docs.push(doc);
-        }
-      },
-      { all: false },
-    );
-    if (docs.length) await touch('records');
-    // Candidates another writer held this instant go to the back of the queue.
-    queue.push(...ids.filter((id) => !held.includes(id)));
-    const busy = docs.length === 0 && held.length < ids.length;
-    // Candidates already taken or no longer due: look further down the queue.
-    if (docs.length === 0 && !busy && queue.length > 0) return this.claim(platform, kind);
-    return { token, docs, busy };
+    let rescanned = false;
+    for (;;) {
+      let queue = this.candidates.get(key);
+      if (!queue || queue.length === 0) {
+        if (rescanned) return { token, docs: [] };
+        rescanned = true;
+        const found = await RecordModel.find(this.dueFilter(platform.id, kind, now), { _id: 1, [`${d}.nextAttemptAt`]: 1 }).limit(5000).lean();
+        const at = (x: (typeof found)[number]) => new Date((x.delivery?.[platform.id]?.nextAttemptAt as Date | null | undefined) ?? 0).getTime();
+        queue = found.sort((a, b) => at(a) - at(b)).map((x) => String(x._id));
+        this.candidates.set(key, queue);
+        if (queue.length === 0) return { token, docs: [] };
+      }
+      const ids = queue.splice(0, platform.batchSize).map((id) => new mongoose.Types.ObjectId(id));
+      const leaseUntil = new Date(now.getTime() + platform.leaseMs);
+      const claimed = await RecordModel.updateMany(
+        { _id: { $in: ids }, ...this.dueFilter(platform.id, kind, now) },
+        { $set: { [`${d}.state`]: 'inflight', [`${d}.leaseOwner`]: token, [`${d}.leaseUntil`]: leaseUntil }, $inc: { [`${d}.attempts`]: 1 } },
+        { timestamps: false },
+      );
+      if (claimed.modifiedCount === 0) continue; // all taken or no longer due: look further down the queue
+      // Read back what this token holds (a correction may already have taken some of them over again).
+      const docs = (await RecordModel.find({ _id: { $in: ids }, [`${d}.leaseOwner`]: token }, { versions: 0 }).lean()) as Lean[];
+      if (docs.length === 0) continue;
+      const order = new Map(ids.map((id, i) => [String(id), i]));
+      docs.sort((a, b) => order.get(String(a._id))! - order.get(String(b._id))!);
+      return { token, docs };
+    }
   }
 
-  /** Claims, sends and settles one batch; returns how many records it handled (0: none due; -1: due but busy). */
+  /** Claims, sends and settles one batch; returns how many records it handled (0: none due). */
   private async deliverBatch(p: { config: PlatformConfig; adapter: PlatformAdapter }, kind: RecordKind, s: PlatformSweep): Promise<number> {
     const cfg = p.config;
-    const { token, docs, busy } = await this.claim(cfg, kind);
-    if (docs.length === 0) return busy ? -1 : 0;
+    const { token, docs } = await this.claim(cfg, kind);
+    if (docs.length === 0) return 0;
     s.batches++;
     s.sent += docs.length;
     const entries: SubmitEntry[] = docs.map((doc) => {
@@ -294,19 +266,10 @@ export class DeliveryEngine {
         });
       }
     });
-    // Each settlement applies only while this engine still holds the lease on that version: checked on a
-    // fresh point read under the document's write lock, then written by `_id`.
-    let settled = 0;
-    await withDocLocks('records', docs.map((x) => String(x._id)), async () => {
-      for (const op of ops) {
-        const { _id, ...cond } = op.updateOne.filter;
-        const cur = (await RecordModel.findOne({ _id }, { [d]: 1 }).lean()) as Lean | null;
-        const st = cur?.delivery?.[cfg.id] as unknown as Record<string, unknown> | undefined;
-        if (!st || Object.entries(cond).some(([k, v]) => st[k.slice(d.length + 1)] !== v)) continue;
-        await RecordModel.updateOne({ _id }, op.updateOne.update, { timestamps: false });
-        settled++;
-      }
-    });
+    // Each settlement is one update whose filter carries this engine's lease token and the version it
+    // sent: after a lease expiry (another engine took over) or a correction (a new version, lease
+    // released) it matches nothing, and the newer state stands.
+    const settled = ops.length ? (await RecordModel.bulkWrite(ops, { ordered: false, timestamps: false })).matchedCount : 0;
     if (settled) await touch('records');
     if (settled < ops.length) {
       // The lease expired or a newer version arrived meanwhile: that newer state wins, nothing is overwritten.
@@ -338,8 +301,7 @@ export class DeliveryEngine {
               },
             }));
           if (ops.length) {
-            const ids = ops.map((o) => String(o.updateOne.filter._id));
-            updated += (await withDocLocks('records', ids, () => RecordModel.bulkWrite(ops, { ordered: false, timestamps: false }))).modifiedCount;
+            updated += (await RecordModel.bulkWrite(ops, { ordered: false, timestamps: false })).modifiedCount;
             await touch('records');
           }
           items += res.items.length;

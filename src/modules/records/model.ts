@@ -88,9 +88,10 @@ recordSchema.index({ uscc: 1, decisionDate: -1, _id: -1 }); // one enterprise's 
 recordSchema.index({ districtCode: 1, decisionDate: -1, _id: -1 }); // by district
 recordSchema.index({ authorityUscc: 1, decisionDate: -1, _id: -1 }); // by deciding authority
 recordSchema.index({ 'derived.severity': 1 });
-// The delivery engine's claim query, per platform: due pending states, and expired leases.
+// The delivery engine's due query, per platform (equality state, kind; range due time): due pending
+// states, and expired leases (state + kind, lease time checked on those few rows).
 for (const p of platformIds()) {
-  recordSchema.index({ kind: 1, [`delivery.${p}.state`]: 1, [`delivery.${p}.nextAttemptAt`]: 1 });
+  recordSchema.index({ [`delivery.${p}.state`]: 1, kind: 1, [`delivery.${p}.nextAttemptAt`]: 1 });
 }
 
 export const RecordModel = mongoose.model<RecordDoc>('Record', recordSchema);

@@ -5,7 +5,7 @@ import { batchBody, changeBody, listRecordsQuery, recordBody, recordIdParams, BA
 import { enterpriseParams } from '../../../schemas/enterprises.js';
 import { paginationQuery } from '../../../schemas/common.js';
 import { KIND_LABEL, KIND_PATH, RECORD_KINDS, type RecordKind } from './fields.js';
-import { correctRecord, createRecord, createRecords, getRecord, listRecords, listVersions, revokeRecord } from './service.js';
+import { admittedUsccs, correctRecord, createRecord, createRecords, getRecord, listRecords, listVersions, revokeRecord } from './service.js';
 import type { Role } from '../auth/index.js';
 import { getEnterprise } from '../enterprises/index.js';
 import { recordAudit } from '../audit/index.js';
@@ -25,6 +25,7 @@ function kindRoutes(kind: RecordKind): RouteSpec[] {
       tag,
       access: { roles: WRITERS },
       body: recordBody(kind),
+      bodyContext: (raw) => admittedUsccs([raw]),
       responses: { 201: { description: '已创建' }, 200: { description: '已存在且内容相同' }, 409: { description: '已存在且内容不同：请使用更正接口' } },
       handler: async ({ body, principal, req }) => {
         const r = await createRecord(kind, body, { principal, ip: clientIp(req), source: 'api' });

@@ -1,3 +1,4 @@
+import { isDuplicateKey } from '../../db/errors.js';
 import { createHash } from 'node:crypto';
 import type Joi from 'joi';
 import mongoose from 'mongoose';
@@ -100,22 +101,24 @@ async function withinScope<R extends { index: number; data: Record<string, unkno
   });
 }
 /**
- * A subject USCC that fails only its check character (the schema lets it through) is accepted only for an
- * enterprise admitted with an audited override (domain.md: early pilot-area codes; enterprise.create.usccOverride).
- * Others become errors in `results` and leave `valid`.
+ * The subject USCCs among `inputs` that fail only their check character and belong to an enterprise admitted
+ * with an audited override (domain.md: early pilot-area codes; enterprise.create.usccOverride): the record
+ * schema accepts exactly these (joi context `admittedUsccs`) and refuses every other failing code.
  */
-async function refuseUnadmittedUsccs(valid: { index: number; data: Record<string, unknown> }[], results: BatchResult[]): Promise<void> {
-  const suspect = [...new Set(valid.map((v) => v.data.uscc).filter((u): u is string => typeof u === 'string' && usccProblem(u) === 'checkDigit'))];
-  if (suspect.length === 0) return;
-  const admitted = await enterprisesByUscc(suspect, ['usccOverride']);
-  for (let i = valid.length - 1; i >= 0; i--) {
-    const { index, data } = valid[i];
-    if (typeof data.uscc !== 'string' || usccProblem(data.uscc) !== 'checkDigit' || admitted.get(data.uscc)?.usccOverride) continue;
-    results[index] = { index, status: 'error', code: 'VALIDATION_FAILED', message: '记录校验失败', details: [{ path: 'uscc', message: USCC_CHECK_MESSAGE }] };
-    valid.splice(i, 1);
-  }
+export async function admittedUsccs(inputs: unknown[]): Promise<{ admittedUsccs: string[] }> {
+  const suspect = [
+    ...new Set(
+      inputs.flatMap((x) => {
+        const u = (x as { uscc?: unknown } | null)?.uscc;
+        const code = typeof u === 'string' ? u.trim().toUpperCase() : '';
+        return code && usccProblem(code) === 'checkDigit' ? [code] : [];
+      }),
+    ),
+  ];
+  if (suspect.length === 0) return { admittedUsccs: [] };
+  const found = await enterprisesByUscc(suspect, ['usccOverride']);
+  return { admittedUsccs: suspect.filter((u) => found.get(u)?.usccOverride) };
 }
-const USCC_CHECK_MESSAGE = '统一社会信用代码校验位错误（未经登记的校验位例外）';
 
 /** What a batch did: one result per input, plus the enterprises it created implicitly (their USCCs; each audited). */
 export type BatchResults = BatchResult[] & { enterprisesCreated: string[] };
@@ -124,18 +127,18 @@ export async function createRecords(kind: RecordKind, inputs: unknown[], ctx: Ca
   const today = opts.today ?? todayInShanghai();
   const schema = batchSchema(kind);
   const results: BatchResult[] = new Array(inputs.length);
+  const context = opts.validated ? {} : await admittedUsccs(inputs);
   let valid: { index: number; data: Record<string, unknown> }[] = [];
   inputs.forEach((input, index) => {
     if (opts.validated) {
       valid.push({ index, data: input as Record<string, unknown> });
       return;
     }
-    const { error, value } = schema.validate(input, { context: { today } });
+    const { error, value } = schema.validate(input, { context: { ...context, today } });
     if (error) results[index] = { index, status: 'error', code: 'VALIDATION_FAILED', message: '记录校验失败', details: boundDetails(joiDetails(error)) };
     else valid.push({ index, data: value as Record<string, unknown> });
   });
   if (ctx.principal.scope.length > 0) valid = await withinScope(valid, results, ctx.principal);
-  await refuseUnadmittedUsccs(valid, results);
   if (valid.length === 0) return Object.assign(results, { enterprisesCreated: [] });
 
   const by = ctx.principal.id;
@@ -415,7 +418,7 @@ export async function correctRecord(kind: RecordKind, id: string, body: { reason
   // The serious-dishonesty marks are not fields of the standard: they are kept across corrections, not validated.
   const { [LISTING_MARK]: listing, [GROUND_MARK]: ground, ...current } = prior.data;
   const merged = { ...current, ...body.changes };
-  const { value, details } = validateValue<Record<string, unknown>>(recordBody(kind), merged);
+  const { value, details } = validateValue<Record<string, unknown>>(recordBody(kind), merged, undefined, await admittedUsccs([merged]));
   if (details) throw AppError.validation(details, '更正后的记录校验失败');
   // The subject (行政相对人) is not corrected: the record would stay filed under, listed and graded on the old
   // enterprise. A decision entered against the wrong party is revoked and entered again for the right one.
@@ -425,16 +428,13 @@ export async function correctRecord(kind: RecordKind, id: string, body: { reason
       '更正不能变更行政相对人',
     );
   }
-  const one = [{ index: 0, data: value! }];
-  await refuseUnadmittedUsccs(one, []);
-  if (one.length === 0) throw AppError.validation([{ path: 'changes.uscc', message: USCC_CHECK_MESSAGE }], '更正后的记录校验失败');
   const data = { ...value!, ...(listing ? { [LISTING_MARK]: listing } : {}), ...(ground ? { [GROUND_MARK]: ground } : {}) };
   if (contentHash(data) === prior.contentHash) throw AppError.validation([{ path: 'changes', message: '更正内容与当前版本相同' }]);
   try {
     const after = await appendVersion(kind, prior, { action: 'correct', data, reason: body.reason, lifecycle: lifecycleOf(kind, data) }, ctx);
     return presentRecord(after, ctx.principal);
   } catch (err) {
-    if ((err as { code?: number }).code === 11000) throw AppError.conflict('更正后的决定文书号与同一机关的其他记录重复', [{ path: 'changes.decisionNumber', message: '决定文书号已存在' }]);
+    if (isDuplicateKey(err)) throw AppError.conflict('更正后的决定文书号与同一机关的其他记录重复', [{ path: 'changes.decisionNumber', message: '决定文书号已存在' }]);
     throw err;
   }
 }

@@ -5,10 +5,9 @@ import type { DueDates, EligibilityReason, RepairState } from './rules.js';
 /**
  * Credit repair (信用修复) collections:
  *  - `repairs`: one application per document, with its history of transitions (flat entries, no nested arrays);
- *  - `repairFiles`: the uploaded evidence, one document per file (bytes as BSON Binary; GridFS is not
- *    available on FerretDB), ≤ config files.maxBytes each;
+ *  - `repairFiles`: the uploaded evidence, one document per file (bytes as BSON Binary, no GridFS), ≤ config files.maxBytes each;
  *  - `repairFulfilments`: the obligations of a penalty as recorded by the deciding authority, keyed by record id;
- *  - `repairCounters`: yearly sequence of application numbers.
+ *  - `repairCounters`: yearly sequence of application numbers (`_id` XF<year>, one atomic `$inc` per application).
  */
 
 export interface RepairFileRef {
@@ -111,6 +110,11 @@ export interface RepairDoc {
     regraded: boolean;
   } | null;
   history: RepairHistoryEntry[];
+  /**
+   * Held while one run carries out the effects of an approval or a revocation (owner, expiry); absent when
+   * free. Taken and released by conditional writes, not counted as a change (no revision).
+   */
+  effectsLease?: { owner: string; until: Date };
   /** Incremented on every change (conditional updates). */
   revision: number;
   createdBy: string;
@@ -150,6 +154,7 @@ const repairSchema = new Schema<RepairDoc>(
     effects: { type: Schema.Types.Mixed, default: null },
     revocation: { type: Schema.Types.Mixed, default: null },
     history: { type: Schema.Types.Mixed, required: true },
+    effectsLease: { type: Schema.Types.Mixed },
     revision: { type: Number, required: true },
     createdBy: { type: String, required: true },
   },
@@ -205,7 +210,7 @@ export interface FulfilmentEntry {
 }
 
 export interface FulfilmentDoc {
-  /** The record id (the key: lookups by `_id` are the ones FerretDB 1.x pushes down to its storage). */
+  /** The record id (one fulfilment document per penalty). */
   _id: string;
   uscc: string | null;
   districtCode: string;

@@ -1,7 +1,8 @@
+import { isDuplicateKey } from '../../db/errors.js';
 import mongoose from 'mongoose';
 import { AppError } from '../../http/errors.js';
-import { withDocLocks } from '../../db/docLock.js';
 import { todayInShanghai, type LegalDate } from '../../lib/calendar.js';
+import { INSTANCE_ID } from '../../lib/jobLock.js';
 import { logger } from '../../lib/logger.js';
 import { paginate, type PageRequest } from '../../lib/pagination.js';
 import { usccDivision } from '../../lib/uscc.js';
@@ -53,12 +54,16 @@ export type RepairLean = RepairDoc & { _id: mongoose.Types.ObjectId };
 const recordScope = (p: Principal) => scopeFilter(p, { uscc: 'uscc', district: 'districtCode' });
 const repairScope = recordScope;
 
-/** Runs a locked write; on a duplicate key (a concurrent first insert on a server without cross-process locks), once more. */
+/**
+ * Runs a write that may insert a document by its key (an upsert or a first insert); on a duplicate key — a
+ * concurrent writer inserted the same key first, which MongoDB reports rather than retries — runs it once more,
+ * and the second run finds the document.
+ */
 async function retryOnDuplicateKey<T>(write: () => Promise<T>): Promise<T> {
   try {
     return await write();
   } catch (err) {
-    if ((err as { code?: number }).code !== 11000) throw err;
+    if (!isDuplicateKey(err)) throw err;
     return write();
   }
 }
@@ -178,40 +183,41 @@ export async function recordFulfilment(recordId: string, input: FulfilmentInput,
     updatedBy: ctx.principal.id,
     updatedAt: now,
   };
-  const write = () =>
-    withDocLocks('repairFulfilments', [recordId], async () => {
-      const before = await FulfilmentModel.findById(recordId).lean();
-      const entry = {
-        finePaidDate: input.finePaidDate ?? before?.finePaidDate ?? null,
-        correctionConfirmedDate: input.correctionConfirmedDate ?? before?.correctionConfirmedDate ?? null,
+  // Read, then one conditional write: the first recording inserts (the `_id` is the record id, so of two
+  // concurrent first recordings one gets a duplicate key and runs again as an update); later ones update on
+  // the revision read, so a recording that lost a race answers 409 instead of overwriting the other's.
+  const write = async () => {
+    const before = await FulfilmentModel.findById(recordId).lean();
+    const entry = {
+      finePaidDate: input.finePaidDate ?? before?.finePaidDate ?? null,
+      correctionConfirmedDate: input.correctionConfirmedDate ?? before?.correctionConfirmedDate ?? null,
+      evidence: input.evidence,
+      at: now,
+      by: ctx.principal.id,
+      byName: ctx.principal.name,
+    };
+    if (!before) {
+      const created = await FulfilmentModel.create({
+        _id: recordId,
+        uscc: record.uscc ?? null,
+        districtCode: record.districtCode,
+        finePaidDate: entry.finePaidDate,
+        correctionConfirmedDate: entry.correctionConfirmedDate,
         evidence: input.evidence,
-        at: now,
-        by: ctx.principal.id,
-        byName: ctx.principal.name,
-      };
-      if (!before) {
-        const created = await FulfilmentModel.create({
-          _id: recordId,
-          uscc: record.uscc ?? null,
-          districtCode: record.districtCode,
-          finePaidDate: entry.finePaidDate,
-          correctionConfirmedDate: entry.correctionConfirmedDate,
-          evidence: input.evidence,
-          history: [entry],
-          revision: 1,
-          updatedBy: ctx.principal.id,
-        });
-        return { before: null, after: created.toObject() as FulfilmentDoc };
-      }
-      const after = await FulfilmentModel.findOneAndUpdate(
-        { _id: recordId, revision: before.revision },
-        { $set: set, $inc: { revision: 1 }, $push: { history: entry } },
-        { new: true, timestamps: false },
-      ).lean();
-      if (!after) throw AppError.conflict('履行情况已被他人修改，请刷新后重试');
-      return { before, after };
-    });
-  // Two first recordings at once on a server without cross-process locks: the unique index kept one; apply ours over it.
+        history: [entry],
+        revision: 1,
+        updatedBy: ctx.principal.id,
+      });
+      return { before: null, after: created.toObject() as FulfilmentDoc };
+    }
+    const after = await FulfilmentModel.findOneAndUpdate(
+      { _id: recordId, revision: before.revision },
+      { $set: set, $inc: { revision: 1 }, $push: { history: entry } },
+      { new: true, timestamps: false },
+    ).lean();
+    if (!after) throw AppError.conflict('履行情况已被他人修改，请刷新后重试');
+    return { before, after };
+  };
   const result = await retryOnDuplicateKey(write);
   await recordAudit({
     action: 'repair.fulfilment.record',
@@ -237,11 +243,10 @@ export interface ApplicationInput {
   statement?: string;
 }
 
+/** The next application number of the year: one atomic `$inc` on the year's counter (created by the first). */
 async function nextNumber(year: string): Promise<{ number: string; seq: number }> {
   const key = `XF${year}`;
-  const bump = () =>
-    withDocLocks('repairCounters', [key], () => RepairCounterModel.findOneAndUpdate({ _id: key }, { $inc: { seq: 1 } }, { upsert: true, new: true }).lean());
-  const doc = await retryOnDuplicateKey(bump);
+  const doc = await retryOnDuplicateKey(() => RepairCounterModel.findOneAndUpdate({ _id: key }, { $inc: { seq: 1 } }, { upsert: true, new: true }).lean());
   return { number: `${key}-${String(doc!.seq).padStart(6, '0')}`, seq: doc!.seq };
 }
 
@@ -359,7 +364,7 @@ export async function submitApplication(input: ApplicationInput, files: CheckedF
     await RepairModel.collection.insertOne(doc);
   } catch (err) {
     await RepairFileModel.deleteMany({ applicationId: String(id) }).catch(() => undefined);
-    if ((err as { code?: number }).code === 11000) {
+    if (isDuplicateKey(err)) {
       const open = await openApplicationOf(recordId);
       throw AppError.conflict('该处罚信息已有信用修复申请', [
         { path: 'recordId', message: open.state === 'approved' ? `信用修复申请（编号 ${open.number}）已核准` : `已有正在办理的信用修复申请${open.state === 'pending' ? `（编号 ${open.number}）` : ''}` },
@@ -418,15 +423,20 @@ export async function listRepairs(q: RepairListQuery, principal: Principal) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Transitions (reviewer decisions): each under the application's write lock, conditional on its revision
+// Transitions (reviewer decisions): each one conditional write on the revision read
 
 interface Change {
   $set: Record<string, unknown>;
   history: Omit<RepairHistoryEntry, 'seq'>;
 }
 
-async function changeApplication(id: string, fn: (doc: RepairLean) => Change): Promise<{ before: RepairLean; after: RepairLean }> {
-  return withDocLocks('repairs', [id], async () => {
+/**
+ * Reads the application, lets `fn` check its state and say what changes, then writes with the revision read
+ * in the filter: a concurrent change in between makes the write match nothing, and the request that lost
+ * the race answers 409 (nothing written). With `retry`, the system's own steps read again and re-check instead.
+ */
+async function changeApplication(id: string, fn: (doc: RepairLean) => Change, opts: { retry?: number } = {}): Promise<{ before: RepairLean; after: RepairLean }> {
+  for (let attempt = 0; ; attempt++) {
     const before = (await RepairModel.findById(id).lean()) as RepairLean | null;
     if (!before) throw AppError.notFound('信用修复申请不存在');
     const change = fn(before);
@@ -435,9 +445,9 @@ async function changeApplication(id: string, fn: (doc: RepairLean) => Change): P
       { $set: { ...change.$set, updatedAt: new Date() }, $inc: { revision: 1 }, $push: { history: { seq: before.history.length + 1, ...change.history } } },
       { new: true, timestamps: false },
     ).lean()) as RepairLean | null;
-    if (!after) throw AppError.conflict('申请已被他人处理，请刷新后重试');
-    return { before, after };
-  });
+    if (after) return { before, after };
+    if (attempt >= (opts.retry ?? 0)) throw AppError.conflict('申请已被他人处理，请刷新后重试');
+  }
 }
 
 /** "谁认定、谁修复": a reviewer decides only applications of penalties its authority made (its scope covers the deciding authority). */
@@ -559,12 +569,42 @@ export async function decide(id: string, action: RepairAction, body: TransitionB
 // ---------------------------------------------------------------------------------------------
 // Effects of an approval, resumable: each step is done from recorded state and then marked done
 
-async function markEffect(id: string, set: Record<string, unknown>): Promise<RepairLean> {
-  return withDocLocks('repairs', [id], async () => {
-    const after = (await RepairModel.findOneAndUpdate({ _id: id, state: 'approved' }, { $set: { ...set, updatedAt: new Date() }, $inc: { revision: 1 } }, { new: true, timestamps: false }).lean()) as RepairLean | null;
-    if (!after) throw AppError.conflict('申请状态已改变');
-    return after;
-  });
+/** Marks a step of the effects done: one write, conditional on the state the effects belong to and on holding the lease. */
+async function markStep(id: string, state: 'approved' | 'revoked', lease: string, set: Record<string, unknown>): Promise<RepairLean> {
+  const after = (await RepairModel.findOneAndUpdate(
+    { _id: id, state, 'effectsLease.owner': lease },
+    { $set: { ...set, updatedAt: new Date() }, $inc: { revision: 1 } },
+    { new: true, timestamps: false },
+  ).lean()) as RepairLean | null;
+  if (!after) throw AppError.conflict('申请状态已改变');
+  return after;
+}
+
+/** How long one run of an application's effects may hold it; a holder that died frees it after this. */
+const EFFECTS_LEASE_MS = 5 * 60_000;
+
+/**
+ * Runs the effects of an application in `state` holding its lease (`effectsLease`), so two runs — the
+ * decision's own and a sweep, on any instances — never do the steps twice at once. The lease is taken by one
+ * conditional write (free or expired); a run that finds it held returns the application as it is. The lease
+ * is not a change of the application (no revision), so a reviewer's decision is never refused because of it.
+ */
+async function withEffectsLease(id: string, state: 'approved' | 'revoked', fn: (app: RepairLean, lease: string) => Promise<RepairLean>): Promise<RepairLean | null> {
+  const lease = `${INSTANCE_ID}:${new mongoose.Types.ObjectId().toHexString()}`;
+  const now = new Date();
+  const app = (await RepairModel.findOneAndUpdate(
+    { _id: id, state, $or: [{ 'effectsLease.until': { $exists: false } }, { 'effectsLease.until': { $lt: now } }] },
+    { $set: { effectsLease: { owner: lease, until: new Date(now.getTime() + EFFECTS_LEASE_MS) } } },
+    { new: true, timestamps: false },
+  ).lean()) as RepairLean | null;
+  if (!app) return (await RepairModel.findById(id).lean()) as RepairLean | null;
+  try {
+    return await fn(app, lease);
+  } finally {
+    await RepairModel.updateOne({ _id: id, 'effectsLease.owner': lease }, { $unset: { effectsLease: 1 } }, { timestamps: false }).catch((err: unknown) =>
+      logger.warn('releasing the effects lease of a repair failed (it expires)', { id, err }),
+    );
+  }
 }
 
 /**
@@ -572,16 +612,16 @@ async function markEffect(id: string, set: Record<string, unknown>): Promise<Rep
  * a withdraw version with reason 信用修复, queued to every platform (idempotent: a record already
  * withdrawn is left as it is); (2) the enterprise is marked for regrading and, when the grading lease is free,
  * regraded at once (grading module `regradeNow`); (3) the application becomes
- * `effected`. Runs of the same application are serialised (lock `repairEffects:<id>`).
+ * `effected`. One run at a time per application (its effects lease).
  */
 export async function runEffects(id: string, principal: Principal = SYSTEM_PRINCIPAL, today = todayInShanghai()): Promise<RepairLean | null> {
-  return withDocLocks('repairEffects', [id], async () => {
-    let app = (await RepairModel.findById(id).lean()) as RepairLean | null;
-    if (!app || app.state !== 'approved') return app;
+  return withEffectsLease(id, 'approved', async (leased, lease) => {
+    let app = leased;
+    const markEffect = (set: Record<string, unknown>) => markStep(id, 'approved', lease, set);
     try {
       if (!app.effects?.withdrawn) {
         await withdrawRecord(app.recordId, '信用修复', `${app.decision?.number ?? ''}：准予信用修复（申请编号 ${app.number}）`, { principal });
-        app = await markEffect(id, { 'effects.withdrawn': true });
+        app = await markEffect({ 'effects.withdrawn': true });
       }
       if (!app.effects?.regraded) {
         // The flag first (durable: the grading sweep regrades it), then a regrade at once where the grading lease is free.
@@ -590,7 +630,7 @@ export async function runEffects(id: string, principal: Principal = SYSTEM_PRINC
           logger.warn('immediate regrade after credit repair failed; the grading sweep will regrade', { uscc: app!.uscc, err });
           return false;
         });
-        app = await markEffect(id, { 'effects.regraded': true, 'effects.regradedNow': now });
+        app = await markEffect({ 'effects.regraded': true, 'effects.regradedNow': now });
       }
       const { before, after } = await changeApplication(id, (a) => {
         if (a.state !== 'approved') throw AppError.conflict('申请状态已改变');
@@ -606,7 +646,7 @@ export async function runEffects(id: string, principal: Principal = SYSTEM_PRINC
             'system',
           ),
         };
-      });
+      }, { retry: 3 });
       await recordAudit({
         action: 'repair.effect',
         resource: 'repair',
@@ -618,19 +658,9 @@ export async function runEffects(id: string, principal: Principal = SYSTEM_PRINC
       return after;
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      await withDocLocks('repairs', [id], () =>
-        RepairModel.updateOne({ _id: id, state: 'approved' }, { $inc: { 'effects.attempts': 1, revision: 1 }, $set: { 'effects.lastError': message } }, { timestamps: false }),
-      ).catch(() => undefined);
+      await RepairModel.updateOne({ _id: id, state: 'approved' }, { $inc: { 'effects.attempts': 1, revision: 1 }, $set: { 'effects.lastError': message } }, { timestamps: false }).catch(() => undefined);
       throw err;
     }
-  });
-}
-
-async function markRevocation(id: string, set: Record<string, unknown>): Promise<RepairLean> {
-  return withDocLocks('repairs', [id], async () => {
-    const after = (await RepairModel.findOneAndUpdate({ _id: id, state: 'revoked' }, { $set: { ...set, updatedAt: new Date() }, $inc: { revision: 1 } }, { new: true, timestamps: false }).lean()) as RepairLean | null;
-    if (!after) throw AppError.conflict('申请状态已改变');
-    return after;
   });
 }
 
@@ -641,12 +671,13 @@ async function markRevocation(id: string, set: Record<string, unknown>): Promise
  * done on the application and audited.
  */
 export async function runRevocationEffects(id: string, principal: Principal = SYSTEM_PRINCIPAL, today = todayInShanghai()): Promise<RepairLean | null> {
-  return withDocLocks('repairEffects', [id], async () => {
-    let app = (await RepairModel.findById(id).lean()) as RepairLean | null;
-    if (!app || app.state !== 'revoked' || !app.revocation) return app;
+  return withEffectsLease(id, 'revoked', async (leased, lease) => {
+    let app = leased;
+    const markRevocation = (set: Record<string, unknown>) => markStep(id, 'revoked', lease, set);
+    if (!app.revocation) return app;
     if (!app.revocation.restored) {
       const r = await restorePublication(app.recordId, `撤销信用修复（申请编号 ${app.number}）：${app.revocation.reasons.join('；')}，恢复公示`, { principal }, today);
-      app = await markRevocation(id, { 'revocation.restored': true, 'revocation.publicityEnded': r.publicityEnded });
+      app = await markRevocation({ 'revocation.restored': true, 'revocation.publicityEnded': r.publicityEnded });
       await recordAudit({ action: 'repair.revoke.restore', resource: 'penalty', resourceId: app.recordId, principal, after: { application: app.number, republished: r.changed, publicityEnded: r.publicityEnded } });
     }
     if (!app.revocation!.regraded) {
@@ -655,7 +686,7 @@ export async function runRevocationEffects(id: string, principal: Principal = SY
         logger.warn('immediate regrade after a repair revocation failed; the grading sweep will regrade', { uscc: app!.uscc, err });
         return false;
       });
-      app = await markRevocation(id, { 'revocation.regraded': true });
+      app = await markRevocation({ 'revocation.regraded': true });
       await recordAudit({ action: 'repair.revoke.regrade', resource: 'enterprise', resourceId: app.uscc, principal, after: { application: app.number, regradedNow: now } });
     }
     return app;
