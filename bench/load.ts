@@ -125,11 +125,8 @@ try {
     if (!holds(f, rate, STEP_SECONDS)) break;
   }
   const sustained = steps.filter((s) => holds(s, s.rate, STEP_SECONDS)).pop();
-  // Last: the list may not keep up, and a backlog would spoil the runs after it. Warmed like the grades
-  // run: the writes above changed the records, so the first list is computed (a full scan on FerretDB)
-  // and later identical lists come from the read cache (src/db/readCache.ts) until the next write.
-  // The last write step may leave writes queued in the service: let them drain first (each changes the
-  // records and so the cached list).
+  // Last: the list may not keep up, and a backlog would spoil the runs after it. The last write step may
+  // leave writes queued in the service: let them drain first.
   await new Promise((r) => setTimeout(r, 5_000));
   await measure({ url: svc.baseUrl, duration: 5, overallRate: 20, headers: { 'x-api-key': reader }, requests: [readRequests[1]] });
   const lists = await measure({ url: svc.baseUrl, duration: SECONDS, overallRate: RATE, headers: { 'x-api-key': reader }, requests: [readRequests[1]] });

@@ -5,7 +5,7 @@
  * drain, and it asserts from the platforms' stores and the database:
  *   - every record's latest version accepted exactly once per platform, and no (recordId, version) twice;
  *   - no record lost: every record answered 201 is stored, every stored record is delivered;
- *   - no lease left: no inflight state, no lease owner, no docLocks/jobLocks left held;
+ *   - no lease left: no inflight state, no lease owner, no jobLocks left held;
  *   - an audit entry for every created record and every correction.
  * Finally the database is stopped in the middle of requests: they fail with 503 (readyz 503), succeed
  * again after its restart, and nothing is lost or changed.
@@ -23,7 +23,6 @@ import { connectMongoose } from '../src/db/connection.js';
 import { setLogLevel } from '../src/lib/logger.js';
 import { RecordModel } from '../src/modules/records/index.js';
 import { AuditModel } from '../src/modules/audit/index.js';
-import { DocLockModel } from '../src/db/docLock.js';
 import { penaltyBody } from '../test/support/fixtures.js';
 import { spawnService, waitFor, httpStatus, type ServiceProcess } from '../test/support/process.js';
 import type { FakeSnapshot } from '../test/support/fakePlatform.js';
@@ -263,9 +262,6 @@ try {
   }
   const leases = records.filter((r) => PLATFORMS.some((p) => r.delivery?.[p]?.state === 'inflight' || r.delivery?.[p]?.leaseOwner)).length;
   check(leases === 0, `no delivery lease left (inflight or owned: ${leases})`);
-  const now = new Date();
-  const staleLocks = await DocLockModel.countDocuments({ until: { $lt: now } });
-  check(staleLocks === 0, `no stale docLocks left (${staleLocks} expired, ${await DocLockModel.countDocuments()} in all)`);
   const audited = new Set((await AuditModel.find({ action: 'penalty.create', outcome: 'success' }, { resourceId: 1 }).lean()).map((a) => String(a.resourceId)));
   const unaudited = [...created.keys()].filter((id) => !audited.has(id));
   check(unaudited.length === 0, `an audit entry for every created record (${unaudited.length} missing)`);

@@ -3,7 +3,6 @@ import mongoose from 'mongoose';
 import type { Config } from '../config.js';
 import { startEmbedded, type EmbeddedDb } from './embedded.js';
 import { logger } from '../lib/logger.js';
-import { configureDocLocks } from './docLock.js';
 
 // Fail fast instead of queueing operations while the database is unreachable: requests then answer 503.
 mongoose.set('bufferCommands', false);
@@ -26,7 +25,6 @@ export async function connectMongoose(uri: string, dbName?: string): Promise<voi
     heartbeatFrequencyMS: 2000,
   });
   await ensureIndexes();
-  await configureDocLocks();
 }
 
 export async function ensureIndexes(): Promise<void> {

@@ -71,15 +71,3 @@ export const EnterpriseModel = mongoose.model<EnterpriseDoc>('Enterprise', enter
  */
 export const enterpriseId = (uscc: string) => keyId(`enterprise:${uscc}`);
 
-/**
- * 待评级队列: one document per enterprise whose `gradeDirty` flag was set (`_id` = USCC), inserted BEFORE the
- * flag (a superset: the sweep drops entries whose enterprise is no longer flagged). The flag stays the
- * truth; the queue is how the sweep finds flagged enterprises without reading every enterprise (maintained
- * for the grading module, which decides whether it stays).
- */
-export interface GradeQueueDoc {
-  _id: string;
-  at: Date;
-}
-const queueSchema = new Schema<GradeQueueDoc>({ _id: String, at: { type: Date, required: true } }, { collection: 'gradeQueue', versionKey: false });
-export const GradeQueueModel = mongoose.model<GradeQueueDoc>('GradeQueue', queueSchema);

@@ -1,5 +1,5 @@
 import type mongoose from 'mongoose';
-import { EnterpriseModel, GradeQueueModel, enterpriseId, type EnterpriseDoc } from './model.js';
+import { EnterpriseModel, enterpriseId, type EnterpriseDoc } from './model.js';
 import { ENTERPRISE_MUTABLE_FIELDS } from './fields.js';
 import { AppError } from '../../http/errors.js';
 import { escapeRegex, paginate, type PageRequest } from '../../lib/pagination.js';
@@ -51,8 +51,6 @@ export async function createEnterprise(input: EnterpriseInput, ctx: CallContext)
   const override = usccOverride && !isValidUscc(data.uscc) ? { reason: usccOverride.reason, by: ctx.principal.id, at: new Date() } : undefined;
   try {
     const doc = await EnterpriseModel.create({ _id: enterpriseId(data.uscc), recordIds: [], ...data, usccOverride: override, revision: 1, createdBy: ctx.principal.id, updatedBy: ctx.principal.id });
-    // Created flagged (gradeDirty): queued for its first grade. A crash in between: the nightly full regrade grades it.
-    await enqueueForGrading([data.uscc]);
     const out = presentEnterprise(doc.toObject());
     await recordAudit({
       action: override ? 'enterprise.create.usccOverride' : 'enterprise.create',
@@ -229,9 +227,6 @@ export async function ensureEnterprises(
       })),
     );
   }
-  // After the insert, so a record that fails writes nothing to an enterprise that existed. A crash in
-  // between leaves new enterprises flagged but not queued: the nightly full regrade grades them anyway.
-  await enqueueForGrading([...districts.keys()]);
   if (existing.size) {
     for (const d of (await enterprisesByUscc([...existing], ['districtCode'])).values()) districts.set(d.uscc, d.districtCode);
   }
@@ -250,27 +245,18 @@ export async function linkRecords(links: { uscc: string; recordId: mongoose.Type
   await flagForGrading(ids);
 }
 
-/** Queues enterprises for the grading sweep (before their flag is set; an entry already there is enough). */
-export async function enqueueForGrading(usccs: string[]): Promise<void> {
-  const unique = [...new Set(usccs)];
-  if (unique.length === 0) return;
-  const at = new Date();
-  await insertNew(GradeQueueModel.collection, unique.map((u) => ({ _id: u, at })));
-}
-
 /** Flags enterprises for regrading (the grading sweep clears the flag). */
 export async function markGradeDirty(usccs: string[]): Promise<void> {
   await flagForGrading(new Map(usccs.map((u) => [u, []])));
 }
 
 /**
- * Queues the enterprises, then sets their `gradeDirty` flag and adds record ids to their `recordIds`: one
+ * Sets the enterprises' `gradeDirty` flag (the grading sweep finds them by its index) and adds record ids to their `recordIds`: one
  * single-document update per enterprise (atomic: `$set` and `$addToSet`, no read first).
  */
 async function flagForGrading(recordIds: Map<string, mongoose.Types.ObjectId[]>): Promise<void> {
   const usccs = [...recordIds.keys()];
   if (usccs.length === 0) return;
-  await enqueueForGrading(usccs);
   await EnterpriseModel.bulkWrite(
     usccs.map((u) => {
       const ids = recordIds.get(u)!;

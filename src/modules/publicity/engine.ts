@@ -5,7 +5,6 @@ import { RecordModel, type RecordDoc } from '../records/index.js';
 import { RECORD_KINDS, type RecordKind } from '../records/fields.js';
 import { logger } from '../../lib/logger.js';
 import { INSTANCE_ID } from '../../lib/jobLock.js';
-import { touch } from '../../db/readCache.js';
 import { DeliveryAttemptModel, FeedbackCursorModel, type DeliveryAttemptDoc } from './model.js';
 import { PlatformError, type EntryResult, type PlatformAdapter, type SubmitEntry, type SubmitResult } from './adapters/types.js';
 import type { PlatformConfig } from './platforms.js';
@@ -270,7 +269,6 @@ export class DeliveryEngine {
     // sent: after a lease expiry (another engine took over) or a correction (a new version, lease
     // released) it matches nothing, and the newer state stands.
     const settled = ops.length ? (await RecordModel.bulkWrite(ops, { ordered: false, timestamps: false })).matchedCount : 0;
-    if (settled) await touch('records');
     if (settled < ops.length) {
       // The lease expired or a newer version arrived meanwhile: that newer state wins, nothing is overwritten.
       logger.info('some settlements found a newer state', { platform: cfg.id, expected: ops.length, settled });
@@ -302,7 +300,6 @@ export class DeliveryEngine {
             }));
           if (ops.length) {
             updated += (await RecordModel.bulkWrite(ops, { ordered: false, timestamps: false })).modifiedCount;
-            await touch('records');
           }
           items += res.items.length;
           for (const it of res.items.filter((x) => x.status === 'rejected')) {
