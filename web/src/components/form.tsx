@@ -133,3 +133,8 @@ export function CheckboxGroup({ form, name, legend, options, value, onChange, re
     </fieldset>
   );
 }
+
+/** Value and input handler of one text field of a form kept as one state object (`{...bindText(v, setV, 'year')}`). */
+export function bindText<V extends Record<string, string>>(v: V, setV: (next: V) => void, k: keyof V) {
+  return { value: v[k], onInput: (e: Event) => setV({ ...v, [k]: (e.currentTarget as HTMLInputElement).value }) };
+}

@@ -4,7 +4,7 @@
  */
 import { useState } from 'preact/hooks';
 import { api, get } from '../api.js';
-import { ErrorSummary, Field, useFormErrors } from '../components/form.js';
+import { ErrorSummary, Field, useFormErrors, bindText } from '../components/form.js';
 import { Badge, Card, DefinitionList, PageHeader, Show, Table, useApi } from '../components/ui.js';
 import { dateTime, today } from '../labels.js';
 import { hasRole, useMe } from '../session.js';
@@ -69,7 +69,7 @@ function LoadSchedule({ onLoaded }: { onLoaded: () => void }) {
       setBusy(false);
     }
   }
-  const bind = (k: keyof typeof v) => ({ value: v[k], onInput: (e: Event) => setV({ ...v, [k]: (e.currentTarget as HTMLInputElement).value }) });
+  const bind = (k: keyof typeof v) => bindText(v, setV, k);
   return (
     <Card title="导入年度放假安排" id="load-schedule">
       <form id="schedule" class="form-grid" onSubmit={submit} noValidate>

@@ -1,7 +1,7 @@
 /** 检查计划 (双随机): generate a year's plan for a district from the current grades; see its summary and draw. */
 import { useState } from 'preact/hooks';
 import { download, get, post } from '../api.js';
-import { ErrorSummary, Field, useFormErrors } from '../components/form.js';
+import { ErrorSummary, Field, useFormErrors, bindText } from '../components/form.js';
 import { Card, DefinitionList, PageHeader, Show, Table, TierBadge, useApi } from '../components/ui.js';
 import { dateTime, TIER_LABELS, today } from '../labels.js';
 import { navigate } from '../router.js';
@@ -39,7 +39,7 @@ function NewPlan() {
       setBusy(false);
     }
   }
-  const bind = (k: keyof typeof v) => ({ value: v[k], onInput: (e: Event) => setV({ ...v, [k]: (e.currentTarget as HTMLInputElement).value }) });
+  const bind = (k: keyof typeof v) => bindText(v, setV, k);
   return (
     <Card title="编制年度检查计划" id="new-plan">
       <form id="plan" class="form-grid" onSubmit={submit} noValidate>

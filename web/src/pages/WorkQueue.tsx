@@ -3,7 +3,7 @@ import { Fragment } from 'preact';
 import { useState } from 'preact/hooks';
 import { allPages, get, post } from '../api.js';
 import { RepairsTable } from '../components/credit.js';
-import { ErrorSummary, Field, useFormErrors } from '../components/form.js';
+import { ErrorSummary, Field, useFormErrors, bindText } from '../components/form.js';
 import { Badge, Card, PageHeader, Show, Table, useApi } from '../components/ui.js';
 import { today, withProvisional } from '../labels.js';
 import { hasRole, useMe } from '../session.js';
@@ -56,7 +56,7 @@ function ListingDecision({ c, onDone }: { c: DishonestyCase; onDone: () => void 
       setBusy(false);
     }
   }
-  const bind = (k: keyof typeof v) => ({ ...form.input(k), value: v[k], onInput: (e: Event) => setV({ ...v, [k]: (e.currentTarget as HTMLInputElement).value }) });
+  const bind = (k: keyof typeof v) => ({ ...form.input(k), ...bindText(v, setV, k) });
   return (
     <form id={`listing-${c.id}`} class="form-grid" onSubmit={submit} noValidate>
       <ErrorSummary form={form} />
