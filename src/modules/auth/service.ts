@@ -35,7 +35,7 @@ const apiKeyId = (hash: string) => keyId(`apiKey:${hash}`);
 
 export async function resolveApiKey(key: string): Promise<Principal> {
   const hash = hashKey(key);
-  // Keys stored before ids were derived from hashes are found by the hash itself (a scan on FerretDB).
+  // Keys stored before ids were derived from hashes are found by the hash itself (its unique index).
   const doc = (await ApiKeyModel.findById(apiKeyId(hash)).lean()) ?? (await ApiKeyModel.findOne({ hash }).lean());
   if (!doc) throw AppError.unauthorized('API 密钥无效');
   if (doc.revokedAt) throw AppError.unauthorized('API 密钥已被吊销');
