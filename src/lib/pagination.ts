@@ -67,31 +67,6 @@ export async function paginate<T>(
   };
 }
 
-/**
- * The same keyset pagination over documents already in memory (read by `_id`): sorted by `field` then
- * `_id`, both in `order`, with the same opaque cursor as `paginate`. Values compare as strings or numbers.
- */
-export function paginateInMemory<T extends { _id: mongoose.Types.ObjectId }>(docs: T[], page: PageRequest, sort: { field: string; order: 1 | -1 }): Page<T> {
-  const { field, order } = sort;
-  const key = (d: T): [string | number, string] => {
-    const v = getPath(d as unknown as Record<string, unknown>, field);
-    return [v instanceof Date ? v.toISOString() : (v as string | number), d._id.toHexString()];
-  };
-  const cmp = (a: [string | number, string], b: [string | number, string]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0) * order;
-  let sorted = [...docs].sort((a, b) => cmp(key(a), key(b)));
-  if (page.cursor) {
-    const [lastValue, lastId] = decodeCursor(page.cursor);
-    const last: [string | number, string] = [lastValue instanceof Date ? lastValue.toISOString() : (lastValue as string | number), lastId.toHexString()];
-    sorted = sorted.filter((d) => cmp(key(d), last) > 0);
-  }
-  const items = sorted.slice(0, page.limit);
-  const lastItem = items[items.length - 1];
-  return {
-    items,
-    nextCursor: sorted.length > page.limit && lastItem ? encodeCursor(getPath(lastItem as unknown as Record<string, unknown>, field) as Scalar | Date, lastItem._id) : null,
-  };
-}
-
 function getPath(obj: Record<string, unknown>, path: string): unknown {
   return path.split('.').reduce<unknown>((o, k) => (o == null ? undefined : (o as Record<string, unknown>)[k]), obj);
 }

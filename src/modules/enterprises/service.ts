@@ -1,3 +1,4 @@
+import { isDuplicateKey } from '../../db/errors.js';
 import type mongoose from 'mongoose';
 import { EnterpriseModel, enterpriseId, type EnterpriseDoc } from './model.js';
 import { ENTERPRISE_MUTABLE_FIELDS } from './fields.js';
@@ -62,7 +63,7 @@ export async function createEnterprise(input: EnterpriseInput, ctx: CallContext)
     });
     return out;
   } catch (err) {
-    if ((err as { code?: number }).code === 11000) {
+    if (isDuplicateKey(err)) {
       throw AppError.conflict('该统一社会信用代码的企业已存在', [{ path: 'uscc', message: '统一社会信用代码已存在' }]);
     }
     throw err;

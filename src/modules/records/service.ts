@@ -204,7 +204,7 @@ export async function createRecords(kind: RecordKind, inputs: unknown[], ctx: Ca
   await linkRecords(stored.filter((d) => d.uscc !== null && existing.has(d.uscc)).map((d) => ({ uscc: d.uscc!, recordId: d._id })));
 
   // Duplicates of the natural key: same content → unchanged, else a conflict.
-  const dupKeys = [...failed.entries()].filter(([, e]) => e.code === 11000).map(([i]) => docs[i]);
+  const dupKeys = [...failed.entries()].filter(([, e]) => isDuplicateKey(e)).map(([i]) => docs[i]);
   const existingByKey = dupKeys.length ? await findByNaturalKeys(kind, dupKeys) : new Map<string, Lean>();
 
   docs.forEach((doc, i) => {
@@ -214,7 +214,7 @@ export async function createRecords(kind: RecordKind, inputs: unknown[], ctx: Ca
       results[index] = { index, status: 'created', id: String(doc._id), record: presentRecord(doc as unknown as Lean, ctx.principal) };
       return;
     }
-    const prior = fail.code === 11000 ? existingByKey.get(naturalKey(doc)) : undefined;
+    const prior = isDuplicateKey(fail) ? existingByKey.get(naturalKey(doc)) : undefined;
     if (!prior) throw new Error(`insert failed: ${fail.message}`);
     const sameContent = prior.contentHash === doc.contentHash || prior.versions[0]?.contentHash === doc.contentHash;
     if (sameContent) {
