@@ -2,6 +2,7 @@ import mongoose, { Schema } from 'mongoose';
 import type { RecordKind } from './fields.js';
 import type { DeliveryState, DeliveryOp, WithdrawReason } from '../publicity/outbox.js';
 import { platformIds } from '../publicity/platforms.js';
+import { tallied } from '../../db/tally.js';
 
 /** Lifecycle of a record (what its latest version says). */
 export const LIFECYCLES = ['active', 'revoked', 'expired', 'withdrawn'] as const;
@@ -92,7 +93,11 @@ recordSchema.index({ 'derived.severity': 1 });
 // states, and expired leases (state + kind, lease time checked on those few rows).
 for (const p of platformIds()) {
   recordSchema.index({ [`delivery.${p}.state`]: 1, kind: 1, [`delivery.${p}.nextAttemptAt`]: 1 });
+  recordSchema.index({ [`delivery.${p}.state`]: 1, updatedAt: 1 }); // the delivery status's oldest pending version
+  recordSchema.index({ [`delivery.${p}.review.status`]: 1 }); // the delivery status's rejections after review
 }
+// Delivery and 及时率 summaries are kept with each write (publicity/summaries.ts, db/tally.ts).
+recordSchema.plugin(tallied);
 
 export const RecordModel = mongoose.model<RecordDoc>('Record', recordSchema);
 

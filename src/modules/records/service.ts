@@ -1,4 +1,5 @@
 import { isDuplicateKey } from '../../db/errors.js';
+import { tallyDirtyFields } from '../../db/tally.js';
 import { createHash } from 'node:crypto';
 import type Joi from 'joi';
 import mongoose from 'mongoose';
@@ -188,6 +189,7 @@ export async function createRecords(kind: RecordKind, inputs: unknown[], ctx: Ca
       createdAt: now,
       updatedAt: now,
       source: ctx.source ?? 'api',
+      ...tallyDirtyFields(),
     };
   });
 

@@ -1,0 +1,60 @@
+import { defineTally, readTally, type TallyRow } from '../../db/tally.js';
+import { RecordModel } from '../records/index.js';
+import { platformIds } from './platforms.js';
+import type { DeliveryState } from './outbox.js';
+import { todayInShanghai } from '../../lib/calendar.js';
+
+/** States of a version not yet accepted by a platform (counted as overdue once its publicityDeadline passed). */
+export const UNDELIVERED: readonly string[] = ['pending', 'inflight', 'failed', 'rejected'];
+
+interface RecordFacts {
+  authorityUscc: string;
+  districtCode?: string;
+  decisionDate: string;
+  data?: { authorityName?: unknown };
+  derived?: { publicityDeadline?: string };
+  delivery?: Record<string, DeliveryState | undefined>;
+}
+
+/**
+ * Summaries of the records' delivery, kept with each write (see db/tally.ts): the dashboard's delivery
+ * status and 及时率 read these instead of the records.
+ *  - delivery: per platform, state and district; an undelivered version also by its publicityDeadline (overdue).
+ *  - timeliness (及时率): per decision month, deciding authority, platform and district, whether the first
+ *    delivery came by the publicityDeadline (onTime / late) or has not come yet (open, by deadline).
+ */
+export const recordSummaries = defineTally<RecordFacts>({
+  name: 'records',
+  collection: () => RecordModel.collection,
+  projection: { authorityUscc: 1, districtCode: 1, decisionDate: 1, 'data.authorityName': 1, 'derived.publicityDeadline': 1, delivery: 1 },
+  families: {
+    delivery: ['platform', 'state', 'district', 'deadline'],
+    timeliness: ['month', 'authority', 'platform', 'district', 'outcome', 'deadline'],
+  },
+  keysOf(r) {
+    const district = r.districtCode ?? '';
+    const deadline = String(r.derived?.publicityDeadline ?? '');
+    const keys = [];
+    for (const p of platformIds()) {
+      const st = r.delivery?.[p];
+      if (!st) continue;
+      keys.push({ family: 'delivery', values: [p, st.state, district, UNDELIVERED.includes(st.state) ? deadline : ''] });
+      if (st.state === 'skipped') continue;
+      const first = st.firstDeliveredAt ? todayInShanghai(new Date(st.firstDeliveredAt)) : null;
+      const outcome = first ? (first <= deadline ? 'onTime' : 'late') : 'open';
+      keys.push({
+        family: 'timeliness',
+        values: [r.decisionDate.slice(0, 7), r.authorityUscc, p, district, outcome, outcome === 'open' ? deadline : ''],
+        labels: { authorityName: String(r.data?.authorityName ?? '') },
+      });
+    }
+    return keys;
+  },
+});
+
+export async function deliverySummaries(): Promise<{ rows: TallyRow[]; upToDate: boolean }> {
+  return readTally('records', 'delivery');
+}
+export async function timelinessSummaries(month: string): Promise<{ rows: TallyRow[]; upToDate: boolean }> {
+  return readTally('records', 'timeliness', { part: month });
+}
