@@ -5,6 +5,7 @@ import { runRepairEffectsOnce, runRepairOverdueDaily } from '../src/modules/repa
 import { runFullRegrade, runGradeSweep } from '../src/modules/grading/index.js';
 import { runDailyDishonesty } from '../src/modules/dishonesty/index.js';
 import { refreshSchedules } from '../src/modules/calendar/index.js';
+import { recountAllTallies, sweepAllTallies } from '../src/db/tally.js';
 
 /** All scheduled jobs of the service (Asia/Shanghai). Each is thin: it calls one use case of a module. */
 export function jobDefinitions(config: Config): JobDefinition[] {
@@ -16,6 +17,8 @@ export function jobDefinitions(config: Config): JobDefinition[] {
     { name: 'repair-overdue', schedule: '30 8 * * *', run: () => runRepairOverdueDaily() },
     { name: 'grading-sweep', schedule: '* * * * *', run: () => runGradeSweep() },
     { name: 'grading-nightly', schedule: '30 2 * * *', run: () => runFullRegrade({ trigger: 'nightly', waitMs: 120_000 }) },
+    { name: 'summaries-sweep', schedule: '*/2 * * * * *', run: () => sweepAllTallies(), quiet: true },
+    { name: 'summaries-recount', schedule: '50 2 * * *', run: () => recountAllTallies() },
     { name: 'dishonesty-daily', schedule: '40 1 * * *', run: () => runDailyDishonesty({ exportDir: config.exportDir }) },
   ]);
 }

@@ -6,6 +6,8 @@ export interface JobDefinition {
   name: string;
   schedule: string;
   run: () => Promise<unknown>;
+  /** Frequent jobs log their runs at debug level (failures are always errors). */
+  quiet?: boolean;
 }
 
 export interface Scheduler {
@@ -32,7 +34,7 @@ export function startScheduler(jobs: JobDefinition[], timezone: string): Schedul
         const started = Date.now();
         const p = job
           .run()
-          .then((result) => logger.info('job finished', { job: job.name, ms: Date.now() - started, result }))
+          .then((result) => logger.log(job.quiet ? 'debug' : 'info', 'job finished', { job: job.name, ms: Date.now() - started, result }))
           .catch((err) => logger.error('job failed', { job: job.name, err }));
         running.add(p);
         await p;

@@ -349,6 +349,41 @@ calendar
     });
   });
 
+const summaries = program.command('summaries').description('统计汇总（报送状态、及时率、信用等级统计），随每次写入更新');
+/** The modules that declare summaries (their summaries.ts): loaded before any summaries command. */
+const loadSummarised = () => Promise.all([import('./modules/publicity/index.js'), import('./modules/grading/index.js')]);
+summaries
+  .command('check')
+  .description('只读全量比对：各汇总是否等于按当前数据重新统计的结果（先处理待更新的数据）；不一致时退出码 1')
+  .action(async () => {
+    await withDb(async () => {
+      await loadSummarised();
+      const { checkTally, sweepTally, tallySpecs } = await import('./db/tally.js');
+      const report: Record<string, unknown> = {};
+      let differences = 0;
+      for (const s of tallySpecs()) {
+        await sweepTally(s.name);
+        const c = await checkTally(s.name);
+        differences += c.differences.length;
+        report[s.name] = { documents: c.documents, differences: c.differences.slice(0, 50), differenceCount: c.differences.length };
+      }
+      process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      if (differences) process.exitCode = 1;
+    });
+  });
+summaries
+  .command('recount')
+  .description('全量重算汇总（夜间任务亦执行），逐步打印进度')
+  .action(async () => {
+    await withDb(async () => {
+      await loadSummarised();
+      const { recountAllTallies, sweepAllTallies } = await import('./db/tally.js');
+      const recount = await recountAllTallies((name, n) => process.stderr.write(`重算 ${name}：已读 ${n} 条\n`));
+      const swept = await sweepAllTallies();
+      process.stdout.write(`${JSON.stringify({ recount, swept }, null, 2)}\n`);
+    });
+  });
+
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);

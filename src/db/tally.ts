@@ -311,25 +311,25 @@ export interface RecountResult {
  * stored keys, and documents whose keys disagree with their content are marked dirty for the sweep.
  * Progress is logged every 10,000 documents.
  */
-export async function recountTally(name: string): Promise<RecountResult> {
-  return serially(name, () => recountLeased(name));
+export async function recountTally(name: string, onProgress?: (documents: number) => void): Promise<RecountResult> {
+  return serially(name, () => recountLeased(name, onProgress));
 }
 
-async function recountLeased(name: string): Promise<RecountResult> {
+async function recountLeased(name: string, onProgress?: (documents: number) => void): Promise<RecountResult> {
   const spec = specOf(name);
   const lease = leaseName(name);
   if (!(await tryAcquire(lease, JOB_LEASE_MS))) return { ran: false, documents: 0, keys: 0, marked: 0 };
   const renew = setInterval(() => void tryAcquire(lease, JOB_LEASE_MS).catch(() => undefined), Math.max(1000, Math.floor(JOB_LEASE_MS / 3)));
   renew.unref();
   try {
-    return await recountHeld(spec);
+    return await recountHeld(spec, onProgress);
   } finally {
     clearInterval(renew);
     await release(lease).catch(() => undefined);
   }
 }
 
-async function recountHeld(spec: TallySpec<never>): Promise<RecountResult> {
+async function recountHeld(spec: TallySpec<never>, onProgress?: (documents: number) => void): Promise<RecountResult> {
   // An operation a killed worker left is finished first, so that stored keys and summaries agree.
   while ((await TallyStateModel.findById(spec.name).lean())?.op) await runBatch(spec, 0);
   const coll = spec.collection();
@@ -349,7 +349,10 @@ async function recountHeld(spec: TallySpec<never>): Promise<RecountResult> {
     for (const k of target) if (k.labels) labels.set(tallyKeyId(k), k.labels);
     if (!sameKeys(applied, [...new Set(target.map(tallyKeyId))].sort())) toMark.push(doc._id);
     if (toMark.length >= 1000) await flushMarks();
-    if (++result.documents % 10_000 === 0) logger.info('tally recount progress', { tally: spec.name, documents: result.documents });
+    if (++result.documents % 10_000 === 0) {
+      logger.info('tally recount progress', { tally: spec.name, documents: result.documents });
+      onProgress?.(result.documents);
+    }
   }
   await flushMarks();
   const opId = `recount:${new mongoose.Types.ObjectId().toHexString()}`;
@@ -430,8 +433,8 @@ export async function sweepAllTallies(): Promise<Record<string, number>> {
 }
 
 /** Recounts every declared source (the nightly job and the CLI). */
-export async function recountAllTallies(): Promise<Record<string, RecountResult>> {
+export async function recountAllTallies(onProgress?: (name: string, documents: number) => void): Promise<Record<string, RecountResult>> {
   const out: Record<string, RecountResult> = {};
-  for (const s of tallySpecs()) out[s.name] = await recountTally(s.name);
+  for (const s of tallySpecs()) out[s.name] = await recountTally(s.name, (n) => onProgress?.(s.name, n));
   return out;
 }

@@ -7,13 +7,15 @@ import { penaltyBody } from '../support/fixtures.js';
 import { startFakes } from '../support/publicity.js';
 import { spawnService, waitFor, httpStatus, type ServiceProcess } from '../support/process.js';
 import { createRecords, RecordModel, SYSTEM_PRINCIPAL } from '../../src/modules/records/index.js';
+import { recordSummaries } from '../../src/modules/publicity/index.js';
+import { checkTally, sweepTally } from '../../src/db/tally.js';
 
 /**
  * Crash test: the real service process pushes to two fake platforms and is killed with SIGKILL in the
  * middle of a push; a restarted process finishes. Every record version reaches each platform exactly
  * once (a batch in flight at the kill is resent and answered `duplicate`), none is lost, no lease stays.
  */
-describe('publicity: SIGKILL in the middle of a push loses nothing and publishes nothing twice', function () {
+describe('publicity: SIGKILL in the middle of a push loses nothing, publishes nothing twice, and keeps its summaries exact', function () {
   this.timeout(400_000);
   const N = 100;
   let t: TestApp;
@@ -88,6 +90,9 @@ describe('publicity: SIGKILL in the middle of a push loses nothing and publishes
       for (const id of ids) expect(fake.acceptedCount(id, 1), id).to.equal(1);
     }
     expect(await RecordModel.countDocuments({ $or: [{ 'delivery.municipal.leaseOwner': { $ne: null } }, { 'delivery.national.leaseOwner': { $ne: null } }] })).to.equal(0);
+    // The delivery summaries the killed service was keeping equal a count of the records.
+    await waitFor(async () => (await sweepTally(recordSummaries.name)).ran, 10_000, 'summaries lease free');
+    expect((await checkTally(recordSummaries.name)).differences).to.deep.equal([]);
     // What the kill interrupted: leases left behind and resent batches (answered duplicate).
     const resent = ids.filter((id) => fakes.municipal.receivedCount(id, 1) > 1 || fakes.national.receivedCount(id, 1) > 1).length;
     console.log(`      killed at municipal ${atKill.municipal}/${N}, national ${atKill.national}/${N}; leases left inflight: ${inflight}; records resent after restart: ${resent}`);

@@ -3,4 +3,4 @@ export { authenticateRequest, createAuthenticator, type Authenticator, type Cred
 export { ApiKeyModel } from './model.js';
 export { authRoutes } from './routes.js';
 export { createJwtVerifier, type JwtVerifier } from './jwt.js';
-export { scopeFilter, canSee, inScope, assertInScope } from './scope.js';
+export { scopeFilter, canSee, inScope, assertInScope, districtFilter } from './scope.js';

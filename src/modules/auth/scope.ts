@@ -9,8 +9,17 @@ import { AppError } from '../../http/errors.js';
 export function scopeFilter(p: Principal, fields: { uscc: string; district?: string }): Record<string, unknown> {
   const filter: Record<string, unknown> = {};
   if (p.roles.includes('enterprise')) filter[fields.uscc] = p.uscc ?? '\u0001none';
-  if (p.scope.length > 0 && fields.district) filter[fields.district] = { $regex: `^(${p.scope.join('|')})` };
+  if (p.scope.length > 0 && fields.district) filter[fields.district] = districtFilter(...p.scope);
   return filter;
+}
+
+/**
+ * A filter on a district code (GB/T 2260, 6 digits) under any of these prefixes: whole codes are an
+ * equality (or `$in`) on the field's index; shorter prefixes an anchored regex.
+ */
+export function districtFilter(...prefixes: string[]): unknown {
+  if (prefixes.every((p) => /^\d{6}$/.test(p))) return prefixes.length === 1 ? prefixes[0] : { $in: prefixes };
+  return { $regex: `^(${prefixes.join('|')})` };
 }
 
 /** The same rule as `scopeFilter`, for one document already read (point reads by `_id`). */

@@ -19,7 +19,7 @@ import { maskIdNumber } from '../../lib/mask.js';
 import { paginate, type PageRequest } from '../../lib/pagination.js';
 import { logger } from '../../lib/logger.js';
 import { recordAudit } from '../audit/index.js';
-import { assertInScope, inScope, scopeFilter, type Principal } from '../auth/index.js';
+import { assertInScope, districtFilter, inScope, scopeFilter, type Principal } from '../auth/index.js';
 import { EnterpriseModel, enterpriseId, findVisibleEnterprise, markGradeDirty } from '../enterprises/index.js';
 import { RecordModel, SYSTEM_PRINCIPAL, markListed, type ListingMark } from '../records/index.js';
 import { CaseModel, CitationModel, type CaseDoc, type CaseEvent, type CasePerson, type CaseSpan, type CitationDoc, type RemovalApplication } from './model.js';
@@ -223,7 +223,7 @@ export async function listCases(q: CaseListQuery, p: Principal) {
   if (q.uscc) and.push({ uscc: q.uscc });
   if (q.ground) and.push({ groundCode: q.ground });
   if (q.authority) and.push({ authorityUscc: q.authority });
-  if (q.district) and.push({ districtCode: { $regex: `^${q.district}` } });
+  if (q.district) and.push({ districtCode: districtFilter(q.district) });
   const page = await paginate(CaseModel, { $and: and }, q, { field: '_id', order: -1 }, { history: 0 });
   return { items: page.items.map((d) => presentCase({ ...(d as LeanCase), history: [] }, { summary: true })), nextCursor: page.nextCursor };
 }

@@ -62,6 +62,8 @@ const enterpriseSchema = new Schema<EnterpriseDoc>(
   { timestamps: true, collection: 'enterprises', versionKey: false },
 );
 enterpriseSchema.index({ name: 1 });
+// Lists by district, in USCC order (listEnterprises: equality on a whole district code, then the sort key).
+enterpriseSchema.index({ districtCode: 1, uscc: 1 });
 
 export const EnterpriseModel = mongoose.model<EnterpriseDoc>('Enterprise', enterpriseSchema);
 

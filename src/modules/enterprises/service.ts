@@ -5,7 +5,7 @@ import { ENTERPRISE_MUTABLE_FIELDS } from './fields.js';
 import { AppError } from '../../http/errors.js';
 import { escapeRegex, paginate, type PageRequest } from '../../lib/pagination.js';
 import { AuditModel, recordAudit } from '../audit/index.js';
-import { assertInScope, canSee, scopeFilter, type Principal } from '../auth/index.js';
+import { assertInScope, canSee, districtFilter, scopeFilter, type Principal } from '../auth/index.js';
 import { isValidUscc, usccDivision } from '../../lib/uscc.js';
 import { currentRequestId, requestContext } from '../../lib/context.js';
 import { insertNew } from '../../db/bulk.js';
@@ -99,7 +99,7 @@ export interface EnterpriseListQuery extends PageRequest {
 
 export async function listEnterprises(q: EnterpriseListQuery, principal: Principal) {
   const filter: Record<string, unknown>[] = [scope(principal)];
-  if (q.district) filter.push({ districtCode: { $regex: `^${q.district}` } });
+  if (q.district) filter.push({ districtCode: districtFilter(q.district) });
   if (q.industry) filter.push({ industryCode: { $regex: `^${escapeRegex(q.industry)}` } });
   if (q.name) filter.push({ name: { $regex: `^${escapeRegex(q.name)}` } });
   const page = await paginate(EnterpriseModel, { $and: filter }, q, { field: 'uscc', order: 1 });

@@ -1,5 +1,6 @@
 import mongoose, { Schema } from 'mongoose';
 import { keyId } from '../../db/keyId.js';
+import { tallied } from '../../db/tally.js';
 import type { GradeReason } from './rules.js';
 import type { AccidentLevel, Tier } from './scorecard.js';
 
@@ -53,9 +54,12 @@ const gradeSchema = new Schema<GradeDoc>(
   },
   { collection: 'grades', versionKey: false },
 );
-gradeSchema.index({ tier: 1, districtCode: 1 });
-gradeSchema.index({ districtCode: 1 });
+// Lists in USCC order by tier and district, or by district (listGrades: equalities, then the sort key).
+gradeSchema.index({ tier: 1, districtCode: 1, uscc: 1 });
+gradeSchema.index({ districtCode: 1, uscc: 1 });
 gradeSchema.index({ industryCode: 1 });
+// Statistics per district, tier and industry are kept with each write (grading/summaries.ts, db/tally.ts).
+gradeSchema.plugin(tallied);
 
 export const GradeModel = mongoose.model<GradeDoc>('Grade', gradeSchema);
 

@@ -4,7 +4,7 @@ import mongoose, { Schema } from 'mongoose';
 import { AppError } from '../../http/errors.js';
 import { paginate, type PageRequest } from '../../lib/pagination.js';
 import { recordAudit } from '../audit/index.js';
-import { assertInScope, scopeFilter, type Principal } from '../auth/index.js';
+import { assertInScope, districtFilter, scopeFilter, type Principal } from '../auth/index.js';
 import { EnterpriseModel } from '../enterprises/index.js';
 import { drawPlan, PlanConflict, planPolicy, supervisionPolicy, type Inspector, type PlanEnterprise, type PlanInput, type PlanItem, type PlanPolicy, type PlanSummary, type SupervisionPolicy } from './draw.js';
 import { streamTable, type TableFormat } from './export.js';
@@ -140,7 +140,7 @@ export function presentItem(doc: PlanItemDoc) {
 
 /** The enterprises of a district (in the principal's scope) with their current grade; ungraded ones get the policy's tier. */
 async function population(district: string, principal: Principal, policy: SupervisionPolicy): Promise<PlanEnterprise[]> {
-  const filter = { $and: [{ districtCode: { $regex: `^${district}` } }, scopeFilter(principal, { uscc: 'uscc', district: 'districtCode' })] };
+  const filter = { $and: [{ districtCode: districtFilter(district) }, scopeFilter(principal, { uscc: 'uscc', district: 'districtCode' })] };
   const enterprises: { uscc: string; name: string }[] = [];
   for await (const e of EnterpriseModel.collection.find(filter, { projection: { uscc: 1, name: 1 }, batchSize: 5000 })) enterprises.push({ uscc: e.uscc, name: e.name });
   const grades = await gradesOf({ uscc: { $in: enterprises.map((e) => e.uscc) } });
@@ -222,7 +222,7 @@ export async function getPlan(id: string, principal: Principal) {
 export async function listPlans(q: PageRequest & { year?: number; district?: string }, principal: Principal) {
   const and: Record<string, unknown>[] = [planScope(principal)];
   if (q.year) and.push({ year: q.year });
-  if (q.district) and.push({ district: { $regex: `^${q.district}` } });
+  if (q.district) and.push({ district: districtFilter(q.district) });
   const page = await paginate(SupervisionPlanModel, { $and: and }, q, { field: 'createdAt', order: -1 }, { population: 0 });
   return { items: page.items.map((d) => presentPlan({ ...(d as PlanLean), population: [] })), nextCursor: page.nextCursor };
 }

@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
 import type mongoose from 'mongoose';
+import { tallyDirtyFields } from '../../db/tally.js';
+import { gradeCounts } from './summaries.js';
 import { AppError } from '../../http/errors.js';
 import { decodeCursor, encodeCursor, escapeRegex, paginate, type PageRequest } from '../../lib/pagination.js';
 import { todayInShanghai, type LegalDate } from '../../lib/calendar.js';
 import { logger } from '../../lib/logger.js';
 import { recordAudit } from '../audit/index.js';
-import { canSee, scopeFilter, type Principal } from '../auth/index.js';
+import { canSee, districtFilter, inScope, scopeFilter, type Principal } from '../auth/index.js';
 import { EnterpriseModel, linkRecords } from '../enterprises/index.js';
 import { collectFacts, type EnterpriseFacts, type FactsProgress } from './facts.js';
 import { GradeHistoryModel, GradeModel, GradingClaimModel, GradingRunModel, GradingStateModel, gradeId, historyId, type GradeDoc, type GradeHistoryDoc, type GradeTrigger } from './model.js';
@@ -80,7 +82,7 @@ async function previousGrades(usccs: string[] | null): Promise<Map<string, Prev>
 /**
  * Grades every enterprise of `facts` and stores what changed, in chunks, without transactions:
  *  1. a history entry for each change of score or tier (`_id` = (uscc, seq): a retry replaces it);
- *  2. then the grade document itself (insert when new, else a replacement addressed by `_id`).
+ *  2. then the grade document itself (an upsert by `_id` setting every field and the summaries' dirty mark).
  * A crash between 1 and 2 leaves at most an entry with seq above the grade's, which the history query
  * never shows (it reads seq ≤ the grade's) and the next change overwrites. Unchanged results are not
  * rewritten: `confirm` names those whose `checkedAt` must move (single regrades); a completed full
@@ -92,19 +94,17 @@ async function gradeAndStore(facts: Map<string, EnterpriseFacts>, previous: Map<
   const today = opts.today ?? todayInShanghai();
   const counts: RegradeCounts = { enterprises: facts.size, graded: 0, written: 0, changed: 0, unchanged: 0 };
   let history: GradeHistoryDoc[] = [];
-  let inserts: GradeDoc[] = [];
-  let replaces: GradeDoc[] = [];
+  let grades: GradeDoc[] = [];
   let checked: mongoose.Types.ObjectId[] = [];
   const now = new Date();
 
   const flush = async () => {
     if (history.length) await upsertAll(GradeHistoryModel.collection, history);
-    if (inserts.length) await upsertAll(GradeModel.collection, inserts);
-    if (replaces.length) await bulkWrite(GradeModel.collection, replaces.map((d) => ({ replaceOne: { filter: { _id: d._id }, replacement: d } })));
+    // `$set`, not a replacement: the grade keeps the keys its summaries count it under (grading/summaries.ts).
+    if (grades.length) await bulkWrite(GradeModel.collection, grades.map(({ _id, ...fields }) => ({ updateOne: { filter: { _id }, update: { $set: { ...fields, ...tallyDirtyFields() } }, upsert: true } })));
     if (checked.length) await GradeModel.collection.updateMany({ _id: { $in: checked } }, { $set: { checkedAt: now } });
     history = [];
-    inserts = [];
-    replaces = [];
+    grades = [];
     checked = [];
   };
 
@@ -150,10 +150,10 @@ async function gradeAndStore(facts: Map<string, EnterpriseFacts>, previous: Map<
         checkedAt: now,
         trigger: opts.trigger,
       };
-      (prev ? replaces : inserts).push(doc);
+      grades.push(doc);
       counts.written++;
     }
-    if (inserts.length + history.length + replaces.length + checked.length >= CHUNK) await flush();
+    if (grades.length + history.length + checked.length >= CHUNK) await flush();
     if (counts.graded % 10_000 === 0) opts.onProgress?.({ stage: 'grading', enterprises: facts.size, graded: counts.graded, changed: counts.changed });
   }
   await flush();
@@ -340,7 +340,7 @@ export interface GradeListQuery extends PageRequest {
 function filters(q: { tier?: Tier; district?: string; industry?: string }, principal: Principal): Record<string, unknown>[] {
   const and: Record<string, unknown>[] = [scope(principal)];
   if (q.tier) and.push({ tier: q.tier });
-  if (q.district) and.push({ districtCode: { $regex: `^${q.district}` } });
+  if (q.district) and.push({ districtCode: districtFilter(q.district) });
   if (q.industry) and.push({ industryCode: { $regex: `^${escapeRegex(q.industry)}` } });
   return and;
 }
@@ -353,21 +353,22 @@ export async function listGrades(q: GradeListQuery, principal: Principal) {
   return { items: page.items.map((d) => presentGradeSummary(d as GradeDoc, lastFull)), nextCursor: page.nextCursor };
 }
 
-/** Counts per tier, grouped by district or industry (one $group). */
+/**
+ * Counts per tier, grouped by district or industry, of the grades in the principal's scope (and under
+ * `district`, a code prefix): read from the grade summaries kept with each write.
+ */
 export async function gradeStats(q: { by: 'district' | 'industry'; district?: string }, principal: Principal) {
-  const field = q.by === 'district' ? '$districtCode' : '$industryCode';
-  const rows = (await GradeModel.aggregate([{ $match: { $and: filters({ district: q.district }, principal) } }, { $group: { _id: { key: field, tier: '$tier' }, n: { $sum: 1 } } }])) as {
-    _id: { key: string | null; tier: Tier };
-    n: number;
-  }[];
+  const summary = await gradeCounts();
   const groups = new Map<string, Record<Tier, number> & { total: number }>();
   const totals = { A: 0, B: 0, C: 0, D: 0, total: 0 };
-  for (const r of rows) {
-    const key = r._id.key ?? '未知';
+  for (const r of summary.rows) {
+    const { district, tier, industry } = r.dims as { district: string; tier: Tier; industry: string };
+    if (!inScope(principal, district) || (q.district && !district.startsWith(q.district))) continue;
+    const key = (q.by === 'district' ? district : industry) || '未知';
     const g = groups.get(key) ?? { A: 0, B: 0, C: 0, D: 0, total: 0 };
-    if (TIERS.includes(r._id.tier)) {
-      g[r._id.tier] += r.n;
-      totals[r._id.tier] += r.n;
+    if (TIERS.includes(tier)) {
+      g[tier] += r.n;
+      totals[tier] += r.n;
     }
     g.total += r.n;
     totals.total += r.n;
@@ -375,6 +376,7 @@ export async function gradeStats(q: { by: 'district' | 'industry'; district?: st
   }
   return {
     by: q.by,
+    upToDate: summary.upToDate,
     groups: [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([key, g]) => ({ key, ...g })),
     totals,
   };

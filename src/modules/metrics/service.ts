@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import { RecordModel } from '../records/index.js';
-import { platformIds } from '../publicity/index.js';
+import { deliverySummaries, platformIds } from '../publicity/index.js';
 
 /**
  * Operational metrics in the Prometheus text format (0.0.4): HTTP requests and their latency per
@@ -48,7 +48,7 @@ export const metricsMiddleware: RequestHandler = (req, res, next) => {
 
 const DELIVERY_STATES = ['pending', 'inflight', 'delivered', 'rejected', 'failed'] as const;
 
-/** The metrics text. Delivery figures are read from the records (one count per platform and state). */
+/** The metrics text. Delivery counts come from the delivery summaries (publicity/summaries.ts). */
 export async function renderMetrics(now = new Date()): Promise<string> {
   const out: string[] = [];
   out.push('# HELP http_requests_total HTTP requests answered, by method, route and status.', '# TYPE http_requests_total counter');
@@ -62,9 +62,10 @@ export async function renderMetrics(now = new Date()): Promise<string> {
   }
   out.push('# HELP delivery_records Records by 双公示 delivery state, per platform.', '# TYPE delivery_records gauge');
   const ages: string[] = [];
+  const summary = await deliverySummaries();
   for (const platform of platformIds()) {
     const field = `delivery.${platform}.state`;
-    const counts = await Promise.all(DELIVERY_STATES.map((state) => RecordModel.countDocuments({ [field]: state })));
+    const counts = DELIVERY_STATES.map((state) => summary.rows.filter((r) => r.dims.platform === platform && r.dims.state === state).reduce((n, r) => n + r.n, 0));
     DELIVERY_STATES.forEach((state, i) => out.push(`delivery_records${labels({ platform, state })} ${counts[i]}`));
     const oldest = await RecordModel.findOne({ [field]: { $in: ['pending', 'inflight'] } }, { updatedAt: 1 }).sort({ updatedAt: 1 }).lean<{ updatedAt?: Date }>();
     const age = oldest?.updatedAt ? Math.max(0, (now.getTime() - new Date(oldest.updatedAt).getTime()) / 1000) : 0;

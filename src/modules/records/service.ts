@@ -14,7 +14,7 @@ import { usccDivision, usccProblem, USCC_PLACEHOLDER } from '../../lib/uscc.js';
 import { todayInShanghai } from '../../lib/calendar.js';
 import { AuditModel } from '../audit/index.js';
 import { recordAudit } from '../audit/index.js';
-import { inScope, scopeFilter, type Principal } from '../auth/index.js';
+import { districtFilter, inScope, scopeFilter, type Principal } from '../auth/index.js';
 import { ensureEnterprises, enterprisesByUscc, linkRecords, markGradeDirty, subjectDistricts } from '../enterprises/index.js';
 import { deliveryMarks, initialDelivery, type WithdrawReason } from '../publicity/outbox.js';
 import { platformIds } from '../publicity/platforms.js';
@@ -310,8 +310,6 @@ export interface RecordListQuery extends PageRequest {
   delivery?: string;
 }
 
-/** A district prefix as a filter: a whole code (6 digits) is an equality on the index, a shorter prefix an anchored regex. */
-const districtFilter = (prefix: string) => (prefix.length === 6 ? prefix : { $regex: `^${prefix}` });
 
 /**
  * The list's conditions as one query filter (each shape served by an index declared in model.ts), the most

@@ -1,0 +1,162 @@
+import { expect } from 'chai';
+import { startTestApp, type TestApp } from '../support/app.js';
+import { makeUscc, penaltyBody, permitBody } from '../support/fixtures.js';
+import { startFakes, fastConfigs, engineFor } from '../support/publicity.js';
+import { seeded } from '../db/tallyItems.js';
+import { RecordModel } from '../../src/modules/records/index.js';
+import { setEngine, platformIds, UNDELIVERED, type DeliveryEngine } from '../../src/modules/publicity/index.js';
+import { GradeModel, regradeAll } from '../../src/modules/grading/index.js';
+import { checkTally, sweepTally, type SweepOptions } from '../../src/db/tally.js';
+import { todayInShanghai } from '../../src/lib/calendar.js';
+
+/**
+ * The dashboard's figures (delivery status, 及时率, grade statistics) come from summaries kept with each
+ * write. After a random mix of creations, corrections, revocations, deliveries with platform faults,
+ * regrades and summary workers stopped at random steps, every figure equals a count made directly from
+ * the records and grades, for an unscoped and a district-scoped principal.
+ */
+describe('summaries: dashboard figures equal a recount after random operations and stopped workers', function () {
+  this.timeout(300_000);
+  let t: TestApp;
+  let clerk: string;
+  let regulator: string;
+  let scoped: string;
+  let fakes: Awaited<ReturnType<typeof startFakes>>;
+  let engine: DeliveryEngine;
+  const DISTRICTS = ['440303', '440305', '440306'];
+  const months = new Set<string>();
+
+  before(async () => {
+    t = await startTestApp('summaries');
+    clerk = await t.key(['clerk']);
+    regulator = await t.key(['regulator']);
+    scoped = await t.key(['regulator'], { scope: ['440305'] });
+    fakes = await startFakes();
+    engine = engineFor(fastConfigs(fakes.env));
+    setEngine(engine);
+  });
+  after(async () => {
+    setEngine(undefined);
+    await fakes.stop();
+    await t.close();
+  });
+
+  /** The delivery status and 及时率 computed directly from the records (what the summaries replace). */
+  async function directDelivery(scope: string | null, today: string) {
+    const match = scope ? { districtCode: { $regex: `^${scope}` } } : {};
+    const out: Record<string, { counts: Record<string, number>; overdue: number }> = {};
+    for (const p of platformIds()) {
+      const counts: Record<string, number> = {};
+      for (const g of await RecordModel.aggregate<{ _id: string; n: number }>([{ $match: match }, { $group: { _id: `$delivery.${p}.state`, n: { $sum: 1 } } }])) if (g._id) counts[g._id] = g.n;
+      const overdue = await RecordModel.countDocuments({ ...match, [`delivery.${p}.state`]: { $in: UNDELIVERED }, 'derived.publicityDeadline': { $lt: today } });
+      out[p] = { counts, overdue };
+    }
+    return out;
+  }
+  async function directTimeliness(month: string, scope: string | null, today: string) {
+    const rows: Record<string, { total: number; onTime: number; late: number; notYetDue: number }> = {};
+    for (const r of await RecordModel.find({ decisionDate: { $regex: `^${month}` }, ...(scope ? { districtCode: { $regex: `^${scope}` } } : {}) }).lean()) {
+      for (const p of platformIds()) {
+        const st = (r.delivery as Record<string, { state: string; firstDeliveredAt?: Date | null }>)[p];
+        if (!st || st.state === 'skipped') continue;
+        const row = (rows[`${r.authorityUscc}/${p}`] ??= { total: 0, onTime: 0, late: 0, notYetDue: 0 });
+        const deadline = String((r.derived as { publicityDeadline?: string }).publicityDeadline);
+        const first = st.firstDeliveredAt ? todayInShanghai(new Date(st.firstDeliveredAt)) : null;
+        if (first && first <= deadline) row.onTime++;
+        else if (!first && today <= deadline) row.notYetDue++;
+        else row.late++;
+        row.total++;
+      }
+    }
+    return rows;
+  }
+  async function directGrades(by: 'districtCode' | 'industryCode', scope: string | null) {
+    const out: Record<string, Record<string, number>> = {};
+    for (const g of await GradeModel.find(scope ? { districtCode: { $regex: `^${scope}` } } : {}).lean()) {
+      const key = g[by] || '未知';
+      const row = (out[key] ??= { A: 0, B: 0, C: 0, D: 0, total: 0 });
+      row[g.tier]++;
+      row.total++;
+    }
+    return out;
+  }
+
+  async function expectFiguresMatch(key: string, scope: string | null) {
+    const today = todayInShanghai();
+    const status = await t.request.get('/api/v1/publicity/status').set('X-API-Key', key);
+    expect(status.status, JSON.stringify(status.body)).to.equal(200);
+    expect(status.body.upToDate).to.equal(true);
+    const direct = await directDelivery(scope, today);
+    for (const p of status.body.platforms as { platform: string; counts: Record<string, number>; overdueCount: number; overdue: unknown[] }[]) {
+      const nonZero = Object.fromEntries(Object.entries(p.counts).filter(([, n]) => n > 0));
+      expect(nonZero, `${p.platform} counts`).to.deep.equal(direct[p.platform]!.counts);
+      if (!scope) expect(Object.keys(nonZero).length, 'the mix reached several states').to.be.greaterThan(2);
+      expect(p.overdueCount, `${p.platform} overdue`).to.equal(direct[p.platform]!.overdue);
+      expect(p.overdue.length).to.equal(Math.min(100, direct[p.platform]!.overdue));
+    }
+    for (const month of months) {
+      const res = await t.request.get('/api/v1/publicity/timeliness').query({ month }).set('X-API-Key', key);
+      expect(res.status).to.equal(200);
+      const got = Object.fromEntries(
+        (res.body.items as { authorityUscc: string; platform: string; total: number; onTime: number; late: number; notYetDue: number }[]).map((i) => [
+          `${i.authorityUscc}/${i.platform}`,
+          { total: i.total, onTime: i.onTime, late: i.late, notYetDue: i.notYetDue },
+        ]),
+      );
+      expect(got, `及时率 ${month}`).to.deep.equal(await directTimeliness(month, scope, today));
+    }
+    for (const [by, field] of [
+      ['district', 'districtCode'],
+      ['industry', 'industryCode'],
+    ] as const) {
+      const res = await t.request.get('/api/v1/grades/stats').query({ by }).set('X-API-Key', key);
+      expect(res.status).to.equal(200);
+      const got = Object.fromEntries((res.body.groups as { key: string; A: number; B: number; C: number; D: number; total: number }[]).map(({ key: k, ...g }) => [k, g]));
+      expect(got, `grades by ${by}`).to.deep.equal(await directGrades(field, scope));
+    }
+  }
+
+  it('random creations, corrections, revocations, deliveries with faults, regrades and stopped summary workers', async () => {
+    const rnd = seeded(1201);
+    const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!;
+    const ids: { kind: 'penalties' | 'permits'; id: string }[] = [];
+    const steps = [undefined, 'noted', 'flagsCleared', 'collected', 'applied', 'keysStored'] as const satisfies readonly SweepOptions['crashAfter'][];
+    let n = 0;
+    for (let round = 0; round < 60; round++) {
+      const op = rnd();
+      if (op < 0.45 || ids.length < 5) {
+        n++;
+        const kind = rnd() < 0.7 ? 'penalties' : 'permits';
+        const day = `2026-${pick(['10', '11'])}-${String(1 + Math.floor(rnd() * 28)).padStart(2, '0')}`;
+        months.add(day.slice(0, 7));
+        const subject = { uscc: makeUscc(70_000 + (n % 25), pick(DISTRICTS)), subjectName: `测试安全生产企业${70_000 + (n % 25)}有限公司` };
+        const minor = kind === 'penalties' && rnd() < 0.2 ? { penaltyTypes: ['警告'], fineAmount: undefined } : {};
+        const body = kind === 'penalties' ? penaltyBody(80_000 + n, { ...subject, decisionDate: day, ...minor }) : permitBody(80_000 + n, { ...subject, decisionDate: day });
+        const res = await t.request.post(`/api/v1/${kind}`).set('X-API-Key', clerk).send(body);
+        expect(res.status, JSON.stringify(res.body)).to.equal(201);
+        ids.push({ kind, id: res.body.id });
+      } else if (op < 0.6) {
+        const r = pick(ids);
+        await t.request.patch(`/api/v1/${r.kind}/${r.id}`).set('X-API-Key', clerk).send({ action: 'correct', reason: '更正备注', changes: { remarks: `更正 ${round}` } });
+      } else if (op < 0.67) {
+        const r = pick(ids);
+        await t.request
+          .patch(`/api/v1/${r.kind}/${r.id}`)
+          .set('X-API-Key', clerk)
+          .send({ action: 'revoke', revocation: { decisionNumber: `撤〔2026〕${round}号`, decisionDate: '2026-11-30', reason: '复议撤销' } });
+      } else if (op < 0.85) {
+        if (rnd() < 0.3) fakes.municipal.faults.next(1, { status: 500 });
+        if (rnd() < 0.3) fakes.national.faults.next(1, { status: 500, storeBeforeFailing: true });
+        await engine.sweep({ budgetMs: 5_000 });
+      } else if (op < 0.92) {
+        await regradeAll({ trigger: 'cli' });
+      } else {
+        await sweepTally(pick(['records', 'grades']), { batchSize: 1 + Math.floor(rnd() * 6), crashAfter: pick(steps) });
+      }
+    }
+    await regradeAll({ trigger: 'cli' });
+    await expectFiguresMatch(regulator, null);
+    await expectFiguresMatch(scoped, '440305');
+    for (const name of ['records', 'grades']) expect((await checkTally(name)).differences, name).to.deep.equal([]);
+  });
+});
