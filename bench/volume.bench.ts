@@ -14,6 +14,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { penaltyBody, permitBody, enterpriseBody, makeUscc } from '../test/support/fixtures.js';
 import { runFullRegrade } from '../src/modules/grading/index.js';
+import { sweepAllTallies } from '../src/db/tally.js';
 import { pool, report, startBenchEnv, timed, type BenchEnv } from './support.js';
 
 const ENTERPRISES = Number(process.env.VOLUME_ENTERPRISES ?? 10_000);
@@ -84,10 +85,20 @@ export async function benchVolume(): Promise<void> {
       }),
     );
     const tGrade = await timed(() => runFullRegrade({ trigger: 'bench', waitMs: 60_000 }));
+    // What the summaries-sweep job does in the background during such a load, timed on its own here.
+    const tSum = await timed(async () => {
+      let docs = 0;
+      for (;;) {
+        const swept = Object.values(await sweepAllTallies()).reduce((a, b) => a + b, 0);
+        if (swept === 0) return docs;
+        docs += swept;
+      }
+    });
     report(`volume: load (${ENTERPRISES} enterprises, ${RECORDS} records) and grade`, [
       { step: 'enterprises (POST /enterprises, 8 in flight)', seconds: (tEnt.ms / 1000).toFixed(1), perSecond: ((ENTERPRISES / tEnt.ms) * 1000).toFixed(0) },
       { step: 'records (batches of 500, 2 in flight)', seconds: (tRec.ms / 1000).toFixed(1), perSecond: ((RECORDS / tRec.ms) * 1000).toFixed(0) },
       { step: 'full regrade', seconds: (tGrade.ms / 1000).toFixed(1), perSecond: ((ENTERPRISES / tGrade.ms) * 1000).toFixed(0) },
+      { step: `summaries of the load (${tSum.result} records and grades)`, seconds: (tSum.ms / 1000).toFixed(1), perSecond: ((tSum.result / tSum.ms) * 1000).toFixed(0) },
     ]);
 
     // 2. Each console call right after a fresh write.
@@ -140,7 +151,14 @@ export async function benchVolume(): Promise<void> {
     rows.push({ call: 'baseline: GET /healthz', runs: base.length, medianMs: stats(base).median.toFixed(1), maxMs: stats(base).max.toFixed(1), targetMs: '—', 'median/target': '—' });
     report(`volume: console calls right after a write (${REPEAT} each)`, rows);
 
-    // 3. Writes at a steady 20/s.
+    // 3. Writes at a steady 20/s, with the summaries-sweep job's work running beside them (every 2 s).
+    let sweeping = true;
+    const sweeper = (async () => {
+      while (sweeping) {
+        await sweepAllTallies();
+        await sleep(2000);
+      }
+    })();
     const latencies: number[] = [];
     const started = Date.now();
     const inFlight: Promise<void>[] = [];
@@ -151,6 +169,8 @@ export async function benchVolume(): Promise<void> {
       inFlight.push(timed(write).then(({ ms }) => void latencies.push(ms)));
     }
     await Promise.all(inFlight);
+    sweeping = false;
+    await sweeper;
     const w = stats(latencies);
     report(`volume: writes at ${WRITE_RATE}/s for ${WRITE_SECONDS} s (POST /penalties)`, [
       { writes: latencies.length, p50Ms: stats(latencies).median.toFixed(1), p99Ms: w.p99.toFixed(1), maxMs: w.max.toFixed(1), 'p99/100ms': (w.p99 / 100).toFixed(2) },

@@ -9,19 +9,20 @@ import { logger } from '../lib/logger.js';
  * which database runs.
  *
  * How it works, for a source collection (records, grades) declared with `defineTally`:
- *  - Every write to a source document also sets `tallyDirty: true` in the same single-document write (the
- *    schema plugin `tallied` adds it to every update, bulk write and insert made through the model).
+ *  - Every write to a source document also sets `tallyDirty: true` and increments `tallyRev` in the same
+ *    single-document write (the schema plugin `tallied` adds both to every update, bulk write and insert
+ *    made through the model).
  *  - Each source document carries the keys it is counted under (`tallyKeys`).
- *  - One worker at a time (a lease per source) takes a batch of dirty documents and moves them from the
- *    keys they are counted under to the keys their current content gives, as one *operation* written to
- *    its state document before anything is counted:
- *      1. note the batch (`op.phase = collect`), then clear the batch's flags (a later write sets one again);
- *      2. read the documents, compute the deltas per key, note them (`op.phase = apply`);
- *      3. apply each key's delta with `{_id: key, lastOp: {$ne: op}}` → `$inc` and `lastOp = op`: a key
+ *  - One worker at a time (a lease per source) reads a batch of dirty documents and moves each from the keys
+ *    it is counted under to the keys its content gives, as one *operation* written to the source's state
+ *    document before anything is counted:
+ *      1. read the batch, compute the deltas per key and each document's new keys, note them;
+ *      2. apply each key's delta with `{_id: key, lastOp: {$ne: op}}` → `$inc` and `lastOp = op`: a key
  *         already carrying the operation is not counted again;
- *      4. store each document's new `tallyKeys`; 5. clear the operation.
+ *      3. store each document's new keys, clearing its flag only if `tallyRev` is still the one read (a
+ *         write since keeps it dirty for the next batch); 4. clear the operation.
  *    A worker killed at any step leaves the operation in the state document; the next worker finishes it
- *    first (steps 3–5 are idempotent), so no change is counted twice or lost.
+ *    first (steps 2–4 are idempotent), so no change is counted twice or lost.
  *  - A nightly recount (`recountTally`) rebuilds every summary from the documents' `tallyKeys` and marks
  *    dirty every document whose keys disagree with its content (a write that bypassed the model).
  *  - Readers call `readTally`, which first applies what is dirty (bounded), so an answer right after a write
@@ -54,10 +55,9 @@ interface Delta {
 }
 interface TallyOp {
   id: string;
-  phase: 'collect' | 'apply';
-  docs: unknown[];
-  deltas?: Delta[];
-  sets?: { id: unknown; keys: string[] }[];
+  deltas: Delta[];
+  /** Each document of the batch: the `tallyRev` read and, when they changed, its new keys. */
+  docs: { id: unknown; rev: number; keys?: string[] }[];
 }
 
 /** One summary: the count of source documents under one key. */
@@ -113,6 +113,7 @@ function specOf(name: string): TallySpec<never> {
 }
 
 const DIRTY = { tallyDirty: true } as const;
+const BUMP = { tallyRev: 1 } as const;
 
 /**
  * Schema plugin for a summarised collection: the fields, the index the worker finds dirty documents by, and
@@ -120,10 +121,10 @@ const DIRTY = { tallyDirty: true } as const;
  * native collection must set `tallyDirty: true` themselves (see `tallyDirtyFields`).
  */
 export function tallied(schema: Schema): void {
-  schema.add({ tallyDirty: { type: Boolean, default: true }, tallyKeys: { type: [String], default: undefined } });
+  schema.add({ tallyDirty: { type: Boolean, default: true }, tallyRev: { type: Number, default: 0 }, tallyKeys: { type: [String], default: undefined } });
   schema.index({ tallyDirty: 1 });
   schema.pre(['updateOne', 'updateMany', 'findOneAndUpdate'], function (this: Query<unknown, unknown>) {
-    this.set(DIRTY);
+    this.setUpdate(markUpdate(this.getUpdate()) as never);
   });
   // Model.bulkWrite runs 'bulkWrite' middleware with (next, ops, options); mongoose's typings do not list it.
   (schema as unknown as { pre(name: 'bulkWrite', fn: (next: (err?: Error) => void, ops: BulkOp[]) => void): void }).pre('bulkWrite', (next, ops) => {
@@ -136,8 +137,13 @@ export function tallied(schema: Schema): void {
   });
 }
 
-/** The fields a write through the native collection adds to its `$set` (or to an inserted document). */
-export const tallyDirtyFields = (): { tallyDirty: true } => ({ ...DIRTY });
+/** The fields a document inserted through the native collection carries. */
+export const tallyDirtyFields = (): { tallyDirty: true; tallyRev: 0 } => ({ ...DIRTY, tallyRev: 0 });
+
+/** An update through the native collection with the mark every write of a summarised document carries. */
+export function tallyMarked<U extends Record<string, unknown>>(update: U): U {
+  return markUpdate(update) as U;
+}
 
 type BulkOp = Record<string, { update?: unknown; replacement?: unknown; document?: unknown }>;
 
@@ -150,10 +156,12 @@ function markBulkOp(op: BulkOp): void {
 }
 
 function markUpdate(update: unknown): unknown {
-  if (Array.isArray(update)) return [...update, { $set: DIRTY }];
+  if (Array.isArray(update)) throw new Error('pipeline updates of a summarised document are not supported');
   const u = (update ?? {}) as Record<string, unknown>;
-  if (!Object.keys(u).some((k) => k.startsWith('$'))) return { ...u, ...DIRTY };
-  return { ...u, $set: { ...(u.$set as object | undefined), ...DIRTY } };
+  const operators = Object.keys(u).filter((k) => k.startsWith('$'));
+  const plain = Object.fromEntries(Object.entries(u).filter(([k]) => !k.startsWith('$')));
+  const rest = Object.fromEntries(operators.map((k) => [k, u[k]]));
+  return { ...rest, $set: { ...plain, ...(u.$set as object | undefined), ...DIRTY }, $inc: { ...(u.$inc as object | undefined), ...BUMP } };
 }
 
 const sameKeys = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((k, i) => k === b[i]);
@@ -164,7 +172,7 @@ export interface SweepOptions {
   /** Stop taking new batches after this long (the current batch still completes). */
   budgetMs?: number;
   /** Test hook: stop (as a killed worker would) right after this step of the first batch, keeping the lease. */
-  crashAfter?: 'noted' | 'flagsCleared' | 'collected' | 'applied' | 'keysStored';
+  crashAfter?: 'noted' | 'applied' | 'keysStored';
 }
 export interface SweepResult {
   ran: boolean;
@@ -236,47 +244,60 @@ async function runBatch(spec: TallySpec<never>, size: number, crashAfter?: Sweep
   };
   let op = (await TallyStateModel.findById(spec.name).lean())?.op as TallyOp | undefined;
   if (!op) {
-    const ids = (await coll.find({ tallyDirty: true }, { projection: { _id: 1 }, limit: size }).toArray()).map((d) => d._id);
-    if (ids.length === 0) return 0;
-    op = { id: new mongoose.Types.ObjectId().toHexString(), phase: 'collect', docs: ids };
-    await TallyStateModel.updateOne({ _id: spec.name }, { $set: { op } }, { upsert: true });
-    crash('noted');
-    await coll.updateMany({ _id: { $in: ids } }, { $set: { tallyDirty: false } });
-    crash('flagsCleared');
-  }
-  if (op.phase === 'collect') {
     const deltas = new Map<string, Delta>();
-    const sets: NonNullable<TallyOp['sets']> = [];
+    const docs: TallyOp['docs'] = [];
     const add = (key: string, d: number, labels?: Record<string, string>) => {
       const cur = deltas.get(key) ?? { key, d: 0 };
       cur.d += d;
       if (labels && d > 0) cur.labels = labels;
       deltas.set(key, cur);
     };
-    for await (const doc of coll.find({ _id: { $in: op.docs as never[] } }, { projection: { ...spec.projection, tallyKeys: 1 } })) {
+    for await (const doc of coll.find({ tallyDirty: true }, { projection: { ...spec.projection, tallyKeys: 1, tallyRev: 1 }, limit: size })) {
       const from = ((doc.tallyKeys as string[] | undefined) ?? []).slice().sort();
       const target = spec.keysOf(doc as never);
       const to = [...new Set(target.map(tallyKeyId))].sort();
-      if (sameKeys(from, to)) continue;
+      const rev = (doc.tallyRev as number | undefined) ?? 0;
+      if (sameKeys(from, to)) {
+        docs.push({ id: doc._id, rev });
+        continue;
+      }
       for (const k of from) add(k, -1);
       for (const k of target) add(tallyKeyId(k), 1, k.labels);
-      sets.push({ id: doc._id, keys: to });
+      docs.push({ id: doc._id, rev, keys: to });
     }
-    op = { ...op, phase: 'apply', deltas: [...deltas.values()].filter((d) => d.d !== 0), sets };
-    await TallyStateModel.updateOne({ _id: spec.name, 'op.id': op.id }, { $set: { op } });
-    crash('collected');
+    if (docs.length === 0) return 0;
+    op = { id: new mongoose.Types.ObjectId().toHexString(), deltas: [...deltas.values()].filter((d) => d.d !== 0), docs };
+    await TallyStateModel.updateOne({ _id: spec.name }, { $set: { op } }, { upsert: true });
+    crash('noted');
   }
-  await Promise.all((op.deltas ?? []).map((d) => applyDelta(spec, d, op.id)));
+  await Promise.all(op.deltas.map((d) => applyDelta(spec, d, op.id)));
   crash('applied');
-  if (op.sets?.length) {
-    await coll.bulkWrite(
-      op.sets.map((s) => ({ updateOne: { filter: { _id: s.id }, update: { $set: { tallyKeys: s.keys } } } })) as never,
-      { ordered: false },
-    );
-  }
+  await storeKeys(coll, op.docs);
   crash('keysStored');
   await TallyStateModel.updateOne({ _id: spec.name, 'op.id': op.id }, { $unset: { op: 1 } });
   return op.docs.length;
+}
+
+/**
+ * Stores the batch's new keys and clears each flag, both only where `tallyRev` is still the one read. A
+ * document written since keeps its flag; its keys are still set to the ones counted, so that the next batch
+ * moves it from those.
+ */
+async function storeKeys(coll: Collection, docs: TallyOp['docs']): Promise<void> {
+  const revFilter = (d: TallyOp['docs'][number]) => ({ _id: d.id, tallyRev: d.rev === 0 ? { $in: [0, null] } : d.rev });
+  const res = await coll.bulkWrite(
+    docs.map((d) => ({ updateOne: { filter: revFilter(d), update: { $set: { tallyDirty: false, ...(d.keys ? { tallyKeys: d.keys } : {}) } } } })) as never,
+    { ordered: false },
+  );
+  const changed = docs.filter((d) => d.keys);
+  if (res.matchedCount === docs.length || changed.length === 0) return;
+  const stale = new Map(changed.map((d) => [String(d.id), d.keys!]));
+  const late: { updateOne: { filter: object; update: object } }[] = [];
+  for await (const doc of coll.find({ _id: { $in: changed.map((d) => d.id) as never[] } }, { projection: { tallyKeys: 1 } })) {
+    const keys = stale.get(String(doc._id))!;
+    if (!sameKeys(((doc.tallyKeys as string[] | undefined) ?? []).slice().sort(), keys)) late.push({ updateOne: { filter: { _id: doc._id }, update: { $set: { tallyKeys: keys } } } });
+  }
+  if (late.length) await coll.bulkWrite(late as never, { ordered: false });
 }
 
 async function applyDelta(spec: TallySpec<never>, d: Delta, opId: string): Promise<void> {
@@ -338,16 +359,16 @@ async function recountHeld(spec: TallySpec<never>, onProgress?: (documents: numb
   let toMark: unknown[] = [];
   const result: RecountResult = { ran: true, documents: 0, keys: 0, marked: 0 };
   const flushMarks = async () => {
-    if (toMark.length) await coll.updateMany({ _id: { $in: toMark as never[] } }, { $set: { tallyDirty: true } });
+    if (toMark.length) await coll.updateMany({ _id: { $in: toMark as never[] } }, tallyMarked({}));
     result.marked += toMark.length;
     toMark = [];
   };
-  for await (const doc of coll.find({}, { projection: { ...spec.projection, tallyKeys: 1 }, batchSize: 5000 })) {
+  for await (const doc of coll.find({}, { projection: { ...spec.projection, tallyKeys: 1, tallyDirty: 1 }, batchSize: 5000 })) {
     const applied = ((doc.tallyKeys as string[] | undefined) ?? []).slice().sort();
     for (const k of applied) counts.set(k, (counts.get(k) ?? 0) + 1);
     const target = spec.keysOf(doc as never);
     for (const k of target) if (k.labels) labels.set(tallyKeyId(k), k.labels);
-    if (!sameKeys(applied, [...new Set(target.map(tallyKeyId))].sort())) toMark.push(doc._id);
+    if (doc.tallyDirty !== true && !sameKeys(applied, [...new Set(target.map(tallyKeyId))].sort())) toMark.push(doc._id);
     if (toMark.length >= 1000) await flushMarks();
     if (++result.documents % 10_000 === 0) {
       logger.info('tally recount progress', { tally: spec.name, documents: result.documents });

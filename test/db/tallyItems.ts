@@ -9,6 +9,7 @@ export interface Item {
   _id: mongoose.Types.ObjectId;
   colour: string;
   size: number;
+  tallyRev?: number;
 }
 const itemSchema = new Schema<Item>({ colour: String, size: Number }, { collection: 'tallyItems', versionKey: false });
 itemSchema.plugin(tallied);

@@ -120,7 +120,7 @@ describe('summaries: dashboard figures equal a recount after random operations a
     const rnd = seeded(1201);
     const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!;
     const ids: { kind: 'penalties' | 'permits'; id: string }[] = [];
-    const steps = [undefined, 'noted', 'flagsCleared', 'collected', 'applied', 'keysStored'] as const satisfies readonly SweepOptions['crashAfter'][];
+    const steps = [undefined, 'noted', 'applied', 'keysStored'] as const satisfies readonly SweepOptions['crashAfter'][];
     let n = 0;
     for (let round = 0; round < 60; round++) {
       const op = rnd();

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type mongoose from 'mongoose';
-import { tallyDirtyFields } from '../../db/tally.js';
+import { tallyMarked } from '../../db/tally.js';
 import { gradeCounts } from './summaries.js';
 import { AppError } from '../../http/errors.js';
 import { decodeCursor, encodeCursor, escapeRegex, paginate, type PageRequest } from '../../lib/pagination.js';
@@ -101,7 +101,7 @@ async function gradeAndStore(facts: Map<string, EnterpriseFacts>, previous: Map<
   const flush = async () => {
     if (history.length) await upsertAll(GradeHistoryModel.collection, history);
     // `$set`, not a replacement: the grade keeps the keys its summaries count it under (grading/summaries.ts).
-    if (grades.length) await bulkWrite(GradeModel.collection, grades.map(({ _id, ...fields }) => ({ updateOne: { filter: { _id }, update: { $set: { ...fields, ...tallyDirtyFields() } }, upsert: true } })));
+    if (grades.length) await bulkWrite(GradeModel.collection, grades.map(({ _id, ...fields }) => ({ updateOne: { filter: { _id }, update: tallyMarked({ $set: fields }), upsert: true } })));
     if (checked.length) await GradeModel.collection.updateMany({ _id: { $in: checked } }, { $set: { checkedAt: now } });
     history = [];
     grades = [];
