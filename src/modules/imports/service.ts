@@ -306,8 +306,20 @@ async function processRows(doc: Lean, progress: ImportProgress, onProgress?: (p:
   let columns: ImportColumn[] = doc.columns ?? [];
   const inFlight: Promise<{ ok?: BatchOutcome; err?: unknown }>[] = [];
 
+  // Set once a batch could not be committed: the batches after it are not committed either, so the checkpoint
+  // never passes a batch that was not stored (a resumed run stores it and those after it again, idempotently).
+  let broken = false;
   const commit = async () => {
     const r = await inFlight.shift()!;
+    if (broken) return;
+    try {
+      await commitBatch(r);
+    } catch (err) {
+      broken = true;
+      throw err;
+    }
+  };
+  const commitBatch = async (r: { ok?: BatchOutcome; err?: unknown }) => {
     if (r.err) throw r.err;
     const o = r.ok!;
     if (o.errors.length) {
@@ -353,7 +365,8 @@ async function processRows(doc: Lean, progress: ImportProgress, onProgress?: (p:
     }
     if (batch.length && !stopped) await submit(batch);
   } finally {
-    // Whatever happens, batches already sent to createRecords are accounted for (or their error surfaces).
+    // Whatever happens, batches already sent to createRecords are awaited, and accounted for in order up to the
+    // first that failed (whose error surfaces).
     while (inFlight.length) await commit();
   }
   if (doc.format === 'jsonl') columns = mapper.seenColumns();
