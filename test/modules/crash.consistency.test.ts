@@ -12,6 +12,7 @@ import { RecordModel, SYSTEM_PRINCIPAL, type RecordDoc } from '../../src/modules
 import { ImportModel, configureImports, createImport, resumeImports, runImport } from '../../src/modules/imports/index.js';
 import { runGradeSweep } from '../../src/modules/grading/index.js';
 import { logger } from '../../src/lib/logger.js';
+import { spawnService, waitFor, type ServiceProcess } from '../support/process.js';
 
 type Restore = () => void;
 
@@ -269,6 +270,76 @@ describe('crash consistency: a write interrupted at any point is completed by re
       const res = await batch([penaltyBody(20_402, { uscc: recent, subjectName: '遗留企业有限公司' })]);
       expect(res.body.enterprisesCreated).to.equal(1);
       await expectConsistent();
+    });
+  });
+
+  describe('a real crash', () => {
+    let svc: ServiceProcess | undefined;
+    afterEach(() => svc?.child.kill('SIGKILL'));
+
+    const points = [
+      { when: 'its enterprises are stored', started: (subjects: string[]) => EnterpriseModel.countDocuments({ uscc: { $in: subjects } }) },
+      { when: 'its records are stored', started: (subjects: string[]) => RecordModel.countDocuments({ uscc: { $in: subjects } }) },
+    ];
+    points.forEach(({ when, started }, k) => {
+      it(`the service killed (SIGKILL) in a 1,000-record batch once ${when}: the same batch on the restarted service completes it`, async function () {
+        this.timeout(300_000);
+        const uri = new URL(process.env.TEST_MONGODB_URI!);
+        uri.pathname = `/${t.dbName}`;
+        const env = { MONGODB_URI: uri.toString(), BODY_LIMIT: '5mb', RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_IP_PER_MINUTE: '0' };
+        const start = async () => {
+          const s = await spawnService(env);
+          await waitFor(async () => (await fetch(`${s.baseUrl}/readyz`)).status === 200, 120_000, `the service ready (${s.output()})`);
+          return s;
+        };
+        // 400 subjects unknown so far (created implicitly, 2–3 records each).
+        const subjects = Array.from({ length: 400 }, (_, j) => makeUscc(40_000 + k * 1000 + j, '440307'));
+        const records = Array.from({ length: 1000 }, (_, i) => penaltyBody(30_000 + k * 1000 + i, { uscc: subjects[i % 400], subjectName: `批量崩溃企业${k}-${i % 400}有限公司` }));
+        const send = (s: ServiceProcess) =>
+          fetch(`${s.baseUrl}/api/v1/penalties/batch`, { method: 'POST', headers: { 'X-API-Key': clerk, 'Content-Type': 'application/json' }, body: JSON.stringify({ records }) });
+
+        svc = await start();
+        const first = send(svc).then(
+          (r) => r.status,
+          () => 'no answer',
+        );
+        // Killed as soon as the batch has got that far: somewhere between that and its end.
+        const deadline = Date.now() + 60_000;
+        while ((await started(subjects)) === 0) {
+          if (Date.now() > deadline) throw new Error('the batch did not start writing');
+          await new Promise((r) => setTimeout(r, 5));
+        }
+        svc.child.kill('SIGKILL');
+        await svc.exited;
+        const answered = await first;
+        // A command the database had already received still completes: wait until nothing changes any more.
+        const state = async () => JSON.stringify([await RecordModel.countDocuments({}), await AuditModel.countDocuments({}), await EnterpriseModel.countDocuments({ auditPending: true })]);
+        for (let last = '', now = await state(); now !== last; now = await state()) {
+          last = now;
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+
+        // What the repeat must count: subjects with no enterprise yet, and enterprises left marked without their entry.
+        const stored = await EnterpriseModel.find({ uscc: { $in: subjects } }, { uscc: 1, auditPending: 1 }).lean();
+        const entries = new Set((await AuditModel.find({ action: 'enterprise.create', resourceId: { $in: subjects } }, { resourceId: 1 }).lean()).map((e) => e.resourceId));
+        const unaudited = stored.filter((e) => e.auditPending && !entries.has(e.uscc)).length;
+        const expected = subjects.length - stored.length + unaudited;
+        const killedWith = { answered, enterprises: stored.length, marked: stored.filter((e) => e.auditPending).length, unaudited, records: await RecordModel.countDocuments({ uscc: { $in: subjects } }) };
+
+        svc = await start();
+        const repeat = await send(svc);
+        const body = (await repeat.json()) as { summary: { created: number; unchanged: number; error: number }; enterprisesCreated: number };
+        expect(repeat.status, JSON.stringify(body)).to.equal(200);
+        expect(body.summary.error).to.equal(0);
+        expect(body.summary.created + body.summary.unchanged).to.equal(1000);
+        expect(body.summary.unchanged).to.equal(killedWith.records);
+        expect(body.enterprisesCreated, JSON.stringify(killedWith)).to.equal(expected);
+        svc.child.kill('SIGTERM');
+        await svc.exited;
+        svc = undefined;
+        await expectConsistent();
+        console.log(`      killed with ${JSON.stringify(killedWith)}; the repeat created ${body.summary.created} records and counted ${body.enterprisesCreated} enterprises`);
+      });
     });
   });
 
