@@ -16,10 +16,10 @@ const BUSY = '另一实例正在评级';
  * Every minute: regrade the enterprises flagged dirty. Then, as a safety net, audit the enterprises whose
  * creating request stopped before auditing them and was not repeated (they were flagged dirty too).
  */
-export async function runGradeSweep(opts: { budgetMs?: number; today?: string; now?: Date } = {}): Promise<Ran<SweepResult>> {
+export async function runGradeSweep(opts: { budgetMs?: number; today?: string } = {}): Promise<Ran<SweepResult>> {
   const r = await withJobLock(GRADING_LOCK, LEASE_MS, async () => {
     const swept = await sweepDirty({ budgetMs: opts.budgetMs ?? 50_000, today: opts.today });
-    await completeStaleEnterprises(opts.now);
+    await completeStaleEnterprises();
     return swept;
   });
   return r.ran ? { ran: true, ...r.result } : { ran: false, reason: BUSY };

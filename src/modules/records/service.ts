@@ -277,9 +277,9 @@ function versionAudit(kind: RecordKind, record: Lean, n: number, ctx: CallContex
  */
 async function completeRecordAudits(kind: RecordKind, records: Lean[], ctx: CallContext, entries: AuditInput[] = []): Promise<void> {
   const missing = await missingAudits(records.flatMap((r) => r.versions.flatMap((v) => (v.auditId ? [v.auditId] : []))));
-  const unaudited = (r: Lean, v: RecordVersion) => v.auditId !== undefined && missing.has(String(v.auditId));
-  await linkRecords(records.filter((r) => r.uscc && r.versions[0] && unaudited(r, r.versions[0])).map((r) => ({ uscc: r.uscc!, recordId: r._id })));
-  const completions = records.flatMap((r) => r.versions.filter((v) => unaudited(r, v)).map((v) => versionAudit(kind, r, v.version, ctx, { completes: true })));
+  const unaudited = (v: RecordVersion | undefined) => v?.auditId !== undefined && missing.has(String(v.auditId));
+  await linkRecords(records.filter((r) => r.uscc && unaudited(r.versions[0])).map((r) => ({ uscc: r.uscc!, recordId: r._id })));
+  const completions = records.flatMap((r) => r.versions.filter(unaudited).map((v) => versionAudit(kind, r, v.version, ctx, { completes: true })));
   if (entries.length + completions.length) await recordAudits([...entries, ...completions]);
 }
 
