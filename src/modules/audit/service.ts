@@ -1,26 +1,46 @@
+import type mongoose from 'mongoose';
 import { AuditModel, type AuditDoc } from './model.js';
 import { requestContext } from '../../lib/context.js';
 import { paginate, type PageRequest } from '../../lib/pagination.js';
-import type { Principal } from '../auth/index.js';
+import { insertNew } from '../../db/bulk.js';
+import { keyId } from '../../db/keyId.js';
 
 export interface AuditInput {
   action: string;
   resource: string;
   resourceId?: string;
   outcome?: 'success' | 'denied' | 'failure';
-  principal?: Pick<Principal, 'id' | 'name' | 'roles'>;
+  /** Who did it. An entry completed by a later request may know only the writer's id (see `completes`). */
+  principal?: { id: string; name?: string; roles?: readonly string[] };
   /** Defaults to the current request's client address. */
   ip?: string;
   before?: unknown;
   after?: unknown;
   detail?: unknown;
+  /** When the audited write happened (default: now). An entry written later keeps the time of its write. */
+  at?: Date;
+  /**
+   * The entry's `_id` when the write it records must have exactly one entry: `auditId(<natural key>)`. Writing
+   * it again — a repeated request completing what an interrupted one left out, or two requests racing to do
+   * so — meets the unique `_id` and keeps the entry already stored.
+   */
+  id?: mongoose.Types.ObjectId;
+  /**
+   * Written by a later request (or job) than the write it records, whose own request stopped before writing
+   * it (a crash) or has not written it yet: stored with `detail.completed: true`.
+   */
+  completes?: boolean;
 }
 
-/** Appends one audit entry. Callers await it: a write without its audit entry is not done. */
-export async function recordAudit(input: AuditInput): Promise<void> {
+/** The `_id` of the one audit entry of a write, from that write's natural key (e.g. "record:<id>:v2"). */
+export const auditId = (key: string): mongoose.Types.ObjectId => keyId(`audit:${key}`);
+
+function auditDoc(input: AuditInput): Record<string, unknown> {
   const ctx = requestContext.getStore();
-  await AuditModel.create({
-    at: new Date(),
+  const detail = input.completes ? { ...(input.detail as object | undefined), completed: true } : input.detail;
+  const doc: Record<string, unknown> = {
+    _id: input.id,
+    at: input.at ?? new Date(),
     action: input.action,
     resource: input.resource,
     resourceId: input.resourceId,
@@ -32,8 +52,42 @@ export async function recordAudit(input: AuditInput): Promise<void> {
     requestId: ctx?.requestId,
     before: input.before,
     after: input.after,
-    detail: input.detail,
-  });
+    detail,
+  };
+  for (const k of Object.keys(doc)) if (doc[k] === undefined) delete doc[k];
+  return doc;
+}
+
+/**
+ * The principal an entry names for a write made by `writerId`: the current caller when it is that writer, else
+ * only the writer's id (an entry completed by someone else: the write is not theirs).
+ */
+export function writerPrincipal(writerId: string, current?: AuditInput['principal']): AuditInput['principal'] {
+  return current && current.id === writerId ? current : { id: writerId };
+}
+
+/** Appends one audit entry. Callers await it: a write without its audit entry is not done. */
+export async function recordAudit(input: AuditInput): Promise<void> {
+  await recordAudits([input]);
+}
+
+/**
+ * Appends audit entries in one unordered insert. An entry with an `id` that is already stored is kept as it
+ * is (a duplicate key is "already there"). Returns the ids (as strings) of the entries with an `id` that this
+ * call stored.
+ */
+export async function recordAudits(inputs: AuditInput[]): Promise<Set<string>> {
+  const docs = inputs.map(auditDoc);
+  const there = new Set(await insertNew(AuditModel.collection, docs));
+  return new Set(inputs.flatMap((e, i) => (e.id && !there.has(i) ? [String(e.id)] : [])));
+}
+
+/** The ids among `ids` with no audit entry yet (one read by `_id`). */
+export async function missingAudits(ids: mongoose.Types.ObjectId[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const found = await AuditModel.collection.find({ _id: { $in: ids } }, { projection: { _id: 1 } }).toArray();
+  const stored = new Set(found.map((d) => String(d._id)));
+  return new Set(ids.map(String).filter((id) => !stored.has(id)));
 }
 
 export function presentAudit(doc: AuditDoc & { _id: unknown }) {

@@ -27,6 +27,13 @@ export interface EnterpriseDoc {
    * the nightly full regrade, which reads every record.
    */
   recordIds?: mongoose.Types.ObjectId[];
+  /**
+   * Set in the insert that creates the enterprise, cleared (conditionally) once its `enterprise.create` audit
+   * entry is stored: an enterprise still marked was created by a request that may have stopped before auditing
+   * it (a crash). A repeated request, or the grading sweep for marks older than a grace period, completes it
+   * (`completeEnterprises`).
+   */
+  auditPending?: boolean;
   /** 严重失信主体名单: maintained by the dishonesty module (the grading module forces tier D while active). */
   listing?: { active: boolean; listingId: string; since: string; until: string | null } | null;
   /** Incremented on every change. */
@@ -55,6 +62,7 @@ const enterpriseSchema = new Schema<EnterpriseDoc>(
     gradeDirty: { type: Boolean, default: true, index: true },
     listing: { type: Schema.Types.Mixed, default: undefined },
     recordIds: { type: [Schema.Types.ObjectId], default: undefined },
+    auditPending: { type: Boolean, default: undefined },
     revision: { type: Number, required: true, default: 1 },
     createdBy: { type: String, required: true },
     updatedBy: { type: String, required: true },
@@ -64,6 +72,8 @@ const enterpriseSchema = new Schema<EnterpriseDoc>(
 enterpriseSchema.index({ name: 1 });
 // Lists by district, in USCC order (listEnterprises: equality on a whole district code, then the sort key).
 enterpriseSchema.index({ districtCode: 1, uscc: 1 });
+// Only enterprises still awaiting their audit entry are in it (the mark is removed, not set false).
+enterpriseSchema.index({ auditPending: 1 }, { sparse: true });
 
 export const EnterpriseModel = mongoose.model<EnterpriseDoc>('Enterprise', enterpriseSchema);
 

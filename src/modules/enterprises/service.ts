@@ -4,11 +4,11 @@ import { EnterpriseModel, enterpriseId, type EnterpriseDoc } from './model.js';
 import { ENTERPRISE_MUTABLE_FIELDS } from './fields.js';
 import { AppError } from '../../http/errors.js';
 import { escapeRegex, paginate, type PageRequest } from '../../lib/pagination.js';
-import { AuditModel, recordAudit } from '../audit/index.js';
+import { auditId, recordAudit, recordAudits, writerPrincipal, type AuditInput } from '../audit/index.js';
 import { assertInScope, canSee, districtFilter, scopeFilter, type Principal } from '../auth/index.js';
 import { isValidUscc, usccDivision } from '../../lib/uscc.js';
-import { currentRequestId, requestContext } from '../../lib/context.js';
 import { insertNew } from '../../db/bulk.js';
+import { logger } from '../../lib/logger.js';
 
 export type EnterpriseInput = Omit<EnterpriseDoc, 'revision' | 'createdBy' | 'updatedBy' | 'createdAt' | 'updatedAt' | 'usccOverride'> & {
   usccOverride?: { reason: string };
@@ -50,24 +50,21 @@ export async function createEnterprise(input: EnterpriseInput, ctx: CallContext)
   const { usccOverride, ...data } = input;
   // An override is recorded only when it was actually needed.
   const override = usccOverride && !isValidUscc(data.uscc) ? { reason: usccOverride.reason, by: ctx.principal.id, at: new Date() } : undefined;
+  let doc: Lean;
   try {
-    const doc = await EnterpriseModel.create({ _id: enterpriseId(data.uscc), recordIds: [], ...data, usccOverride: override, revision: 1, createdBy: ctx.principal.id, updatedBy: ctx.principal.id });
-    const out = presentEnterprise(doc.toObject());
-    await recordAudit({
-      action: override ? 'enterprise.create.usccOverride' : 'enterprise.create',
-      resource: 'enterprise',
-      resourceId: out.uscc,
-      principal: ctx.principal,
-      ip: ctx.ip,
-      after: out,
-    });
-    return out;
+    // Inserted marked `auditPending` (cleared once its entry is stored): see completeEnterprises.
+    const created = await EnterpriseModel.create({ _id: enterpriseId(data.uscc), recordIds: [], ...data, usccOverride: override, auditPending: true, revision: 1, createdBy: ctx.principal.id, updatedBy: ctx.principal.id });
+    doc = created.toObject() as Lean;
   } catch (err) {
     if (isDuplicateKey(err)) {
+      // A creation of this USCC that stopped before its audit entry is completed now; the answer stays 409.
+      await completeEnterprises(await markedEnterprises([data.uscc]), ctx);
       throw AppError.conflict('该统一社会信用代码的企业已存在', [{ path: 'uscc', message: '统一社会信用代码已存在' }]);
     }
     throw err;
   }
+  await completeEnterprises([{ doc, inserted: true }], ctx);
+  return presentEnterprise(doc);
 }
 
 /** Enterprises by USCC: one query on the unique `uscc` index. Unknown USCCs are absent. */
@@ -162,17 +159,91 @@ export async function subjectDistricts(subjects: Pick<SubjectFields, 'uscc' | 'f
 }
 
 /**
+ * An enterprise whose `enterprise.create` entry may be missing (marked `auditPending`): `inserted` by the
+ * calling request, or found still marked — its creating request stopped before auditing it, or is still running.
+ */
+export interface PendingEnterprise {
+  doc: Lean;
+  inserted: boolean;
+}
+
+/** The enterprises of these USCCs still marked `auditPending`. */
+async function markedEnterprises(usccs: string[]): Promise<PendingEnterprise[]> {
+  if (usccs.length === 0) return [];
+  const docs = (await EnterpriseModel.find({ uscc: { $in: usccs }, auditPending: true }, { recordIds: 0 }).lean()) as unknown as Lean[];
+  return docs.map((doc) => ({ doc, inserted: false }));
+}
+
+/** Who completes enterprises: a request (its principal, address and the records' source), or a job (none). */
+type AuditContext = Partial<CallContext> & { source?: string };
+
+/** The one `enterprise.create` entry of an enterprise (its `_id` derives from the USCC), from the stored enterprise. */
+function creationAudit(doc: Lean, ctx: AuditContext, completes: boolean): AuditInput {
+  return {
+    id: auditId(`enterprise:${doc.uscc}:create`),
+    at: doc.createdAt,
+    action: doc.usccOverride ? 'enterprise.create.usccOverride' : 'enterprise.create',
+    resource: 'enterprise',
+    resourceId: doc.uscc,
+    principal: writerPrincipal(doc.createdBy, ctx.principal),
+    ip: ctx.ip,
+    after: presentEnterprise(doc),
+    // Created implicitly by a record (or an import): where the record came from, when the caller knows.
+    detail: doc.origin === 'record' ? { origin: 'record', ...(ctx.source ? { source: ctx.source } : {}) } : undefined,
+    completes,
+  };
+}
+
+/**
+ * Stores the `enterprise.create` entries of pending enterprises (each at most once: its `_id` derives from the
+ * USCC), then clears their marks with one update conditioned on the mark. Returns the USCCs whose entry this
+ * call stored.
+ *
+ * Those are the enterprises counted as created in this request's answer (`enterprisesCreated`): exactly one
+ * request stores an enterprise's entry — normally the one that inserted it. When that request stopped before
+ * auditing it (a crash), the enterprise stays marked and the repeated request (the resumed import batch, a
+ * client's retry) finds it so: the enterprise was created from this request's subject data, so this answer
+ * counts it. Two concurrent requests naming one new subject count it once. Not counted again: an enterprise
+ * whose entry was already stored when its request died (between that write and the answer) — the entry
+ * names the request that created it.
+ */
+export async function completeEnterprises(pending: PendingEnterprise[], ctx: AuditContext): Promise<string[]> {
+  if (pending.length === 0) return [];
+  const audits = pending.map((p) => creationAudit(p.doc, ctx, !p.inserted));
+  const stored = await recordAudits(audits);
+  await EnterpriseModel.collection.updateMany({ _id: { $in: pending.map((p) => p.doc._id) }, auditPending: true } as never, { $unset: { auditPending: '' } });
+  return pending.filter((_, i) => stored.has(String(audits[i].id))).map((p) => p.doc.uscc);
+}
+
+/** How long a request may take to audit the enterprises it created before the grading sweep does it for them. */
+export const AUDIT_PENDING_GRACE_MS = 10 * 60_000;
+
+/**
+ * Safety net for a creation no request repeats: enterprises marked `auditPending` for longer than the grace
+ * period get their entry (naming their creator, `detail.completed`), counted in no answer. Run by the grading
+ * sweep every minute. Returns how many entries it stored.
+ */
+export async function completeStaleEnterprises(now = new Date(), limit = 500): Promise<number> {
+  const stale = (await EnterpriseModel.find({ auditPending: true, createdAt: { $lt: new Date(now.getTime() - AUDIT_PENDING_GRACE_MS) } }, { recordIds: 0 })
+    .limit(limit)
+    .lean()) as unknown as Lean[];
+  const done = await completeEnterprises(stale.map((doc) => ({ doc, inserted: false })), {});
+  if (done.length) logger.warn('enterprises audited after their creating request stopped', { enterprises: done.length });
+  return done.length;
+}
+
+/**
  * Before records are stored: creates the missing enterprises from the records' subject fields (one bulk
  * insert on the unique `uscc` index; existing ones answer duplicate-key), each new one listing its records'
- * ids, flagged for grading and audited (enterprise.create, detail.origin = record). Returns each USCC's
- * district, the USCCs that already existed — once the records are stored, `linkRecords` flags those and adds
- * the ids that were really inserted (a 409 or an idempotent replay writes nothing to them) — and the USCCs
- * of the enterprises created.
+ * ids, flagged for grading and marked `auditPending`. Returns each USCC's district, the USCCs that already
+ * existed — once the records are stored, `linkRecords` flags those and adds the ids that were really inserted
+ * (a 409 or an idempotent replay adds none, unless the stored record's own request stopped before auditing
+ * it: see the records' completeRecordAudits) — and the enterprises whose `enterprise.create`
+ * entry the caller stores with `completeEnterprises` once its records are stored and audited: those it
+ * inserted, and those it found still marked (a request that created them stopped before auditing them).
+ * Auditing last keeps the time between storing an enterprise's entry and answering (which counts it) short.
  */
-export async function ensureEnterprises(
-  subjects: SubjectFields[],
-  ctx: CallContext & { source?: string },
-): Promise<{ districts: Map<string, string>; existing: Set<string>; created: string[] }> {
+export async function ensureEnterprises(subjects: SubjectFields[], ctx: CallContext): Promise<{ districts: Map<string, string>; existing: Set<string>; pending: PendingEnterprise[] }> {
   const by = ctx.principal.id;
   const byUscc = new Map<string, SubjectFields>();
   const recordIds = new Map<string, mongoose.Types.ObjectId[]>();
@@ -181,7 +252,7 @@ export async function ensureEnterprises(
     if (s.recordId) recordIds.set(s.uscc, [...(recordIds.get(s.uscc) ?? []), s.recordId]);
   }
   const existing = new Set<string>();
-  if (byUscc.size === 0) return { districts: new Map(), existing, created: [] };
+  if (byUscc.size === 0) return { districts: new Map(), existing, pending: [] };
   const now = new Date();
   // Missing enterprises are inserted (the unique index refuses those that exist): no read first, and an
   // enterprise made meanwhile by a concurrent request is simply found existing.
@@ -196,6 +267,7 @@ export async function ensureEnterprises(
       standardisationGrade: '无',
       origin: 'record',
       gradeDirty: true,
+      auditPending: true,
       recordIds: recordIds.get(s.uscc) ?? [],
       revision: 1,
       createdBy: by,
@@ -208,37 +280,21 @@ export async function ensureEnterprises(
 
   const made = fresh.filter((f) => !existing.has(f.uscc));
   const districts = new Map(made.map((f) => [f.uscc, f.districtCode]));
-  if (made.length) {
-    // Created implicitly by a record (or an import), by this principal: audited like an API creation.
-    const ip = ctx.ip ?? requestContext.getStore()?.ip;
-    await AuditModel.insertMany(
-      made.map((f) => ({
-        at: now,
-        action: 'enterprise.create',
-        resource: 'enterprise',
-        resourceId: f.uscc,
-        outcome: 'success',
-        principalId: ctx.principal.id,
-        principalName: ctx.principal.name,
-        roles: ctx.principal.roles,
-        ip,
-        requestId: currentRequestId(),
-        after: presentEnterprise(f as unknown as Lean),
-        detail: { origin: 'record', source: ctx.source ?? 'api' },
-      })),
-    );
-  }
+  const pending: PendingEnterprise[] = made.map((f) => ({ doc: f as unknown as Lean, inserted: true }));
   if (existing.size) {
-    for (const d of (await enterprisesByUscc([...existing], ['districtCode'])).values()) districts.set(d.uscc, d.districtCode);
+    const found = [...(await enterprisesByUscc([...existing], ['districtCode', 'auditPending'])).values()];
+    for (const d of found) districts.set(d.uscc, d.districtCode);
+    pending.push(...(await markedEnterprises(found.filter((d) => d.auditPending).map((d) => d.uscc))));
   }
-  return { districts, existing, created: made.map((f) => f.uscc) };
+  return { districts, existing, pending };
 }
 
 /**
  * After records of existing enterprises were stored: flags each enterprise for regrading and adds the
  * records' ids to its `recordIds` (one atomic update per enterprise).
- * A crash before this leaves a record its enterprise does not list yet: the nightly full regrade reads
- * every record and adds the missing ids (`reconcileRecordIds`).
+ * A crash before this leaves a record its enterprise does not list yet: the repeated request links it (it
+ * finds the record without its creation entry, written after this), and the nightly full regrade reads every
+ * record and adds any id still missing.
  */
 export async function linkRecords(links: { uscc: string; recordId: mongoose.Types.ObjectId }[]): Promise<void> {
   const ids = new Map<string, mongoose.Types.ObjectId[]>();

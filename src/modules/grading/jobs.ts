@@ -1,4 +1,5 @@
 import { withJobLock } from '../../lib/jobLock.js';
+import { completeStaleEnterprises } from '../enterprises/index.js';
 import { regradeAll, regradeUsccs, sweepDirty, type RegradeCounts, type RegradeOptions, type SweepResult } from './service.js';
 
 /**
@@ -11,9 +12,16 @@ const LEASE_MS = 5 * 60_000;
 type Ran<T> = ({ ran: true } & T) | { ran: false; reason: string };
 const BUSY = '另一实例正在评级';
 
-/** Every minute: regrade the enterprises flagged dirty. */
+/**
+ * Every minute: regrade the enterprises flagged dirty. Then, as a safety net, audit the enterprises whose
+ * creating request stopped before auditing them and was not repeated (they were flagged dirty too).
+ */
 export async function runGradeSweep(opts: { budgetMs?: number; today?: string } = {}): Promise<Ran<SweepResult>> {
-  const r = await withJobLock(GRADING_LOCK, LEASE_MS, () => sweepDirty({ budgetMs: opts.budgetMs ?? 50_000, today: opts.today }));
+  const r = await withJobLock(GRADING_LOCK, LEASE_MS, async () => {
+    const swept = await sweepDirty({ budgetMs: opts.budgetMs ?? 50_000, today: opts.today });
+    await completeStaleEnterprises();
+    return swept;
+  });
   return r.ran ? { ran: true, ...r.result } : { ran: false, reason: BUSY };
 }
 

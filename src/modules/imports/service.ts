@@ -24,7 +24,7 @@ import { AppError, toAppError, type ErrorDetail } from '../../http/errors.js';
 import { logger } from '../../lib/logger.js';
 import { requestContext } from '../../lib/context.js';
 import { paginate, type PageRequest } from '../../lib/pagination.js';
-import { recordAudit } from '../audit/index.js';
+import { auditId, recordAudit, recordAudits, writerPrincipal, type AuditInput } from '../audit/index.js';
 import type { Principal } from '../auth/index.js';
 import { createRecords, KIND_LABEL, KIND_PATH, type RecordKind } from '../records/index.js';
 import { ImportClaimModel, ImportErrorModel, ImportModel, type ImportColumn, type ImportDoc, type ImportErrorDoc, type ImportFormat, type ImportStatus } from './model.js';
@@ -195,15 +195,26 @@ export async function createImport(input: NewImport): Promise<ImportDoc & { _id:
     leaseUntil: leaseUntil(),
   });
   own(String(id));
-  await recordAudit({
+  await recordAudits([creationAudit(doc.toObject(), { principal: p, ip: input.ip })]);
+  return doc.toObject();
+}
+
+/**
+ * The import's one `import.create` entry (its `_id` derives from the import's): written when the upload is
+ * stored, and again — a no-op unless a crash came in between — each time the import is run or resumed.
+ */
+function creationAudit(doc: ImportDoc & { _id: mongoose.Types.ObjectId }, by: { principal?: Principal; ip?: string }, completes = false): AuditInput {
+  return {
+    id: auditId(`import:${String(doc._id)}:create`),
+    at: doc.createdAt,
     action: 'import.create',
     resource: 'import',
-    resourceId: String(id),
-    principal: p,
-    ip: input.ip,
-    after: { kind: input.kind, format: input.format, encoding: doc.encoding, fileName: doc.fileName, bytes: file.bytes, sha256: file.sha256, previousImportId: doc.previousImportId },
-  });
-  return doc.toObject();
+    resourceId: String(doc._id),
+    principal: writerPrincipal(doc.principal.id, by.principal ?? doc.principal),
+    ip: by.ip ?? doc.ip ?? undefined,
+    after: { kind: doc.kind, format: doc.format, encoding: doc.encoding, fileName: doc.fileName, bytes: doc.bytes, sha256: doc.sha256, previousImportId: doc.previousImportId },
+    completes,
+  };
 }
 
 /** Queues an import created by this instance for background processing. */
@@ -295,8 +306,20 @@ async function processRows(doc: Lean, progress: ImportProgress, onProgress?: (p:
   let columns: ImportColumn[] = doc.columns ?? [];
   const inFlight: Promise<{ ok?: BatchOutcome; err?: unknown }>[] = [];
 
+  // Set once a batch could not be committed: the batches after it are not committed either, so the checkpoint
+  // never passes a batch that was not stored (a resumed run stores it and those after it again, idempotently).
+  let broken = false;
   const commit = async () => {
     const r = await inFlight.shift()!;
+    if (broken) return;
+    try {
+      await commitBatch(r);
+    } catch (err) {
+      broken = true;
+      throw err;
+    }
+  };
+  const commitBatch = async (r: { ok?: BatchOutcome; err?: unknown }) => {
     if (r.err) throw r.err;
     const o = r.ok!;
     if (o.errors.length) {
@@ -342,7 +365,8 @@ async function processRows(doc: Lean, progress: ImportProgress, onProgress?: (p:
     }
     if (batch.length && !stopped) await submit(batch);
   } finally {
-    // Whatever happens, batches already sent to createRecords are accounted for (or their error surfaces).
+    // Whatever happens, batches already sent to createRecords are awaited, and accounted for in order up to the
+    // first that failed (whose error surfaces).
     while (inFlight.length) await commit();
   }
   if (doc.format === 'jsonl') columns = mapper.seenColumns();
@@ -353,6 +377,8 @@ async function processRows(doc: Lean, progress: ImportProgress, onProgress?: (p:
 async function finish(doc: Lean, progress: ImportProgress, status: 'done' | 'failed', error: string | null, columns?: ImportColumn[]): Promise<Lean | null> {
   const { rowsTotal, rowsRead, created, unchanged, failed, enterprisesCreated } = progress;
   await recordAudit({
+    // One entry per outcome: a run resumed after a crash between this entry and the status finishes again.
+    id: auditId(`import:${String(doc._id)}:finish:${status}`),
     action: 'import.finish',
     resource: 'import',
     resourceId: String(doc._id),
@@ -390,6 +416,8 @@ export async function runImport(id: string, onProgress?: (p: ImportProgress) => 
       { new: true },
     ).lean()) as Lean | null;
     if (!doc) return null;
+    // Its process may have stopped between storing the upload and auditing it.
+    await recordAudits([creationAudit(doc, {}, true)]);
     const progress: ImportProgress = { status: 'running', rowsTotal: doc.rowsTotal, rowsRead: doc.rowsRead, created: doc.created, unchanged: doc.unchanged, failed: doc.failed, enterprisesCreated: doc.enterprisesCreated ?? 0 };
     try {
       if (!existsSync(doc.filePath)) throw new ImportFileError('导入文件已不存在（可能已被清理），无法继续导入，请重新上传');

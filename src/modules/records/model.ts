@@ -26,6 +26,12 @@ export interface RecordVersion {
   revocation?: { decisionNumber: string; decisionDate: string; reason: string; basis?: string } | null;
   at: Date;
   by: string;
+  /**
+   * The `_id` of this version's one audit entry (`<kind>.create` for version 1, else `<kind>.<action>`), stored
+   * with the version: a request that finds the entry missing (its writer stopped before auditing) writes it.
+   * Absent on versions stored before entries had fixed ids.
+   */
+  auditId?: mongoose.Types.ObjectId;
 }
 
 /**

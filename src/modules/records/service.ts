@@ -12,15 +12,13 @@ import { AppError, boundDetails, type ErrorDetail } from '../../http/errors.js';
 import { paginate, type PageRequest } from '../../lib/pagination.js';
 import { usccDivision, usccProblem, USCC_PLACEHOLDER } from '../../lib/uscc.js';
 import { todayInShanghai } from '../../lib/calendar.js';
-import { AuditModel } from '../audit/index.js';
-import { recordAudit } from '../audit/index.js';
+import { auditId, missingAudits, recordAudits, writerPrincipal, type AuditInput } from '../audit/index.js';
 import { districtFilter, inScope, scopeFilter, type Principal } from '../auth/index.js';
-import { ensureEnterprises, enterprisesByUscc, linkRecords, markGradeDirty, subjectDistricts } from '../enterprises/index.js';
+import { completeEnterprises, ensureEnterprises, enterprisesByUscc, linkRecords, markGradeDirty, subjectDistricts } from '../enterprises/index.js';
 import { deliveryMarks, initialDelivery, type WithdrawReason } from '../publicity/outbox.js';
 import { platformIds } from '../publicity/platforms.js';
 import { presentRecord, presentVersion } from './present.js';
 import { emitRecordRevoked } from './hooks.js';
-import { currentRequestId, requestContext } from '../../lib/context.js';
 
 export interface CallContext {
   principal: Principal;
@@ -146,7 +144,7 @@ export async function createRecords(kind: RecordKind, inputs: unknown[], ctx: Ca
   const now = new Date();
   // Ids first: each enterprise lists its records' ids before the records exist (see EnterpriseDoc.recordIds).
   const ids = valid.map(() => new mongoose.Types.ObjectId());
-  const { districts, existing, created: enterprisesCreated } = await ensureEnterprises(
+  const { districts, existing, pending } = await ensureEnterprises(
     valid
       .map((v, i) => ({ ...v, recordId: ids[i] }))
       .filter((v) => typeof v.data.uscc === 'string' && v.data.uscc !== USCC_PLACEHOLDER)
@@ -167,7 +165,7 @@ export async function createRecords(kind: RecordKind, inputs: unknown[], ctx: Ca
     const derived = derive(kind, data, rules, today) as unknown as Record<string, unknown>;
     const hash = contentHash(data);
     const uscc = (data.uscc as string | undefined) ?? null;
-    const version: RecordVersion = { version: 1, action: 'create', op: 'upsert', withdrawReason: null, data, derived, contentHash: hash, reason: null, revocation: null, at: now, by };
+    const version: RecordVersion = { version: 1, action: 'create', op: 'upsert', withdrawReason: null, data, derived, contentHash: hash, reason: null, revocation: null, at: now, by, auditId: versionAuditId(ids[i], 1) };
     return {
       _id: ids[i],
       kind,
@@ -209,11 +207,14 @@ export async function createRecords(kind: RecordKind, inputs: unknown[], ctx: Ca
   const dupKeys = [...failed.entries()].filter(([, e]) => isDuplicateKey(e)).map(([i]) => docs[i]);
   const existingByKey = dupKeys.length ? await findByNaturalKeys(kind, dupKeys) : new Map<string, Lean>();
 
+  // Every created record, and every idempotent replay of one, leaves its audit entry.
+  const entries: AuditInput[] = [];
   docs.forEach((doc, i) => {
     const index = valid[i].index;
     const fail = failed.get(i);
     if (!fail) {
       results[index] = { index, status: 'created', id: String(doc._id), record: presentRecord(doc as unknown as Lean, ctx.principal) };
+      entries.push(versionAudit(kind, doc as unknown as Lean, 1, ctx));
       return;
     }
     const prior = isDuplicateKey(fail) ? existingByKey.get(naturalKey(doc)) : undefined;
@@ -221,6 +222,14 @@ export async function createRecords(kind: RecordKind, inputs: unknown[], ctx: Ca
     const sameContent = prior.contentHash === doc.contentHash || prior.versions[0]?.contentHash === doc.contentHash;
     if (sameContent) {
       results[index] = { index, status: 'unchanged', id: String(prior._id), record: presentRecord(prior, ctx.principal) };
+      entries.push({
+        action: `${kind}.create.unchanged`,
+        resource: kind,
+        resourceId: String(prior._id),
+        principal: ctx.principal,
+        ip: ctx.ip,
+        after: { version: prior.version, decisionNumber: prior.decisionNumber, source: ctx.source ?? 'api' },
+      });
     } else {
       results[index] = {
         index,
@@ -232,26 +241,48 @@ export async function createRecords(kind: RecordKind, inputs: unknown[], ctx: Ca
       };
     }
   });
-  // Every created record, and every idempotent replay of one, leaves its audit entry.
-  const audited = results.filter((r): r is Extract<BatchResult, { status: 'created' | 'unchanged' }> => r?.status === 'created' || r?.status === 'unchanged');
-  if (audited.length) {
-    await AuditModel.insertMany(
-      audited.map((r) => ({
-        at: now,
-        action: r.status === 'created' ? `${kind}.create` : `${kind}.create.unchanged`,
-        resource: kind,
-        resourceId: r.id,
-        outcome: 'success',
-        principalId: ctx.principal.id,
-        principalName: ctx.principal.name,
-        roles: ctx.principal.roles,
-        ip: ctx.ip ?? requestContext.getStore()?.ip,
-        requestId: currentRequestId(),
-        after: { version: r.record.version, decisionNumber: (r.record as { decisionNumber?: string }).decisionNumber, source: ctx.source ?? 'api' },
-      })),
-    );
-  }
+  // So does every record met by its natural key whose own entries a stopped request left out.
+  await completeRecordAudits(kind, [...existingByKey.values()], ctx, entries);
+  // Last: the enterprises this call created (or found left unaudited) are audited and counted.
+  const enterprisesCreated = await completeEnterprises(pending, { ...ctx, source: ctx.source ?? 'api' });
   return Object.assign(results, { enterprisesCreated });
+}
+
+/** The `_id` of the audit entry of a record's version n (stored in the version as `auditId`). */
+const versionAuditId = (recordId: unknown, n: number) => auditId(`record:${String(recordId)}:v${n}`);
+
+/**
+ * The one audit entry of version n of a stored record: `<kind>.create` for version 1, else `<kind>.<action>`,
+ * naming the version's writer and time. `lifecycleBefore` is known only to the request appending the version;
+ * a completion (`completes`) writes what the record still tells.
+ */
+function versionAudit(kind: RecordKind, record: Lean, n: number, ctx: CallContext, opts: { lifecycleBefore?: Lifecycle; completes?: boolean } = {}): AuditInput {
+  const v = record.versions.find((x) => x.version === n)!;
+  const common = { id: v.auditId, at: v.at, resource: kind, resourceId: String(record._id), principal: writerPrincipal(v.by, ctx.principal), ip: ctx.ip, completes: opts.completes };
+  if (n === 1) return { ...common, action: `${kind}.create`, after: { version: 1, decisionNumber: v.data.decisionNumber, source: record.source ?? 'api' } };
+  const previous = record.versions.find((x) => x.version === n - 1);
+  return {
+    ...common,
+    action: `${kind}.${v.action}`,
+    before: { version: n - 1, contentHash: previous?.contentHash, ...(opts.lifecycleBefore ? { lifecycle: opts.lifecycleBefore } : {}) },
+    after: { version: n, contentHash: v.contentHash, ...(n === record.version ? { lifecycle: record.lifecycle } : {}), reason: v.reason ?? null, withdraw: v.withdrawReason ?? null },
+  };
+}
+
+/**
+ * Writes `entries` together with the entries the given stored records miss: a request that stopped (a crash)
+ * between writing a version and its audit entry leaves it missing, and whichever request meets the record
+ * next — the repeated request above all — writes it (once: its `_id` is the version's `auditId`; one read
+ * finds which are missing). Versions stored before entries had fixed ids were audited by their own request.
+ * A record whose creation entry is missing may not be in its enterprise's `recordIds` either (linking comes
+ * before auditing): it is linked first.
+ */
+async function completeRecordAudits(kind: RecordKind, records: Lean[], ctx: CallContext, entries: AuditInput[] = []): Promise<void> {
+  const missing = await missingAudits(records.flatMap((r) => r.versions.flatMap((v) => (v.auditId ? [v.auditId] : []))));
+  const unaudited = (v: RecordVersion | undefined) => v?.auditId !== undefined && missing.has(String(v.auditId));
+  await linkRecords(records.filter((r) => r.uscc && unaudited(r.versions[0])).map((r) => ({ uscc: r.uscc!, recordId: r._id })));
+  const completions = records.flatMap((r) => r.versions.filter(unaudited).map((v) => versionAudit(kind, r, v.version, ctx, { completes: true })));
+  if (entries.length + completions.length) await recordAudits([...entries, ...completions]);
 }
 
 type KeyFields = Pick<RecordDoc, 'kind' | 'authorityUscc' | 'decisionNumber'>;
@@ -373,6 +404,7 @@ async function appendVersion(kind: RecordKind, prior: Lean, nv: NewVersion, ctx:
     revocation: nv.revocation ?? null,
     at: now,
     by: ctx.principal.id,
+    auditId: versionAuditId(prior._id, version),
   };
   const after = await RecordModel.findOneAndUpdate(
     { _id: prior._id, version: prior.version },
@@ -398,15 +430,8 @@ async function appendVersion(kind: RecordKind, prior: Lean, nv: NewVersion, ctx:
   // Another change appended its version since `prior` was read: this one is refused, never merged.
   if (!after) throw AppError.conflict('记录已被他人修改，请刷新后重试');
   if (prior.uscc) await markGradeDirty([prior.uscc]);
-  await recordAudit({
-    action: `${kind}.${nv.action}`,
-    resource: kind,
-    resourceId: String(prior._id),
-    principal: ctx.principal,
-    ip: ctx.ip,
-    before: { version: prior.version, contentHash: prior.contentHash, lifecycle: prior.lifecycle },
-    after: { version, contentHash: entry.contentHash, lifecycle: nv.lifecycle, reason: nv.reason, withdraw: nv.withdraw ?? null },
-  });
+  // A crash before this leaves the version without its entry: the repeated request completes it (completeRecordAudits).
+  await recordAudits([versionAudit(kind, after as Lean, version, ctx, { lifecycleBefore: prior.lifecycle })]);
   return after as Lean;
 }
 
@@ -429,7 +454,19 @@ export async function correctRecord(kind: RecordKind, id: string, body: { reason
     );
   }
   const data = { ...value!, ...(listing ? { [LISTING_MARK]: listing } : {}), ...(ground ? { [GROUND_MARK]: ground } : {}) };
-  if (contentHash(data) === prior.contentHash) throw AppError.validation([{ path: 'changes', message: '更正内容与当前版本相同' }]);
+  if (contentHash(data) === prior.contentHash) {
+    // The same correction again (same result, reason and clerk) repeats one whose answer was lost — its process
+    // may have stopped after appending the version but before flagging the grade or auditing it: that is
+    // completed, and the answer is the first one's. Anything else equal to the current version changes nothing.
+    const last = prior.versions[prior.versions.length - 1];
+    if (last?.action !== 'correct' || last.reason !== body.reason || last.by !== ctx.principal.id) {
+      throw AppError.validation([{ path: 'changes', message: '更正内容与当前版本相同' }]);
+    }
+    if (prior.uscc) await markGradeDirty([prior.uscc]);
+    const repeat: AuditInput = { action: `${kind}.correct.unchanged`, resource: kind, resourceId: String(prior._id), principal: ctx.principal, ip: ctx.ip, after: { version: prior.version, contentHash: prior.contentHash } };
+    await completeRecordAudits(kind, [prior], ctx, [repeat]);
+    return presentRecord(prior, ctx.principal);
+  }
   try {
     const after = await appendVersion(kind, prior, { action: 'correct', data, reason: body.reason, lifecycle: lifecycleOf(kind, data) }, ctx);
     return presentRecord(after, ctx.principal);
@@ -442,7 +479,11 @@ export async function correctRecord(kind: RecordKind, id: string, body: { reason
 /** 撤销 / 注销: the decision was revoked; a penalty is withdrawn from public view (reason 撤销), a permit republished as 无效. */
 export async function revokeRecord(kind: RecordKind, id: string, revocation: NonNullable<RecordVersion['revocation']>, ctx: CallContext) {
   const prior = await findScoped(kind, id, ctx.principal);
-  if (prior.lifecycle === 'revoked') throw AppError.conflict('记录已撤销');
+  if (prior.lifecycle === 'revoked') {
+    // A repeated revocation: the entries an interrupted one left out are completed; the answer stays 409.
+    await completeRecordAudits(kind, [prior], ctx);
+    throw AppError.conflict('记录已撤销');
+  }
   if (revocation.decisionDate < (prior.data.decisionDate as string)) {
     throw AppError.validation([{ path: 'revocation.decisionDate', message: '撤销决定日期不得早于原决定日期' }]);
   }
@@ -461,7 +502,10 @@ export async function revokeRecord(kind: RecordKind, id: string, revocation: Non
 export async function withdrawRecord(id: string, reason: Extract<WithdrawReason, '信用修复' | '公示期满'>, note: string, ctx: CallContext) {
   const prior = (await RecordModel.findById(id).lean()) as Lean | null;
   if (!prior) throw AppError.notFound('记录不存在');
-  if (prior.lifecycle === 'withdrawn' || prior.lifecycle === 'revoked') return { record: prior, changed: false };
+  if (prior.lifecycle === 'withdrawn' || prior.lifecycle === 'revoked') {
+    await completeRecordAudits(prior.kind, [prior], ctx);
+    return { record: prior, changed: false };
+  }
   const after = await appendVersion(prior.kind, prior, { action: 'withdraw', data: prior.data, reason: note, withdraw: reason, lifecycle: 'withdrawn' }, ctx);
   return { record: after, changed: true };
 }
@@ -476,7 +520,10 @@ export async function restorePublication(id: string, note: string, ctx: CallCont
   const prior = (await RecordModel.findById(id).lean()) as Lean | null;
   if (!prior || prior.kind !== 'penalty') throw AppError.notFound('行政处罚记录不存在');
   const lastWithdraw = [...prior.versions].reverse().find((v) => v.withdrawReason);
-  if (prior.lifecycle !== 'withdrawn' || lastWithdraw?.withdrawReason !== '信用修复') return { record: prior, changed: false, publicityEnded: false };
+  if (prior.lifecycle !== 'withdrawn' || lastWithdraw?.withdrawReason !== '信用修复') {
+    await completeRecordAudits('penalty', [prior], ctx);
+    return { record: prior, changed: false, publicityEnded: false };
+  }
   const derived = derive('penalty', prior.data, creditRules(), today) as PenaltyDerived;
   if (!derived.published) return { record: prior, changed: false, publicityEnded: publicityEnded(derived.publicityEndDate, today) };
   const after = await appendVersion('penalty', prior, { action: 'restore', data: prior.data, reason: note, lifecycle: 'active', today }, ctx);
@@ -527,7 +574,10 @@ export async function markListed(recordId: string, mark: ListingMark | null, ctx
     : opts.annul
       ? null
       : ((currentGround as GroundMark | undefined) ?? (previous ? { listingId: previous.listingId, decisionNumber: previous.decisionNumber } : null));
-  if (contentHash({ m: current ?? null, g: currentGround ?? null }) === contentHash({ m: mark, g: ground })) return { record: prior, changed: false };
+  if (contentHash({ m: current ?? null, g: currentGround ?? null }) === contentHash({ m: mark, g: ground })) {
+    await completeRecordAudits('penalty', [prior], ctx);
+    return { record: prior, changed: false };
+  }
   if (mark && prior.lifecycle === 'revoked') throw AppError.conflict('该行政处罚决定已撤销，不能据以列入严重失信主体名单');
   const note = mark ? `已列入安全生产严重失信主体名单（${mark.decisionNumber}，列入期限 ${mark.since} 至 ${mark.until}）` : null;
   const data: Record<string, unknown> = { ...rest, remarks: remarksWithNote(rest.remarks, note), ...(mark ? { [LISTING_MARK]: mark } : {}), ...(ground ? { [GROUND_MARK]: ground } : {}) };
