@@ -270,7 +270,7 @@ async function runBatch(spec: TallySpec<never>, size: number, crashAfter?: Sweep
     await TallyStateModel.updateOne({ _id: spec.name }, { $set: { op } }, { upsert: true });
     crash('noted');
   }
-  await Promise.all(op.deltas.map((d) => applyDelta(spec, d, op.id)));
+  await applyDeltas(spec, op.deltas, op.id);
   crash('applied');
   await storeKeys(coll, op.docs);
   crash('keysStored');
@@ -300,16 +300,26 @@ async function storeKeys(coll: Collection, docs: TallyOp['docs']): Promise<void>
   if (late.length) await coll.bulkWrite(late as never, { ordered: false });
 }
 
-async function applyDelta(spec: TallySpec<never>, d: Delta, opId: string): Promise<void> {
-  try {
-    await TallyModel.collection.updateOne(
-      { _id: d.key, lastOp: { $ne: opId } } as never,
-      { $inc: { n: d.d }, $set: { lastOp: opId }, $setOnInsert: { ...parseKey(spec, d.key), ...(d.labels ? { labels: d.labels } : {}) } },
-      { upsert: true },
-    );
-  } catch (err) {
-    // The key's summary already carries this operation (applied before a crash): not counted again.
-    if (!isDuplicateKey(err)) throw err;
+/**
+ * Applies each key's delta once: `{_id: key, lastOp: {$ne: op}}` with an upsert. A key already carrying the
+ * operation (applied before a crash) matches nothing and its upsert collides with it (duplicate key): not
+ * counted again. One unordered bulk write per 1,000 keys.
+ */
+async function applyDeltas(spec: TallySpec<never>, deltas: Delta[], opId: string): Promise<void> {
+  for (let i = 0; i < deltas.length; i += 1000) {
+    const ops = deltas.slice(i, i + 1000).map((d) => ({
+      updateOne: {
+        filter: { _id: d.key, lastOp: { $ne: opId } },
+        update: { $inc: { n: d.d }, $set: { lastOp: opId }, $setOnInsert: { ...parseKey(spec, d.key), ...(d.labels ? { labels: d.labels } : {}) } },
+        upsert: true,
+      },
+    }));
+    try {
+      await TallyModel.collection.bulkWrite(ops as never, { ordered: false });
+    } catch (err) {
+      const writeErrors = (err as { writeErrors?: unknown[] }).writeErrors;
+      if (!writeErrors || writeErrors.some((w) => !isDuplicateKey(w))) throw err;
+    }
   }
 }
 

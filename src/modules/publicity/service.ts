@@ -7,7 +7,7 @@ import { DeliveryEngine } from './engine.js';
 import { createAdapter } from './adapters/index.js';
 import { todayInShanghai } from '../../lib/calendar.js';
 import { inScope, scopeFilter, type Principal } from '../auth/index.js';
-import { UNDELIVERED, deliverySummaries, timelinessSummaries } from './summaries.js';
+import { UNDELIVERED, deliverySummaries, overdueSummaries, timelinessSummaries } from './summaries.js';
 
 /** The process's engine over the configured platforms (config/platforms.json + env). */
 let engine: DeliveryEngine | undefined;
@@ -27,18 +27,14 @@ export function setEngine(e: DeliveryEngine | undefined): void {
  */
 export async function deliveryStatus(principal: Principal, today = todayInShanghai(), listLimit = 100) {
   const scope = scopeFilter(principal, { uscc: 'uscc', district: 'districtCode' });
-  const summary = await deliverySummaries();
+  const [summary, overdue] = await Promise.all([deliverySummaries(), overdueSummaries(today)]);
   const rows = summary.rows.filter((r) => inScope(principal, r.dims.district));
   const platforms = [];
   for (const p of platformIds()) {
     const d = `delivery.${p}`;
     const counts = Object.fromEntries(DELIVERY_STATES.map((s) => [s, 0])) as Record<string, number>;
-    let overdueCount = 0;
-    for (const r of rows) {
-      if (r.dims.platform !== p) continue;
-      counts[r.dims.state] = (counts[r.dims.state] ?? 0) + r.n;
-      if (UNDELIVERED.includes(r.dims.state) && r.dims.deadline && r.dims.deadline < today) overdueCount += r.n;
-    }
+    for (const r of rows) if (r.dims.platform === p) counts[r.dims.state] = (counts[r.dims.state] ?? 0) + r.n;
+    const overdueCount = overdue.rows.filter((r) => r.platform === p && inScope(principal, r.district)).reduce((n, r) => n + r.n, 0);
     const oldest = await RecordModel.findOne({ $and: [scope, { [`${d}.state`]: 'pending' }] }, { updatedAt: 1 }).sort({ updatedAt: 1 }).lean();
     const list = async (filter: Record<string, unknown>) =>
       (await RecordModel.find({ $and: [scope, filter] }, { kind: 1, decisionNumber: 1, subjectName: 1, authorityUscc: 1, 'derived.publicityDeadline': 1, [d]: 1 }).limit(listLimit).lean()).map((r) => ({
@@ -66,7 +62,7 @@ export async function deliveryStatus(principal: Principal, today = todayInShangh
       queueAgeSeconds: oldest ? Math.round((Date.now() - new Date(oldest.updatedAt).getTime()) / 1000) : 0,
     });
   }
-  return { today, upToDate: summary.upToDate, platforms };
+  return { today, upToDate: summary.upToDate && overdue.upToDate, platforms };
 }
 
 /**

@@ -19,7 +19,10 @@ interface RecordFacts {
 /**
  * Summaries of the records' delivery, kept with each write (see db/tally.ts): the dashboard's delivery
  * status and 及时率 read these instead of the records.
- *  - delivery: per platform, state and district; an undelivered version also by its publicityDeadline (overdue).
+ *  - delivery: per platform, state and district.
+ *  - overdue: an undelivered version by its publicityDeadline, twice: per deadline month (overdueMonth:
+ *    months before the current one are read whole) and per day within its month (overdueDay: only the
+ *    current month's days are read), so a read stays small however many versions wait.
  *  - timeliness (及时率): per decision month, deciding authority, platform and district, whether the first
  *    delivery came by the publicityDeadline (onTime / late) or has not come yet (open, by deadline).
  */
@@ -28,7 +31,9 @@ export const recordSummaries = defineTally<RecordFacts>({
   collection: () => RecordModel.collection,
   projection: { authorityUscc: 1, districtCode: 1, decisionDate: 1, 'data.authorityName': 1, 'derived.publicityDeadline': 1, delivery: 1 },
   families: {
-    delivery: ['platform', 'state', 'district', 'deadline'],
+    delivery: ['platform', 'state', 'district'],
+    overdueMonth: ['platform', 'district', 'month'],
+    overdueDay: ['month', 'platform', 'district', 'deadline'],
     timeliness: ['month', 'authority', 'platform', 'district', 'outcome', 'deadline'],
   },
   keysOf(r) {
@@ -38,7 +43,10 @@ export const recordSummaries = defineTally<RecordFacts>({
     for (const p of platformIds()) {
       const st = r.delivery?.[p];
       if (!st) continue;
-      keys.push({ family: 'delivery', values: [p, st.state, district, UNDELIVERED.includes(st.state) ? deadline : ''] });
+      keys.push({ family: 'delivery', values: [p, st.state, district] });
+      if (UNDELIVERED.includes(st.state) && deadline) {
+        keys.push({ family: 'overdueMonth', values: [p, district, deadline.slice(0, 7)] }, { family: 'overdueDay', values: [deadline.slice(0, 7), p, district, deadline] });
+      }
       if (st.state === 'skipped') continue;
       const first = st.firstDeliveredAt ? todayInShanghai(new Date(st.firstDeliveredAt)) : null;
       const outcome = first ? (first <= deadline ? 'onTime' : 'late') : 'open';
@@ -51,6 +59,17 @@ export const recordSummaries = defineTally<RecordFacts>({
     return keys;
   },
 });
+
+/** Undelivered versions whose publicityDeadline is before `today`, per platform and district. */
+export async function overdueSummaries(today: string): Promise<{ rows: { platform: string; district: string; n: number }[]; upToDate: boolean }> {
+  const month = today.slice(0, 7);
+  const [months, days] = await Promise.all([readTally('records', 'overdueMonth'), readTally('records', 'overdueDay', { part: month })]);
+  const rows = [
+    ...months.rows.filter((r) => r.dims.month < month).map((r) => ({ platform: r.dims.platform, district: r.dims.district, n: r.n })),
+    ...days.rows.filter((r) => r.dims.deadline < today).map((r) => ({ platform: r.dims.platform, district: r.dims.district, n: r.n })),
+  ];
+  return { rows, upToDate: months.upToDate && days.upToDate };
+}
 
 export async function deliverySummaries(): Promise<{ rows: TallyRow[]; upToDate: boolean }> {
   return readTally('records', 'delivery');
