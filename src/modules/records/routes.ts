@@ -1,6 +1,7 @@
 import Joi from 'joi';
 import { defineRoutes, type RouteSpec } from '../../http/route.js';
 import { clientIp } from '../../http/auth.js';
+import { summarise } from '../../http/batch.js';
 import { batchBody, changeBody, listRecordsQuery, recordBody, recordIdParams, BATCH_MAX } from '../../../schemas/records.js';
 import { enterpriseParams } from '../../../schemas/enterprises.js';
 import { paginationQuery } from '../../../schemas/common.js';
@@ -41,8 +42,7 @@ function kindRoutes(kind: RecordKind): RouteSpec[] {
       body: batchBody,
       handler: async ({ body, principal, req }) => {
         const results = await createRecords(kind, body.records, { principal, ip: clientIp(req), source: 'batch' });
-        const summary = { created: 0, unchanged: 0, error: 0 };
-        for (const r of results) summary[r.status]++;
+        const summary = summarise(results, ['created', 'unchanged']);
         // Enterprises this batch created from its records' subjects (each has its own enterprise.create entry).
         const enterprisesCreated = results.enterprisesCreated.length;
         // The batch itself is audited too (each stored record also has its own entry), even when every record failed.

@@ -7,8 +7,9 @@ import { RecordModel, type RecordDoc, type RecordVersion, type Lifecycle, type V
 import { KIND_PATH, KIND_LABEL, type RecordKind } from './fields.js';
 import { GROUND_MARK, LISTING_MARK, creditRules, derive, publicityEnded, revocationVersion, type PenaltyDerived } from './rules.js';
 import { recordBody } from '../../../schemas/records.js';
-import { joiDetails, validateValue, validationOptions } from '../../http/validate.js';
-import { AppError, boundDetails, type ErrorDetail } from '../../http/errors.js';
+import { validateValue } from '../../http/validate.js';
+import { AppError } from '../../http/errors.js';
+import { batchSchema, outOfScope, validateRows, type BatchOutcome } from '../../http/batch.js';
 import { paginate, type PageRequest } from '../../lib/pagination.js';
 import { usccDivision, usccProblem, USCC_PLACEHOLDER } from '../../lib/uscc.js';
 import { todayInShanghai } from '../../lib/calendar.js';
@@ -56,24 +57,13 @@ function lifecycleOf(kind: RecordKind, data: Record<string, unknown>): Lifecycle
   return kind === 'permit' && data.status === '2' ? 'expired' : 'active';
 }
 
-export type BatchResult =
-  | { index: number; status: 'created'; id: string; record: ReturnType<typeof presentRecord> }
-  | { index: number; status: 'unchanged'; id: string; record: ReturnType<typeof presentRecord> }
-  | { index: number; status: 'error'; code: 'VALIDATION_FAILED' | 'CONFLICT' | 'FORBIDDEN'; message: string; details: ErrorDetail[]; id?: string };
+export type BatchResult = BatchOutcome<'created' | 'unchanged', { record: ReturnType<typeof presentRecord> }>;
 
-/**
- * Creates records idempotently on the natural key (deciding authority, 决定文书号): the same key with
- * the same content answers `unchanged`; different content is a conflict pointing to the correction
- * route. Valid records are stored even when others fail. One bulk insert per call.
- */
-/**
- * recordBody(kind) with the validation preferences compiled into it once: passed per call, joi
- * recompiles every zh-CN message template on each validate (a third of a batch's validation time).
- */
+/** recordBody(kind) with the validation preferences compiled into it once (see batchSchema). */
 const batchSchemas = new Map<RecordKind, Joi.ObjectSchema>();
-function batchSchema(kind: RecordKind): Joi.ObjectSchema {
+function recordBatchSchema(kind: RecordKind): Joi.ObjectSchema {
   let s = batchSchemas.get(kind);
-  if (!s) batchSchemas.set(kind, (s = recordBody(kind).prefs(validationOptions)));
+  if (!s) batchSchemas.set(kind, (s = batchSchema(recordBody(kind))));
   return s;
 }
 
@@ -93,9 +83,8 @@ async function withinScope<R extends { index: number; data: Record<string, unkno
     const uscc = subjectUscc(data);
     const district = (uscc && districts.get(uscc)) || usccDivision(data.authorityUscc as string);
     if (inScope(principal, district)) return true;
-    const path = uscc ? 'uscc' : 'authorityUscc';
     const message = `${uscc ? '该主体' : '决定机关'}所在行政区划 ${district} 不在本人职权范围（${principal.scope.join('、')}）内`;
-    results[index] = { index, status: 'error', code: 'FORBIDDEN', message: '超出本人职权范围（行政区划），不能录入该记录', details: [{ path, message }] };
+    results[index] = outOfScope(index, uscc ? 'uscc' : 'authorityUscc', '超出本人职权范围（行政区划），不能录入该记录', message);
     return false;
   });
 }
@@ -122,21 +111,17 @@ export async function admittedUsccs(inputs: unknown[]): Promise<{ admittedUsccs:
 /** What a batch did: one result per input, plus the enterprises it created implicitly (their USCCs; each audited). */
 export type BatchResults = BatchResult[] & { enterprisesCreated: string[] };
 
+/**
+ * Creates records idempotently on the natural key (deciding authority, 决定文书号): the same key with
+ * the same content answers `unchanged`; different content is a conflict pointing to the correction
+ * route. Valid records are stored even when others fail. One bulk insert per call.
+ */
 export async function createRecords(kind: RecordKind, inputs: unknown[], ctx: CallContext, opts: { today?: string; validated?: boolean } = {}): Promise<BatchResults> {
   const today = opts.today ?? todayInShanghai();
-  const schema = batchSchema(kind);
   const results: BatchResult[] = new Array(inputs.length);
-  const context = opts.validated ? {} : await admittedUsccs(inputs);
-  let valid: { index: number; data: Record<string, unknown> }[] = [];
-  inputs.forEach((input, index) => {
-    if (opts.validated) {
-      valid.push({ index, data: input as Record<string, unknown> });
-      return;
-    }
-    const { error, value } = schema.validate(input, { context: { ...context, today } });
-    if (error) results[index] = { index, status: 'error', code: 'VALIDATION_FAILED', message: '记录校验失败', details: boundDetails(joiDetails(error)) };
-    else valid.push({ index, data: value as Record<string, unknown> });
-  });
+  let valid = opts.validated
+    ? inputs.map((input, index) => ({ index, data: input as Record<string, unknown> }))
+    : validateRows<Record<string, unknown>, BatchResult>(recordBatchSchema(kind), inputs, results, { ...(await admittedUsccs(inputs)), today }, '记录校验失败');
   if (ctx.principal.scope.length > 0) valid = await withinScope(valid, results, ctx.principal);
   if (valid.length === 0) return Object.assign(results, { enterprisesCreated: [] });
 
