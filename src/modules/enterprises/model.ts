@@ -17,6 +17,12 @@ export interface EnterpriseDoc {
   usccOverride?: { reason: string; by: string; at: Date };
   /** How it came to exist: registered through the API, or created from a record's subject fields. */
   origin?: 'api' | 'record';
+  /**
+   * Created implicitly by a record (or an import of records) and still lacking required fields (the industry):
+   * shown as 待补全 until a clerk completes it (PATCH, the batch or the roster import); cleared in the write
+   * that completes it. Stored (false for complete enterprises) so the list of them is an indexed equality.
+   */
+  needsCompletion?: boolean;
   /** Set when a record, listing or repair of this enterprise changed: the grading sweep regrades it and clears the flag. */
   gradeDirty?: boolean;
   /**
@@ -58,6 +64,7 @@ const enterpriseSchema = new Schema<EnterpriseDoc>(
     supervisingAuthorityUscc: String,
     usccOverride: { type: new Schema({ reason: String, by: String, at: Date }, { _id: false }), default: undefined },
     origin: { type: String, default: 'api' },
+    needsCompletion: { type: Boolean, default: false },
     // New enterprises start dirty: the grading sweep gives them their first grade within a minute.
     gradeDirty: { type: Boolean, default: true, index: true },
     listing: { type: Schema.Types.Mixed, default: undefined },
@@ -74,6 +81,8 @@ enterpriseSchema.index({ name: 1 });
 enterpriseSchema.index({ districtCode: 1, uscc: 1 });
 // Only enterprises still awaiting their audit entry are in it (the mark is removed, not set false).
 enterpriseSchema.index({ auditPending: 1 }, { sparse: true });
+// Enterprises awaiting completion, in USCC order (listEnterprises with needsCompletion).
+enterpriseSchema.index({ needsCompletion: 1, uscc: 1 });
 
 export const EnterpriseModel = mongoose.model<EnterpriseDoc>('Enterprise', enterpriseSchema);
 

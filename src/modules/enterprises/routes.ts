@@ -1,7 +1,9 @@
 import { defineRoutes } from '../../http/route.js';
 import { clientIp } from '../../http/auth.js';
-import { createEnterpriseBody, enterpriseParams, listEnterprisesQuery, updateEnterpriseBody } from '../../../schemas/enterprises.js';
-import { createEnterprise, getEnterprise, listEnterprises, updateEnterprise } from './service.js';
+import { summarise } from '../../http/batch.js';
+import { ENTERPRISE_BATCH_MAX, createEnterpriseBody, enterpriseBatchBody, enterpriseParams, listEnterprisesQuery, updateEnterpriseBody } from '../../../schemas/enterprises.js';
+import { recordAudit } from '../audit/index.js';
+import { ENTERPRISE_BATCH_STATUSES, createEnterprise, createEnterprises, getEnterprise, listEnterprises, updateEnterprise } from './service.js';
 import type { Role } from '../auth/index.js';
 
 const READERS: Role[] = ['clerk', 'reviewer', 'regulator', 'enterprise'];
@@ -15,13 +17,43 @@ export const enterpriseRoutes = defineRoutes([
     tag: 'enterprises',
     access: { roles: WRITERS },
     body: createEnterpriseBody,
-    responses: { 201: { description: '已创建' }, 409: { description: '统一社会信用代码已存在' } },
-    handler: async ({ body, principal, req }) => ({ status: 201, body: await createEnterprise(body, { principal, ip: clientIp(req) }) }),
+    responses: {
+      201: { description: '已创建' },
+      200: { description: '该企业此前由记录或导入隐式创建、待补全：已按请求补全（needsCompletion 变为 false）' },
+      409: { description: '统一社会信用代码已存在' },
+    },
+    handler: async ({ body, principal, req }) => {
+      const r = await createEnterprise(body, { principal, ip: clientIp(req) });
+      return { status: r.status, body: r.enterprise };
+    },
+  },
+  {
+    method: 'post',
+    path: '/enterprises/batch',
+    summary: `批量登记企业（最多 ${ENTERPRISE_BATCH_MAX} 家，逐条返回 created / unchanged / completed / error；一次批量写入）`,
+    tag: 'enterprises',
+    access: { roles: WRITERS },
+    body: enterpriseBatchBody,
+    responses: {
+      200: {
+        description:
+          '每条输入一个结果（按输入顺序）：created 已登记；unchanged 已存在且信息相同；completed 该企业此前由记录隐式创建、已按本条补全；' +
+          'error 未写入：VALIDATION_FAILED（details 按字段给出原因）、CONFLICT（已存在且信息不同，details 列出不同的字段）、FORBIDDEN（超出职权范围）',
+      },
+    },
+    handler: async ({ body, principal, req }) => {
+      const ip = clientIp(req);
+      const results = await createEnterprises(body.enterprises, { principal, ip, source: 'batch' });
+      const summary = summarise(results, ENTERPRISE_BATCH_STATUSES);
+      // The batch itself is audited too (each enterprise created or completed also has its own entry).
+      await recordAudit({ action: 'enterprise.batch', resource: 'enterprise', principal, ip, detail: { summary, size: results.length } });
+      return { body: { summary, results: results.map((r) => (r.status === 'error' ? r : { index: r.index, status: r.status, id: r.id, uscc: r.uscc })) } };
+    },
   },
   {
     method: 'get',
     path: '/enterprises',
-    summary: '查询企业列表（按区划、行业、名称前缀筛选，游标分页）',
+    summary: '查询企业列表（按区划、行业、名称前缀、是否待补全筛选，游标分页）',
     tag: 'enterprises',
     access: { roles: READERS },
     query: listEnterprisesQuery,

@@ -1,14 +1,15 @@
-import { isDuplicateKey } from '../../db/errors.js';
 import type mongoose from 'mongoose';
 import { EnterpriseModel, enterpriseId, type EnterpriseDoc } from './model.js';
-import { ENTERPRISE_MUTABLE_FIELDS } from './fields.js';
+import { ENTERPRISE_MUTABLE_FIELDS, missingFields } from './fields.js';
 import { AppError } from '../../http/errors.js';
 import { escapeRegex, paginate, type PageRequest } from '../../lib/pagination.js';
 import { auditId, recordAudit, recordAudits, writerPrincipal, type AuditInput } from '../audit/index.js';
-import { assertInScope, canSee, districtFilter, scopeFilter, type Principal } from '../auth/index.js';
+import { assertInScope, canSee, districtFilter, inScope, scopeFilter, type Principal } from '../auth/index.js';
 import { isValidUscc, usccDivision } from '../../lib/uscc.js';
 import { insertNew } from '../../db/bulk.js';
 import { logger } from '../../lib/logger.js';
+import { batchSchema, outOfScope, validateRows, type BatchOutcome } from '../../http/batch.js';
+import { createEnterpriseBody } from '../../../schemas/enterprises.js';
 
 export type EnterpriseInput = Omit<EnterpriseDoc, 'revision' | 'createdBy' | 'updatedBy' | 'createdAt' | 'updatedAt' | 'usccOverride'> & {
   usccOverride?: { reason: string };
@@ -30,6 +31,9 @@ export function presentEnterprise(doc: Lean) {
     supervisingAuthority: doc.supervisingAuthority ?? null,
     supervisingAuthorityUscc: doc.supervisingAuthorityUscc ?? null,
     usccOverride: doc.usccOverride ?? null,
+    // Created implicitly by a record and not completed yet (待补全): which required fields it lacks.
+    needsCompletion: doc.needsCompletion === true,
+    missingFields: doc.needsCompletion === true ? missingFields(doc) : [],
     revision: doc.revision,
     createdBy: doc.createdBy,
     createdAt: doc.createdAt,
@@ -43,28 +47,196 @@ const scope = (p: Principal) => scopeFilter(p, { uscc: 'uscc', district: 'distri
 export interface CallContext {
   principal: Principal;
   ip?: string;
+  /** Where the enterprise came from: 'api', 'batch' or 'import:<id>' (audited). */
+  source?: string;
 }
 
-export async function createEnterprise(input: EnterpriseInput, ctx: CallContext) {
-  assertInScope(ctx.principal, input.districtCode);
+/** One registration's outcome: `completed` = an enterprise created implicitly by a record, completed with the row's fields. */
+export type EnterpriseBatchResult = BatchOutcome<'created' | 'unchanged' | 'completed', { uscc: string; enterprise: ReturnType<typeof presentEnterprise> }>;
+export const ENTERPRISE_BATCH_STATUSES = ['created', 'unchanged', 'completed'] as const;
+
+const registrationSchema = batchSchema(createEnterpriseBody);
+
+/** The document of a newly registered enterprise, as inserted (no undefined fields). */
+function registered(input: EnterpriseInput, by: string, now: Date): Lean {
   const { usccOverride, ...data } = input;
-  // An override is recorded only when it was actually needed.
-  const override = usccOverride && !isValidUscc(data.uscc) ? { reason: usccOverride.reason, by: ctx.principal.id, at: new Date() } : undefined;
-  let doc: Lean;
-  try {
-    // Inserted marked `auditPending` (cleared once its entry is stored): see completeEnterprises.
-    const created = await EnterpriseModel.create({ _id: enterpriseId(data.uscc), recordIds: [], ...data, usccOverride: override, auditPending: true, revision: 1, createdBy: ctx.principal.id, updatedBy: ctx.principal.id });
-    doc = created.toObject() as Lean;
-  } catch (err) {
-    if (isDuplicateKey(err)) {
-      // A creation of this USCC that stopped before its audit entry is completed now; the answer stays 409.
-      await completeEnterprises(await markedEnterprises([data.uscc]), ctx);
-      throw AppError.conflict('该统一社会信用代码的企业已存在', [{ path: 'uscc', message: '统一社会信用代码已存在' }]);
+  return {
+    _id: enterpriseId(data.uscc),
+    uscc: data.uscc,
+    ...statedFields(data),
+    // An override is recorded only when it was actually needed.
+    ...(usccOverride && !isValidUscc(data.uscc) ? { usccOverride: { reason: usccOverride.reason, by, at: now } } : {}),
+    origin: 'api',
+    needsCompletion: false,
+    gradeDirty: true,
+    // Cleared once its entry is stored: see completeEnterprises.
+    auditPending: true,
+    recordIds: [],
+    revision: 1,
+    createdBy: by,
+    updatedBy: by,
+    createdAt: now,
+    updatedAt: now,
+  } as unknown as Lean;
+}
+
+/** The mutable fields a registration states (those it leaves out are absent). */
+function statedFields(row: Partial<Lean>): Record<string, unknown> {
+  return Object.fromEntries(ENTERPRISE_MUTABLE_FIELDS.flatMap((f) => (row[f] === undefined ? [] : [[f, row[f]]])));
+}
+
+const same = (a: unknown, b: unknown) => (a ?? '') === (b ?? '');
+
+/** The fields a registration states differently from the stored enterprise. */
+function differingFields(stored: Lean, row: Lean): string[] {
+  return ENTERPRISE_MUTABLE_FIELDS.filter((f) => !same(stored[f], row[f]));
+}
+
+/**
+ * Registers enterprises (POST /enterprises, its batch, the roster import): each input validated with the
+ * registration schema and refused outside the principal's authority scope, then ONE unordered insert on the
+ * unique USCC. An existing USCC answers `unchanged` when the row states exactly what is stored, is completed
+ * (`completed`) when it is an enterprise created implicitly by a record still awaiting completion, and is
+ * otherwise a conflict naming the differing fields (changes go through PATCH). Every enterprise created or
+ * completed has its audit entry: a new one is inserted marked `auditPending` and audited last (see
+ * completeEnterprises), so a repeated request completes what a crash left out. One result per input, in input order.
+ */
+export async function createEnterprises(inputs: unknown[], ctx: CallContext, opts: { validated?: boolean } = {}): Promise<EnterpriseBatchResult[]> {
+  const results: EnterpriseBatchResult[] = new Array(inputs.length);
+  const rows = (
+    opts.validated
+      ? inputs.map((input, index) => ({ index, data: input as EnterpriseInput }))
+      : validateRows<EnterpriseInput, EnterpriseBatchResult>(registrationSchema, inputs, results, {}, '企业信息校验失败')
+  ).filter(({ index, data }) => {
+    if (inScope(ctx.principal, data.districtCode)) return true;
+    results[index] = outOfScope(index, 'districtCode', '超出本人职权范围（行政区划），不能登记该企业', `行政区划 ${data.districtCode} 不在本人职权范围（${ctx.principal.scope.join('、')}）内`);
+    return false;
+  });
+  if (rows.length === 0) return results;
+
+  const now = new Date();
+  const docs = rows.map(({ data }) => registered(data, ctx.principal.id, now));
+  const dup = new Set(await insertNew(EnterpriseModel.collection, docs));
+  const stored = await storedEnterprises([...dup].map((i) => docs[i].uscc));
+  // The enterprises whose `enterprise.create` entry this call stores: those it inserted, and those it found still
+  // marked (a registration or record that created them stopped before auditing them: a crash).
+  const pending: PendingEnterprise[] = [...stored.values()].filter((d) => d.auditPending).map((doc) => ({ doc, inserted: false }));
+  // Per USCC, the first row naming an enterprise awaiting completion completes it.
+  const completing = new Map<string, { index: number; row: Lean; prior: Lean }>();
+  const later: { index: number; row: Lean }[] = [];
+  rows.forEach(({ index }, i) => {
+    const row = docs[i];
+    if (!dup.has(i)) {
+      results[index] = { index, status: 'created', id: String(row._id), uscc: row.uscc, enterprise: presentEnterprise(row) };
+      pending.push({ doc: row, inserted: true });
+      return;
     }
-    throw err;
+    const prior = stored.get(row.uscc);
+    if (!prior) throw new Error(`enterprise ${row.uscc}: duplicate key but not found`);
+    if (prior.needsCompletion && !completing.has(row.uscc)) completing.set(row.uscc, { index, row, prior });
+    else later.push({ index, row });
+  });
+  const current = await completeImplicit([...completing.values()], results, ctx, now);
+  for (const { index, row } of later) results[index] = existingOutcome(index, row, current.get(row.uscc) ?? stored.get(row.uscc)!);
+  await completeEnterprises(pending, ctx);
+  return results;
+}
+
+/** The enterprises of these USCCs, without their record ids (a long list for an enterprise with many records). */
+async function storedEnterprises(usccs: string[]): Promise<Map<string, Lean>> {
+  if (usccs.length === 0) return new Map();
+  const docs = (await EnterpriseModel.find({ uscc: { $in: [...new Set(usccs)] } }, { recordIds: 0 }).lean()) as unknown as Lean[];
+  return new Map(docs.map((d) => [d.uscc, d]));
+}
+
+/** A registration of a USCC that exists (and is not being completed by it): unchanged or a conflict. */
+function existingOutcome(index: number, row: Lean, prior: Lean): EnterpriseBatchResult {
+  const differing = differingFields(prior, row);
+  if (differing.length === 0) return { index, status: 'unchanged', id: String(prior._id), uscc: prior.uscc, enterprise: presentEnterprise(prior) };
+  return {
+    index,
+    status: 'error',
+    code: 'CONFLICT',
+    id: String(prior._id),
+    message: `统一社会信用代码 ${prior.uscc} 的企业已存在且信息不同；如需修改请使用 PATCH /api/v1/enterprises/${prior.uscc}`,
+    details: [
+      { path: 'uscc', message: `统一社会信用代码已存在，登记信息与本条不同（如需修改请使用 PATCH /api/v1/enterprises/${prior.uscc}）` },
+      ...differing.map((f) => ({ path: f, message: '与已登记的企业信息不同' })),
+    ],
+  };
+}
+
+/**
+ * Completes enterprises created implicitly by records with registrations' fields: one bulk write of updates,
+ * each conditioned on the revision read and the flag (a concurrent change is never overwritten), setting the
+ * fields, clearing `needsCompletion` and flagging the grade in the same write; then one read tells which
+ * applied. A row whose update did not apply (changed meanwhile) is judged against the enterprise as it now is.
+ * Returns the enterprises as read after the writes.
+ */
+async function completeImplicit(
+  items: { index: number; row: Lean; prior: Lean }[],
+  results: EnterpriseBatchResult[],
+  ctx: CallContext,
+  now: Date,
+): Promise<Map<string, Lean>> {
+  if (items.length === 0) return new Map();
+  const by = ctx.principal.id;
+  const allowed = items.filter(({ index, prior }) => {
+    if (inScope(ctx.principal, prior.districtCode)) return true;
+    results[index] = outOfScope(index, 'uscc', '超出本人职权范围（行政区划），不能补全该企业', `该企业登记的行政区划 ${prior.districtCode} 不在本人职权范围（${ctx.principal.scope.join('、')}）内`);
+    return false;
+  });
+  if (allowed.length) {
+    await EnterpriseModel.collection.bulkWrite(
+      allowed.map(({ row, prior }) => {
+        const set = statedFields(row);
+        return {
+          updateOne: {
+            filter: { _id: prior._id, revision: prior.revision, needsCompletion: true } as never,
+            update: { $set: { ...set, needsCompletion: missingFields({ ...prior, ...set }).length > 0, gradeDirty: true, updatedBy: by, updatedAt: now }, $inc: { revision: 1 } },
+          },
+        };
+      }),
+      { ordered: false },
+    );
   }
-  await completeEnterprises([{ doc, inserted: true }], ctx);
-  return presentEnterprise(doc);
+  const current = await storedEnterprises(items.map((x) => x.row.uscc));
+  const audits: AuditInput[] = [];
+  for (const { index, row, prior } of allowed) {
+    const after = current.get(row.uscc)!;
+    const applied = after.revision === prior.revision + 1 && after.updatedBy === by && after.updatedAt?.getTime() === now.getTime();
+    if (!applied) {
+      results[index] = existingOutcome(index, row, after);
+      continue;
+    }
+    results[index] = { index, status: 'completed', id: String(after._id), uscc: after.uscc, enterprise: presentEnterprise(after) };
+    audits.push({
+      action: 'enterprise.update',
+      resource: 'enterprise',
+      resourceId: after.uscc,
+      principal: ctx.principal,
+      ip: ctx.ip,
+      before: presentEnterprise(prior),
+      after: presentEnterprise(after),
+      detail: { completes: true, ...(ctx.source ? { source: ctx.source } : {}) },
+    });
+  }
+  await recordAudits(audits);
+  return current;
+}
+
+/**
+ * POST /enterprises: one registration through the same path as the batch — 201 created, 200 completed (an
+ * enterprise created implicitly by a record), 409 when the USCC exists, 403 outside the scope.
+ */
+export async function createEnterprise(input: EnterpriseInput, ctx: CallContext): Promise<{ status: 201 | 200; enterprise: ReturnType<typeof presentEnterprise> }> {
+  const [r] = await createEnterprises([input], ctx, { validated: true });
+  if (r.status === 'created') return { status: 201, enterprise: r.enterprise };
+  if (r.status === 'completed') return { status: 200, enterprise: r.enterprise };
+  if (r.status === 'unchanged') throw AppError.conflict('该统一社会信用代码的企业已存在', [{ path: 'uscc', message: '统一社会信用代码已存在' }]);
+  if (r.code === 'FORBIDDEN') throw AppError.forbidden('超出本人职权范围（行政区划）');
+  if (r.code === 'CONFLICT') throw AppError.conflict('该统一社会信用代码的企业已存在', r.details);
+  throw AppError.validation(r.details);
 }
 
 /** Enterprises by USCC: one query on the unique `uscc` index. Unknown USCCs are absent. */
@@ -92,10 +264,15 @@ export interface EnterpriseListQuery extends PageRequest {
   district?: string;
   industry?: string;
   name?: string;
+  needsCompletion?: boolean;
 }
 
 export async function listEnterprises(q: EnterpriseListQuery, principal: Principal) {
-  const filter: Record<string, unknown>[] = [scope(principal)];
+  const filter: Record<string, unknown>[] = [];
+  // First: those awaiting completion are few, and found by an equality on the (needsCompletion, uscc) index.
+  if (q.needsCompletion === true) filter.push({ needsCompletion: true });
+  filter.push(scope(principal));
+  if (q.needsCompletion === false) filter.push({ needsCompletion: { $ne: true } });
   if (q.district) filter.push({ districtCode: districtFilter(q.district) });
   if (q.industry) filter.push({ industryCode: { $regex: `^${escapeRegex(q.industry)}` } });
   if (q.name) filter.push({ name: { $regex: `^${escapeRegex(q.name)}` } });
@@ -109,6 +286,9 @@ export async function updateEnterprise(uscc: string, patch: Partial<EnterpriseIn
   if (patch.districtCode) assertInScope(ctx.principal, patch.districtCode);
   const set: Record<string, unknown> = {};
   for (const f of ENTERPRISE_MUTABLE_FIELDS) if (patch[f] !== undefined) set[f] = patch[f];
+  // An enterprise awaiting completion is complete once it has every required field: cleared in this same write.
+  const completes = before.needsCompletion === true && missingFields({ ...before, ...set }).length === 0;
+  if (completes) set.needsCompletion = false;
   // Conditioned on the revision read, so two concurrent edits cannot silently overwrite each other.
   const after = await EnterpriseModel.findOneAndUpdate(
     { _id: before._id, revision: before.revision },
@@ -127,8 +307,20 @@ export async function updateEnterprise(uscc: string, patch: Partial<EnterpriseIn
     ip: ctx.ip,
     before: presentEnterprise(before),
     after: out,
+    ...(completes ? { detail: { completes: true } } : {}),
   });
   return out;
+}
+
+/**
+ * Enterprises stored before `needsCompletion` existed get it: true for those lacking the industry (created
+ * implicitly by records), false for the others. Idempotent; run at start-up. Returns how many were flagged.
+ */
+export async function flagIncompleteEnterprises(): Promise<number> {
+  const unset = { needsCompletion: { $exists: false } };
+  const flagged = await EnterpriseModel.updateMany({ ...unset, industryCode: null }, { $set: { needsCompletion: true } }, { timestamps: false });
+  await EnterpriseModel.updateMany(unset, { $set: { needsCompletion: false } }, { timestamps: false });
+  return flagged.modifiedCount;
 }
 
 export interface SubjectFields {
@@ -188,8 +380,9 @@ function creationAudit(doc: Lean, ctx: AuditContext, completes: boolean): AuditI
     principal: writerPrincipal(doc.createdBy, ctx.principal),
     ip: ctx.ip,
     after: presentEnterprise(doc),
-    // Created implicitly by a record (or an import): where the record came from, when the caller knows.
-    detail: doc.origin === 'record' ? { origin: 'record', ...(ctx.source ? { source: ctx.source } : {}) } : undefined,
+    // Created implicitly by a record (or an import): where the record came from, when the caller knows; registered
+    // by a batch or a roster import: which.
+    detail: doc.origin === 'record' ? { origin: 'record', ...(ctx.source ? { source: ctx.source } : {}) } : ctx.source ? { source: ctx.source } : undefined,
     completes,
   };
 }
@@ -266,6 +459,7 @@ export async function ensureEnterprises(subjects: SubjectFields[], ctx: CallCont
       districtCode: newEnterpriseDistrict(s),
       standardisationGrade: '无',
       origin: 'record',
+      needsCompletion: true,
       gradeDirty: true,
       auditPending: true,
       recordIds: recordIds.get(s.uscc) ?? [],
