@@ -8,6 +8,8 @@ import { setLogLevel } from './lib/logger.js';
 import { createApiKey, listApiKeys, revokeApiKey, ROLES, type Role } from './modules/auth/index.js';
 import { validateValue } from './http/validate.js';
 import { createApiKeyBody } from '../schemas/apiKeys.js';
+import { IMPORT_KINDS } from '../schemas/imports.js';
+import { kindOfParam, type ImportKindParam } from './modules/imports/kinds.js';
 import { recordAudit } from './modules/audit/index.js';
 import type { Principal } from './modules/auth/index.js';
 
@@ -128,11 +130,11 @@ program
 
 program
   .command('import <file>')
-  .description('批量导入行政许可或行政处罚（CSV / XLSX / JSONL）：与上传接口相同的处理，显示进度，打印汇总和错误报告位置')
-  .addOption(new Option('--kind <kind>', '记录种类').choices(['permits', 'penalties']).makeOptionMandatory())
+  .description('批量导入行政许可、行政处罚或企业名录（CSV / XLSX / JSONL）：与上传接口相同的处理，显示进度，打印汇总和错误报告位置')
+  .addOption(new Option('--kind <kind>', '导入种类').choices(IMPORT_KINDS).makeOptionMandatory())
   .addOption(new Option('--format <format>', '文件格式（默认按扩展名）').choices(['csv', 'xlsx', 'jsonl']))
   .option('--errors-out <path>', '错误报告 CSV 的保存位置（默认当前目录 import-<id>-errors.csv）')
-  .action(async (file: string, opts: { kind: 'permits' | 'penalties'; format?: 'csv' | 'xlsx' | 'jsonl'; errorsOut?: string }) => {
+  .action(async (file: string, opts: { kind: ImportKindParam; format?: 'csv' | 'xlsx' | 'jsonl'; errorsOut?: string }) => {
     const { existsSync, createWriteStream } = await import('node:fs');
     const { SingleBar, Presets } = await import('cli-progress');
     const { importFile, formatOfFileName, presentImport, writeErrorReport } = await import('./modules/imports/index.js');
@@ -141,10 +143,10 @@ program
     if (!existsSync(file)) fail(`文件不存在：${file}`);
     const principal: Principal = { ...CLI_PRINCIPAL, scope: [], via: 'apiKey' };
     await withDb(async () => {
-      const bar = new SingleBar({ format: '导入 [{bar}] {percentage}% | {value}/{total} 行 | 新建 {created} 未变化 {unchanged} 失败 {failed}', hideCursor: true }, Presets.shades_classic);
+      const bar = new SingleBar({ format: '导入 [{bar}] {percentage}% | {value}/{total} 行 | 新建 {created} 未变化 {unchanged} 补全 {completed} 失败 {failed}', hideCursor: true }, Presets.shades_classic);
       let started = false;
-      const doc = await importFile(file, opts.kind === 'permits' ? 'permit' : 'penalty', format, principal, (p) => {
-        const payload = { created: p.created, unchanged: p.unchanged, failed: p.failed };
+      const doc = await importFile(file, kindOfParam(opts.kind), format, principal, (p) => {
+        const payload = { created: p.created, unchanged: p.unchanged, completed: p.completed, failed: p.failed };
         if (!started) {
           bar.start(p.rowsTotal ?? 0, p.rowsRead, payload);
           started = true;
@@ -161,7 +163,7 @@ program
       process.stdout.write(`${JSON.stringify({ ...out, errorReport }, null, 2)}\n`);
       process.stderr.write(
         doc.status === 'done'
-          ? `导入完成：共 ${doc.rowsRead} 行，新建 ${doc.created}，未变化 ${doc.unchanged}，失败 ${doc.failed}。${errorReport ? `错误报告：${errorReport}（也可通过 GET ${out.errorsUrl} 下载）` : ''}\n`
+          ? `导入完成：共 ${doc.rowsRead} 行，新建 ${doc.created}，未变化 ${doc.unchanged}，${doc.completed ? `补全 ${doc.completed}，` : ''}失败 ${doc.failed}。${errorReport ? `错误报告：${errorReport}（也可通过 GET ${out.errorsUrl} 下载）` : ''}\n`
           : `导入失败：${doc.error ?? ''}${errorReport ? `。错误报告：${errorReport}` : ''}\n`,
       );
       if (doc.status !== 'done') process.exitCode = 1;

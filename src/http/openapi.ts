@@ -83,9 +83,9 @@ export function buildOpenApi(routes: RouteSpec[], version: string) {
       default: { description: '错误', content: { 'application/json': { schema: errorSchema } } },
     };
     for (const [status, resp] of Object.entries(r.responses ?? { 200: { description: '成功' } })) {
-      responses[status] = resp.schema
-        ? { description: resp.description, content: { 'application/json': { schema: toSwagger(resp.schema) } } }
-        : { description: resp.description };
+      if (resp.schema) responses[status] = { description: resp.description, content: { 'application/json': { schema: toSwagger(resp.schema) } } };
+      else if (resp.contentTypes) responses[status] = { description: resp.description, content: Object.fromEntries(resp.contentTypes.map((t) => [t, { schema: { type: 'string', format: 'binary' } }])) };
+      else responses[status] = { description: resp.description };
     }
     const op: Record<string, unknown> = {
       summary: r.summary,

@@ -34,8 +34,8 @@ export interface RouteSpec {
   bodyContext?: (rawBody: unknown) => Promise<Record<string, unknown>>;
   /** Non-JSON request body (file upload): documented, not joi-validated. */
   rawBody?: { contentTypes: string[]; description: string };
-  /** Response description for OpenAPI. */
-  responses?: Record<number, { description: string; schema?: Joi.Schema }>;
+  /** Response description for OpenAPI: a JSON body's schema, or the media types of a file the route writes. */
+  responses?: Record<number, { description: string; schema?: Joi.Schema; contentTypes?: string[] }>;
   handler: (input: RouteInput) => Promise<RouteResult> | RouteResult;
 }
 

@@ -29,6 +29,7 @@ const EXPECTED: Record<string, readonly Role[] | 'public'> = {
   'GET /metrics': ADMIN,
 
   'POST /enterprises': CLERK,
+  'POST /enterprises/batch': CLERK,
   'GET /enterprises': READERS,
   'GET /enterprises/:uscc': READERS,
   'PATCH /enterprises/:uscc': CLERK,
@@ -50,6 +51,8 @@ const EXPECTED: Record<string, readonly Role[] | 'public'> = {
 
   'POST /imports': CLERK,
   'GET /imports': ['clerk', 'admin'],
+  'GET /imports/templates/:kind.csv': ['clerk', 'admin'],
+  'GET /imports/templates/:kind.xlsx': ['clerk', 'admin'],
   'GET /imports/:id': ['clerk', 'admin'],
   'GET /imports/:id/errors.csv': ['clerk', 'admin'],
 
@@ -167,7 +170,8 @@ describe('access control: every route × every role (explicit table)', () => {
   };
 
   before(async () => {
-    t = await startTestApp('access');
+    // Every route × every caller × both credentials: more requests a minute than the default limits allow (limits: security.test.ts).
+    t = await startTestApp('access', { rateLimit: { perMinute: 0, ipPerMinute: 0 } });
     const jwt = loadConfig(JWT_ENV).jwt!;
     jwtApp = t.withOptions({ jwt });
     const secret = new TextEncoder().encode(JWT_ENV.JWT_SECRET);
@@ -232,7 +236,7 @@ describe('access control: every route × every role (explicit table)', () => {
   });
 
   /** Sample path values: ids that do not exist (allowed callers get 404/400, never data). */
-  const samples = { id: '0123456789abcdef01234567', fileId: '0123456789abcdef01234567', uscc: OWN.uscc, year: '2027' };
+  const samples = { id: '0123456789abcdef01234567', fileId: '0123456789abcdef01234567', uscc: OWN.uscc, year: '2027', kind: 'enterprises' };
 
   for (const credential of ['apiKey', 'jwt'] as const) {
     describe(`with ${credential === 'apiKey' ? 'API keys (X-API-Key)' : 'bearer tokens (JWT)'}`, () => {
@@ -355,6 +359,9 @@ describe('access control: every route × every role (explicit table)', () => {
           expect(res.status, JSON.stringify(res.body)).to.equal(200);
           expect(res.body.results[0]).to.deep.include({ status: 'error', code: 'FORBIDDEN' });
         }
+        const roster = await agent.post('/api/v1/enterprises/batch').set(headers).send({ enterprises: [newcomer] });
+        expect(roster.status, JSON.stringify(roster.body)).to.equal(200);
+        expect(roster.body.results[0]).to.deep.include({ status: 'error', code: 'FORBIDDEN' });
       }
       const unscoped = await t.request.get(`/api/v1/enterprises/${newcomer.uscc}`).set('X-API-Key', apiKeys.regulator);
       expect(unscoped.status, 'no enterprise created implicitly').to.equal(404);

@@ -161,6 +161,8 @@ function baseBody(route: RouteSpec, ctx: Ctx): Record<string, unknown> {
   switch (key) {
     case 'POST /enterprises':
       return enterpriseBody(ctx.n);
+    case 'POST /enterprises/batch':
+      return { enterprises: [enterpriseBody(ctx.n), enterpriseBody(ctx.n + 1)] };
     case 'POST /penalties':
       return penaltyBody(ctx.n);
     case 'POST /permits':

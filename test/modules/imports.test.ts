@@ -12,7 +12,7 @@ import { expectAudited } from '../support/audit.js';
 import { runCli } from '../support/process.js';
 import { makeUscc, penaltyBody, permitBody } from '../support/fixtures.js';
 import { RecordModel, createRecords, SYSTEM_PRINCIPAL } from '../../src/modules/records/index.js';
-import { XLSX_TYPE, csvOf, headerOf, importErrorReport, importFinished, startImportApp, type ImportApp } from '../support/importFiles.js';
+import { XLSX_TYPE, csvOf, headerOf, importErrorReport, importFinished, reportRows, startImportApp, type ImportApp } from '../support/importFiles.js';
 import { IMPORT_MAX_ROWS, ImportErrorModel, ImportModel, configureImports, createImport, resumeImports } from '../../src/modules/imports/index.js';
 import { coerceDate, fieldOfHeader } from '../../src/modules/imports/parse.js';
 import { addDays, todayInShanghai } from '../../src/lib/calendar.js';
@@ -49,35 +49,6 @@ describe('imports: bulk import of permits and penalties (CSV, XLSX, JSONL) throu
   }
 
   const errorReport = (id: string) => importErrorReport(t, id, clerk);
-
-  /** Parses the report (simple CSV: our cells have no line breaks). */
-  function reportRows(buf: Buffer): string[][] {
-    const text = buf.toString('utf8');
-    expect(text.startsWith(BOM), 'report starts with a UTF-8 BOM').to.equal(true);
-    const rows: string[][] = [];
-    for (const line of text.slice(1).split(/\r?\n/).filter(Boolean)) {
-      const cells: string[] = [];
-      let cur = '';
-      let q = false;
-      for (let i = 0; i < line.length; i++) {
-        const ch = line[i];
-        if (q) {
-          if (ch === '"' && line[i + 1] === '"') {
-            cur += '"';
-            i++;
-          } else if (ch === '"') q = false;
-          else cur += ch;
-        } else if (ch === '"') q = true;
-        else if (ch === ',') {
-          cells.push(cur);
-          cur = '';
-        } else cur += ch;
-      }
-      cells.push(cur);
-      rows.push(cells);
-    }
-    return rows;
-  }
 
   let firstCsv: string;
   let firstImportId: string;

@@ -2,19 +2,18 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fieldsOf, labelOf, type RecordKind } from '../../src/modules/records/index.js';
-import { configureImports } from '../../src/modules/imports/index.js';
+import { configureImports, importTable, type ImportKind } from '../../src/modules/imports/index.js';
 import { startTestApp, type TestApp } from './app.js';
 
 export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
-/** How a file names its columns: the standard's Chinese labels or its field codes. */
+/** How a file names its columns: the field table's Chinese labels or its field codes. */
 export type Naming = 'label' | 'code';
 
 /** The header of a field as a user would write it. */
-export function headerOf(kind: RecordKind, name: string, naming: Naming): string {
-  const f = fieldsOf(kind).find((x) => x.name === name)!;
-  return naming === 'label' ? labelOf(kind, f) : f.code[kind]!;
+export function headerOf(kind: ImportKind, name: string, naming: Naming): string {
+  const f = importTable(kind).fields.find((x) => x.name === name)!;
+  return naming === 'label' ? f.label : f.code;
 }
 
 /** A record value as written in a spreadsheet cell (处罚类别 joined with ；). */
@@ -31,12 +30,12 @@ export function csvLine(names: string[], record: Record<string, unknown>): strin
   return `${names.map((n) => quote(cellOf(record[n]))).join(',')}\r\n`;
 }
 
-export function csvHeader(kind: RecordKind, names: string[], naming: Naming = 'label'): string {
+export function csvHeader(kind: ImportKind, names: string[], naming: Naming = 'label'): string {
   return `${names.map((n) => quote(headerOf(kind, n, naming))).join(',')}\r\n`;
 }
 
-/** A CSV of records given by internal names (the columns: every key met). */
-export function csvOf(kind: RecordKind, records: Record<string, unknown>[], naming: Naming = 'label'): string {
+/** A CSV of records (or enterprises) given by internal names (the columns: every key met). */
+export function csvOf(kind: ImportKind, records: Record<string, unknown>[], naming: Naming = 'label'): string {
   const names = [...new Set(records.flatMap((r) => Object.keys(r)))];
   return csvHeader(kind, names, naming) + records.map((r) => csvLine(names, r)).join('');
 }
@@ -92,4 +91,33 @@ export async function importErrorReport(t: TestApp, id: string, key: string): Pr
   expect(res.status).to.equal(200);
   expect(res.headers['content-type']).to.match(/^text\/csv/);
   return res.body as Buffer;
+}
+
+/** An error report's rows (simple CSV: its cells have no line breaks), after checking its UTF-8 BOM; row 0 is the header. */
+export function reportRows(buf: Buffer): string[][] {
+  const text = buf.toString('utf8');
+  expect(text.startsWith('\uFEFF'), 'report starts with a UTF-8 BOM').to.equal(true);
+  const rows: string[][] = [];
+  for (const line of text.slice(1).split(/\r?\n/).filter(Boolean)) {
+    const cells: string[] = [];
+    let cur = '';
+    let q = false;
+    for (let i = 0; i < line.length; i++) {
+      const ch = line[i];
+      if (q) {
+        if (ch === '"' && line[i + 1] === '"') {
+          cur += '"';
+          i++;
+        } else if (ch === '"') q = false;
+        else cur += ch;
+      } else if (ch === '"') q = true;
+      else if (ch === ',') {
+        cells.push(cur);
+        cur = '';
+      } else cur += ch;
+    }
+    cells.push(cur);
+    rows.push(cells);
+  }
+  return rows;
 }

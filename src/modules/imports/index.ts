@@ -17,3 +17,5 @@ export {
   type ImportSettings,
 } from './service.js';
 export { formatOfContentType, formatOfFileName } from './parse.js';
+export { IMPORT_KIND_LABEL, IMPORT_KIND_PATH, importTable, kindOfParam, type ImportField, type ImportKind, type ImportKindParam } from './kinds.js';
+export { templateFile, type TemplateFormat } from './templates.js';

@@ -1,5 +1,5 @@
 import mongoose, { Schema } from 'mongoose';
-import type { RecordKind } from '../records/index.js';
+import type { ImportKind } from './kinds.js';
 import type { Role } from '../auth/index.js';
 
 export const IMPORT_FORMATS = ['csv', 'xlsx', 'jsonl'] as const;
@@ -14,12 +14,13 @@ export interface ImportColumn {
 }
 
 /**
- * One bulk import (批量导入). Progress is kept by single-document updates after each batch; `lastRow`
+ * One bulk import (批量导入) of permits, penalties or the enterprise roster. Progress is kept by single-document updates after each batch; `lastRow`
  * is the checkpoint (every row up to it is done), so a run interrupted by a crash resumes after it.
  * Row errors live in `import_errors` (one document per row), never in this document.
  */
 export interface ImportDoc {
-  kind: RecordKind;
+  /** permit, penalty, or enterprise (the roster, 企业名录). */
+  kind: ImportKind;
   format: ImportFormat;
   /** Text encoding detected for CSV/JSONL (valid UTF-8 → UTF-8, else GB18030); null for XLSX. */
   encoding: TextEncoding | null;
@@ -36,6 +37,8 @@ export interface ImportDoc {
   rowsRead: number;
   created: number;
   unchanged: number;
+  /** Roster rows that completed an enterprise created implicitly by records (needsCompletion). */
+  completed: number;
   failed: number;
   /** Enterprises created implicitly by its records (each audited as enterprise.create, detail.origin record). */
   enterprisesCreated: number;
@@ -73,6 +76,7 @@ const importSchema = new Schema<ImportDoc>(
     rowsRead: { type: Number, default: 0 },
     created: { type: Number, default: 0 },
     unchanged: { type: Number, default: 0 },
+    completed: { type: Number, default: 0 },
     failed: { type: Number, default: 0 },
     enterprisesCreated: { type: Number, default: 0 },
     lastRow: { type: Number, default: 0 },

@@ -1,14 +1,14 @@
 /**
  * Reading import files row by row (streaming: memory does not grow with the file) and turning cells
- * into record inputs. Pure apart from reading the file; no database.
+ * into the inputs of records or enterprises. Pure apart from reading the file; no database.
  *
  * - CSV: UTF-8 (with or without BOM) or GB18030 (decided by the caller from a scan of the whole file).
  * - XLSX: the first worksheet, through exceljs' streaming WorkbookReader (Excel date cells arrive as dates).
  * - JSONL: one JSON object per line, keys named like CSV headers.
  *
- * Columns are named by the standard's Chinese labels, field codes or internal names: the one table is
- * src/modules/records/fields.ts (headerIndex); this file only normalises spelling (全角/半角, spaces, a
- * leading `*` of templates) before looking a header up there.
+ * Columns are named by the field tables' Chinese labels, field codes or internal names (kinds.ts reads
+ * them from src/modules/records/fields.ts and src/modules/enterprises/fields.ts); this file only normalises
+ * spelling (全角/半角, spaces, a leading `*` of templates) before looking a header up there.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -17,7 +17,7 @@ import { pipeline, Transform, type Readable, type TransformCallback } from 'node
 import { parse as parseCsv, CsvError } from 'csv-parse';
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
-import { fieldsOf, headerIndex, labelOf, type FieldDef, type RecordKind } from '../records/index.js';
+import { importTable, type ImportField, type ImportKind } from './kinds.js';
 import type { ErrorDetail } from '../../http/errors.js';
 import type { ImportColumn, ImportFormat, RowProblem, TextEncoding } from './model.js';
 import { xlsxArchiveProblem } from './zipGuard.js';
@@ -305,20 +305,20 @@ export function normaliseHeader(h: string): string {
     .toUpperCase();
 }
 
-const indexCache = new Map<RecordKind, Map<string, string>>();
+const indexCache = new Map<ImportKind, Map<string, string>>();
 
-/** headerIndex(kind) keyed by normalised headers. */
-function normalisedIndex(kind: RecordKind): Map<string, string> {
+/** Every header of the kind's fields (label, code, internal name, other accepted labels), normalised → field. */
+function normalisedIndex(kind: ImportKind): Map<string, string> {
   let m = indexCache.get(kind);
   if (!m) {
-    m = new Map([...headerIndex(kind)].map(([header, name]) => [normaliseHeader(header), name]));
+    m = new Map(importTable(kind).fields.flatMap((f) => f.headers.map((h) => [normaliseHeader(h), f.name] as const)));
     indexCache.set(kind, m);
   }
   return m;
 }
 
 /** The field a column header names, or null. `标签(CODE)` headers of templates are accepted by either part. */
-export function fieldOfHeader(kind: RecordKind, header: string): string | null {
+export function fieldOfHeader(kind: ImportKind, header: string): string | null {
   const index = normalisedIndex(kind);
   const h = normaliseHeader(header);
   const direct = index.get(h);
@@ -329,7 +329,7 @@ export function fieldOfHeader(kind: RecordKind, header: string): string | null {
 }
 
 /** Maps a file's header to fields; fails the import when no column is recognised or two name the same field. */
-export function mapHeader(kind: RecordKind, headers: string[]): ImportColumn[] {
+export function mapHeader(kind: ImportKind, headers: string[]): ImportColumn[] {
   const columns = headers.map((header) => ({ header: header.trim(), field: header.trim() ? fieldOfHeader(kind, header) : null }));
   const seen = new Map<string, string>();
   for (const c of columns) {
@@ -339,14 +339,15 @@ export function mapHeader(kind: RecordKind, headers: string[]): ImportColumn[] {
     seen.set(c.field, c.header);
   }
   if (seen.size === 0) {
-    throw new ImportFileError(`表头中没有可识别的列：请使用《双公示》数据标准的中文名称或字段代码（如“${fieldLabel(kind, 'decisionNumber')}”或“${fieldsOf(kind).find((f) => f.name === 'decisionNumber')!.code[kind]}”）`);
+    const { standard, keyField, fields } = importTable(kind);
+    const key = fields.find((f) => f.name === keyField)!;
+    throw new ImportFileError(`表头中没有可识别的列：请使用${standard}的中文名称或字段代码（如“${key.label}”或“${key.code}”）`);
   }
   return columns;
 }
 
-export function fieldLabel(kind: RecordKind, name: string): string {
-  const f = fieldsOf(kind).find((x) => x.name === name);
-  return f ? labelOf(kind, f) : name;
+export function fieldLabel(kind: ImportKind, name: string): string {
+  return importTable(kind).fields.find((x) => x.name === name)?.label ?? name;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -418,7 +419,7 @@ function asText(v: unknown): unknown {
 }
 
 /** One cell → the value of its field, by the field's type. Blank cells are absent (validation says 必填 where needed). */
-export function coerceCell(f: FieldDef, raw: unknown): unknown {
+export function coerceCell(f: Pick<ImportField, 'name' | 'type'>, raw: unknown): unknown {
   if (isBlank(raw)) return undefined;
   switch (f.type) {
     case 'date':
@@ -446,7 +447,7 @@ export function displayValue(raw: unknown): string {
   return v.length > 200 ? `${v.slice(0, 200)}…` : v;
 }
 
-/** One row ready for createRecords, with what is needed to report its problems by column. */
+/** One row ready for createRecords / createEnterprises, with what is needed to report its problems by column. */
 export interface MappedRow {
   row: number;
   input: Record<string, unknown>;
@@ -456,16 +457,16 @@ export interface MappedRow {
   problems: RowProblem[];
 }
 
-/** Turns source items into record inputs for one kind. One per import run (it caches JSONL keys). */
+/** Turns source items into inputs of one kind. One per import run (it caches JSONL keys). */
 export class RowMapper {
-  private readonly defs: Map<string, FieldDef>;
+  private readonly defs: Map<string, ImportField>;
   private columns: ImportColumn[] = [];
   private readonly keyFields = new Map<string, string | null>();
   /** JSONL keys that name no field (bounded list, for the import resource). */
   readonly ignoredKeys = new Set<string>();
 
-  constructor(private readonly kind: RecordKind) {
-    this.defs = new Map(fieldsOf(kind).map((f) => [f.name, f]));
+  constructor(private readonly kind: ImportKind) {
+    this.defs = new Map(importTable(kind).fields.map((f) => [f.name, f]));
   }
 
   setHeader(headers: string[]): ImportColumn[] {

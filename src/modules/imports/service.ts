@@ -1,8 +1,9 @@
 /**
- * Bulk import (批量导入) of permits and penalties: the file is streamed to DATA_DIR/imports/<id>, then
- * processed in the background of this process — counted and checked first (nothing is created from a
- * file that is too long or unreadable), then read again and fed in batches to createRecords, the same
- * use case the API uses, so every row is validated and idempotent on the natural key.
+ * Bulk import (批量导入) of permits, penalties and the enterprise roster (企业名录): the file is streamed to
+ * DATA_DIR/imports/<id>, then processed in the background of this process — counted and checked first
+ * (nothing is created from a file that is too long or unreadable), then read again and fed in batches to
+ * the same use case as the batch endpoints (createRecords, createEnterprises), so every row is validated and
+ * idempotent on its natural key (决定机关 + 决定文书号; the USCC).
  *
  * Crash safety without transactions: each batch ends with ONE update of the import document (counters
  * and the checkpoint `lastRow`) under this instance's lease. An import whose lease expired (its process
@@ -26,7 +27,9 @@ import { requestContext } from '../../lib/context.js';
 import { paginate, type PageRequest } from '../../lib/pagination.js';
 import { auditId, recordAudit, recordAudits, writerPrincipal, type AuditInput } from '../audit/index.js';
 import type { Principal } from '../auth/index.js';
-import { createRecords, KIND_LABEL, KIND_PATH, type RecordKind } from '../records/index.js';
+import { createRecords } from '../records/index.js';
+import { createEnterprises } from '../enterprises/index.js';
+import { IMPORT_KIND_LABEL, IMPORT_KIND_PATH, kindOfParam, type ImportKind, type ImportKindParam } from './kinds.js';
 import { ImportClaimModel, ImportErrorModel, ImportModel, type ImportColumn, type ImportDoc, type ImportErrorDoc, type ImportFormat, type ImportStatus } from './model.js';
 import { FileInspector, FileTooLarge, ImportFileError, RowMapper, formatProblem, readSource, type MappedRow, type SourceItem } from './parse.js';
 import { insertNew } from '../../db/bulk.js';
@@ -39,9 +42,9 @@ export interface ImportSettings {
   dataDir: string;
   /** Largest file accepted (bytes). */
   maxBytes: number;
-  /** Rows per createRecords call. */
+  /** Rows per batch (one createRecords / createEnterprises call). */
   batchSize: number;
-  /** createRecords calls in flight per import (the next batch is read while the previous is stored). */
+  /** Batches in flight per import (the next batch is read while the previous is stored). */
   concurrency: number;
 }
 
@@ -126,7 +129,7 @@ function enqueue(id: string): void {
 // Creating an import: store the upload, then queue it
 
 export interface NewImport {
-  kind: RecordKind;
+  kind: ImportKind;
   format: ImportFormat;
   fileName?: string | null;
   /** The file's bytes (the request itself, or a file stream for the CLI). */
@@ -223,7 +226,7 @@ export function startImport(id: string): void {
 }
 
 /** The CLI: imports a local file with the same code as an upload, in this process, reporting progress. */
-export async function importFile(path: string, kind: RecordKind, format: ImportFormat, principal: Principal, onProgress?: (p: ImportProgress) => void) {
+export async function importFile(path: string, kind: ImportKind, format: ImportFormat, principal: Principal, onProgress?: (p: ImportProgress) => void) {
   const doc = await createImport({ kind, format, fileName: basename(path), source: createReadStream(path), principal, origin: 'cli' });
   return runImport(String(doc._id), onProgress);
 }
@@ -232,7 +235,7 @@ export async function importFile(path: string, kind: RecordKind, format: ImportF
 // Processing
 
 /** How far an import has got: its document's status and counters. */
-export type ImportProgress = Pick<ImportDoc, 'status' | 'rowsTotal' | 'rowsRead' | 'created' | 'unchanged' | 'failed' | 'enterprisesCreated'>;
+export type ImportProgress = Pick<ImportDoc, 'status' | 'rowsTotal' | 'rowsRead' | 'created' | 'unchanged' | 'completed' | 'failed' | 'enterprisesCreated'>;
 
 type Lean = ImportDoc & { _id: mongoose.Types.ObjectId };
 
@@ -265,14 +268,32 @@ interface BatchOutcome {
   lastRow: number;
   created: number;
   unchanged: number;
+  completed: number;
   failed: number;
   enterprisesCreated: number;
   errors: ImportErrorDoc[];
 }
 
-/** One batch through createRecords; problems become one error document per row. */
+/** A row's outcome as an import counts it; a refused row's problems by field. */
+type RowOutcome = { status: 'created' | 'unchanged' | 'completed' } | { status: 'error'; details: ErrorDetail[] };
+
+/** Stores inputs through the use case of the import's kind, the batch endpoints' own. */
+async function storeInputs(kind: ImportKind, inputs: Record<string, unknown>[], ctx: { principal: Principal; ip?: string; source: string }): Promise<{ outcomes: RowOutcome[]; enterprisesCreated: number }> {
+  if (kind === 'enterprise') {
+    // A conflict names the differing cells (and the USCC's, with the route that changes an enterprise).
+    const results = await createEnterprises(inputs, ctx);
+    return { outcomes: results.map((r) => (r.status === 'error' ? { status: 'error', details: r.details } : r)), enterprisesCreated: 0 };
+  }
+  const results = await createRecords(kind, inputs, ctx);
+  return {
+    outcomes: results.map((r) => (r.status !== 'error' ? r : { status: 'error', details: r.code === 'CONFLICT' ? [{ path: 'decisionNumber', message: r.message }] : r.details })),
+    enterprisesCreated: results.enterprisesCreated.length,
+  };
+}
+
+/** One batch through its kind's use case; problems become one error document per row. */
 async function storeBatch(doc: Lean, mapper: RowMapper, rows: MappedRow[]): Promise<BatchOutcome> {
-  const out: BatchOutcome = { rows: rows.length, lastRow: rows[rows.length - 1].row, created: 0, unchanged: 0, failed: 0, enterprisesCreated: 0, errors: [] };
+  const out: BatchOutcome = { rows: rows.length, lastRow: rows[rows.length - 1].row, created: 0, unchanged: 0, completed: 0, failed: 0, enterprisesCreated: 0, errors: [] };
   const importId = doc._id;
   const ready = rows.filter((r) => r.problems.length === 0);
   for (const r of rows) {
@@ -282,19 +303,17 @@ async function storeBatch(doc: Lean, mapper: RowMapper, rows: MappedRow[]): Prom
     }
   }
   if (ready.length === 0) return out;
-  const results = await createRecords(
+  const { outcomes, enterprisesCreated } = await storeInputs(
     doc.kind,
     ready.map((r) => r.input),
     { principal: doc.principal as Principal, ip: doc.ip ?? undefined, source: `import:${String(importId)}` },
   );
-  out.enterprisesCreated = results.enterprisesCreated.length;
-  results.forEach((res, i) => {
-    if (res.status === 'created') out.created++;
-    else if (res.status === 'unchanged') out.unchanged++;
+  out.enterprisesCreated = enterprisesCreated;
+  outcomes.forEach((res, i) => {
+    if (res.status !== 'error') out[res.status]++;
     else {
       out.failed++;
-      const details: ErrorDetail[] = res.code === 'CONFLICT' ? [{ path: 'decisionNumber', message: res.message }] : res.details;
-      out.errors.push({ importId, row: ready[i].row, problems: mapper.problems(ready[i], details) });
+      out.errors.push({ importId, row: ready[i].row, problems: mapper.problems(ready[i], res.details) });
     }
   });
   return out;
@@ -328,12 +347,13 @@ async function processRows(doc: Lean, progress: ImportProgress, onProgress?: (p:
     }
     const res = await ImportModel.updateOne(
       { _id: doc._id, leaseOwner: instanceId },
-      { $inc: { rowsRead: o.rows, created: o.created, unchanged: o.unchanged, failed: o.failed, enterprisesCreated: o.enterprisesCreated }, $set: { lastRow: o.lastRow, leaseUntil: leaseUntil() } },
+      { $inc: { rowsRead: o.rows, created: o.created, unchanged: o.unchanged, completed: o.completed, failed: o.failed, enterprisesCreated: o.enterprisesCreated }, $set: { lastRow: o.lastRow, leaseUntil: leaseUntil() } },
     );
     if (res.matchedCount === 0) throw new LeaseLost();
     progress.rowsRead += o.rows;
     progress.created += o.created;
     progress.unchanged += o.unchanged;
+    progress.completed += o.completed;
     progress.failed += o.failed;
     progress.enterprisesCreated += o.enterprisesCreated;
     onProgress?.({ ...progress });
@@ -365,7 +385,7 @@ async function processRows(doc: Lean, progress: ImportProgress, onProgress?: (p:
     }
     if (batch.length && !stopped) await submit(batch);
   } finally {
-    // Whatever happens, batches already sent to createRecords are awaited, and accounted for in order up to the
+    // Whatever happens, batches already sent to be stored are awaited, and accounted for in order up to the
     // first that failed (whose error surfaces).
     while (inFlight.length) await commit();
   }
@@ -375,7 +395,7 @@ async function processRows(doc: Lean, progress: ImportProgress, onProgress?: (p:
 
 /** Ends an import: audited first (a reader who sees the final status finds its entry), then the status, then the file removed. */
 async function finish(doc: Lean, progress: ImportProgress, status: 'done' | 'failed', error: string | null, columns?: ImportColumn[]): Promise<Lean | null> {
-  const { rowsTotal, rowsRead, created, unchanged, failed, enterprisesCreated } = progress;
+  const { rowsTotal, rowsRead, created, unchanged, completed, failed, enterprisesCreated } = progress;
   await recordAudit({
     // One entry per outcome: a run resumed after a crash between this entry and the status finishes again.
     id: auditId(`import:${String(doc._id)}:finish:${status}`),
@@ -385,7 +405,7 @@ async function finish(doc: Lean, progress: ImportProgress, status: 'done' | 'fai
     outcome: status === 'done' ? 'success' : 'failure',
     principal: doc.principal,
     ip: doc.ip ?? undefined,
-    after: { status, rowsTotal, rowsRead, created, unchanged, failed, enterprisesCreated, error },
+    after: { status, rowsTotal, rowsRead, created, unchanged, completed, failed, enterprisesCreated, error },
   });
   const after = (await ImportModel.findOneAndUpdate(
     { _id: doc._id, leaseOwner: instanceId },
@@ -394,7 +414,7 @@ async function finish(doc: Lean, progress: ImportProgress, status: 'done' | 'fai
   ).lean()) as Lean | null;
   if (!after) return null;
   await rm(doc.filePath, { force: true });
-  logger.info('import finished', { importId: String(doc._id), status, rowsRead, created, unchanged, failed });
+  logger.info('import finished', { importId: String(doc._id), status, rowsRead, created, unchanged, completed, failed });
   return after;
 }
 
@@ -418,7 +438,16 @@ export async function runImport(id: string, onProgress?: (p: ImportProgress) => 
     if (!doc) return null;
     // Its process may have stopped between storing the upload and auditing it.
     await recordAudits([creationAudit(doc, {}, true)]);
-    const progress: ImportProgress = { status: 'running', rowsTotal: doc.rowsTotal, rowsRead: doc.rowsRead, created: doc.created, unchanged: doc.unchanged, failed: doc.failed, enterprisesCreated: doc.enterprisesCreated ?? 0 };
+    const progress: ImportProgress = {
+      status: 'running',
+      rowsTotal: doc.rowsTotal,
+      rowsRead: doc.rowsRead,
+      created: doc.created,
+      unchanged: doc.unchanged,
+      completed: doc.completed ?? 0,
+      failed: doc.failed,
+      enterprisesCreated: doc.enterprisesCreated ?? 0,
+    };
     try {
       if (!existsSync(doc.filePath)) throw new ImportFileError('导入文件已不存在（可能已被清理），无法继续导入，请重新上传');
       if (doc.rowsTotal === null) {
@@ -523,8 +552,8 @@ export function presentImport(doc: ImportDoc & { _id: unknown }) {
   const id = String(doc._id);
   return {
     id,
-    kind: KIND_PATH[doc.kind],
-    kindLabel: KIND_LABEL[doc.kind],
+    kind: IMPORT_KIND_PATH[doc.kind],
+    kindLabel: IMPORT_KIND_LABEL[doc.kind],
     format: doc.format,
     encoding: doc.encoding,
     fileName: doc.fileName,
@@ -536,6 +565,7 @@ export function presentImport(doc: ImportDoc & { _id: unknown }) {
     rowsRead: doc.rowsRead,
     created: doc.created,
     unchanged: doc.unchanged,
+    completed: doc.completed ?? 0,
     failed: doc.failed,
     enterprisesCreated: doc.enterprisesCreated ?? 0,
     columns: (doc.columns ?? []).filter((c) => c.field).map((c) => ({ header: c.header, field: c.field })),
@@ -561,13 +591,13 @@ export async function getImport(id: string, principal: Principal) {
 }
 
 export interface ImportListQuery extends PageRequest {
-  kind?: 'permits' | 'penalties';
+  kind?: ImportKindParam;
   status?: ImportStatus;
 }
 
 export async function listImports(q: ImportListQuery, principal: Principal) {
   const and: Record<string, unknown>[] = [visibleTo(principal)];
-  if (q.kind) and.push({ kind: q.kind === 'permits' ? 'permit' : 'penalty' });
+  if (q.kind) and.push({ kind: kindOfParam(q.kind) });
   if (q.status) and.push({ status: q.status });
   const page = await paginate(ImportModel, { $and: and }, q, { field: '_id', order: -1 });
   return { items: page.items.map(presentImport), nextCursor: page.nextCursor };

@@ -1,7 +1,7 @@
 /**
  * The one table mapping internal field names to the national 双公示 data standard's field codes and
- * Chinese labels. Validation, import (columns by label or code), export and the platform adapters
- * all read it; nothing else spells a field code.
+ * Chinese labels. Validation, import (columns by label or code, via imports/kinds.ts), templates, export
+ * and the platform adapters all read it; nothing else spells a field code.
  */
 export type RecordKind = 'permit' | 'penalty';
 export const RECORD_KINDS: readonly RecordKind[] = ['permit', 'penalty'];
@@ -111,19 +111,6 @@ export function inputFieldsOf(kind: RecordKind): FieldDef[] {
 
 export function labelOf(kind: RecordKind, f: FieldDef): string {
   return KIND_LABELS[kind]?.[f.name] ?? f.label;
-}
-
-/** Column header → internal name, accepting the field code, the kind's label, the generic label and the internal name. */
-export function headerIndex(kind: RecordKind): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const f of inputFieldsOf(kind)) {
-    const code = f.code[kind];
-    if (code) m.set(code.toUpperCase(), f.name);
-    m.set(labelOf(kind, f), f.name);
-    m.set(f.label, f.name);
-    m.set(f.name.toUpperCase(), f.name);
-  }
-  return m;
 }
 
 /** Internal data → the standard's field codes for publication (unpublished fields dropped). */
