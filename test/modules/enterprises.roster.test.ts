@@ -5,7 +5,7 @@ import { expectErrorShape, type TestApp } from '../support/app.js';
 import { expectAudited } from '../support/audit.js';
 import { enterpriseBody, makeUscc, penaltyBody } from '../support/fixtures.js';
 import { XLSX_TYPE, csvLine, csvOf, headerOf, importErrorReport, importFinished, reportRows, startImportApp, type ImportApp } from '../support/importFiles.js';
-import { EnterpriseModel, createEnterprises } from '../../src/modules/enterprises/index.js';
+import { EnterpriseModel, createEnterprises, enterpriseId, flagIncompleteEnterprises } from '../../src/modules/enterprises/index.js';
 import { ImportModel, createImport, importTable, resumeImports, type ImportKindParam } from '../../src/modules/imports/index.js';
 import { SYSTEM_PRINCIPAL } from '../../src/modules/records/index.js';
 
@@ -356,6 +356,15 @@ describe('enterprise roster (企业名录): batch registration, roster import, t
       expect((await t.request.post('/api/v1/enterprises').set('X-API-Key', clerk).send(enterpriseBody(9313))).status).to.equal(409);
       expect((await getEnterprise(d)).body.needsCompletion, 'the others stay flagged').to.equal(true);
     });
+  });
+
+  it('enterprises stored before the flag existed get it at start-up: flagged without an industry, false otherwise', async () => {
+    const legacy = (n: number, industryCode?: string) => ({ ...enterpriseBody(n, { industryCode }), _id: enterpriseId(makeUscc(n, '440305')), origin: 'record', revision: 1, createdBy: 'old', updatedBy: 'old' });
+    await EnterpriseModel.collection.insertMany([legacy(9401), legacy(9402, 'C2614')] as never[]);
+    expect(await flagIncompleteEnterprises()).to.equal(1);
+    expect((await getEnterprise(makeUscc(9401, '440305'))).body).to.include({ needsCompletion: true });
+    expect((await EnterpriseModel.findOne({ uscc: makeUscc(9402, '440305') }).lean())?.needsCompletion).to.equal(false);
+    expect(await flagIncompleteEnterprises(), 'idempotent').to.equal(0);
   });
 
   it('the OpenAPI document describes the batch and the templates', async () => {
