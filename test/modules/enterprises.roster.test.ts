@@ -8,6 +8,8 @@ import { XLSX_TYPE, csvLine, csvOf, headerOf, importErrorReport, importFinished,
 import { EnterpriseModel, createEnterprises, enterpriseId, flagIncompleteEnterprises } from '../../src/modules/enterprises/index.js';
 import { ImportModel, createImport, importTable, resumeImports, type ImportKindParam } from '../../src/modules/imports/index.js';
 import { SYSTEM_PRINCIPAL } from '../../src/modules/records/index.js';
+import { AuditModel } from '../../src/modules/audit/index.js';
+import { logger } from '../../src/lib/logger.js';
 
 const BOM = '\uFEFF';
 const KINDS: ImportKindParam[] = ['enterprises', 'penalties', 'permits'];
@@ -116,6 +118,34 @@ describe('enterprise roster (企业名录): batch registration, roster import, t
       expect((entry.after as { name: string }).name).to.equal(rows[0].name);
       const whole = await expectAudited('enterprise.batch', undefined, { requestId: res.headers['x-request-id'] });
       expect(whole.detail).to.deep.equal({ summary: res.body.summary, size: 8 });
+    });
+
+    it('stopped (a crash) before the audit entries: the repeated batch answers unchanged and writes each missing entry once', async () => {
+      const rows = [enterpriseBody(9011), enterpriseBody(9012)];
+      // The entries' insert fails as if the process died there (the 500 is logged quietly).
+      const original = AuditModel.collection.insertMany.bind(AuditModel.collection);
+      AuditModel.collection.insertMany = (() => {
+        AuditModel.collection.insertMany = original;
+        return Promise.reject(new Error('simulated crash'));
+      }) as never;
+      logger.silent = true;
+      try {
+        expect((await batch(rows)).status).to.equal(500);
+      } finally {
+        AuditModel.collection.insertMany = original;
+        logger.silent = false;
+      }
+      expect(await EnterpriseModel.countDocuments({ uscc: { $in: rows.map((r) => r.uscc) }, auditPending: true })).to.equal(2);
+      const repeat = await batch(rows);
+      expect(repeat.body.summary).to.deep.include({ created: 0, unchanged: 2 });
+      for (const r of rows) {
+        const entries = await AuditModel.find({ action: 'enterprise.create', resourceId: r.uscc }).lean();
+        expect(entries).to.have.length(1);
+        expect(entries[0].detail).to.deep.equal({ source: 'batch', completed: true });
+      }
+      expect(await EnterpriseModel.countDocuments({ uscc: { $in: rows.map((r) => r.uscc) }, auditPending: true })).to.equal(0);
+      expect((await batch(rows)).body.summary).to.deep.include({ unchanged: 2 });
+      expect(await AuditModel.countDocuments({ action: 'enterprise.create', resourceId: { $in: rows.map((r) => r.uscc) } })).to.equal(2);
     });
 
     it(`takes 1,000 enterprises in one request (one insert), and refuses an empty list, more than 1,000 and other roles`, async () => {

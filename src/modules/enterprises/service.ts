@@ -119,8 +119,8 @@ export async function createEnterprises(inputs: unknown[], ctx: CallContext, opt
   const dup = new Set(await insertNew(EnterpriseModel.collection, docs));
   const stored = await storedEnterprises([...dup].map((i) => docs[i].uscc));
   // The enterprises whose `enterprise.create` entry this call stores: those it inserted, and those it found still
-  // marked (a registration or record that created them stopped before auditing them: a crash).
-  const pending: PendingEnterprise[] = [...stored.values()].filter((d) => d.auditPending).map((doc) => ({ doc, inserted: false }));
+  // marked by another request (a registration or record that created them stopped before auditing them: a crash).
+  const pending: PendingEnterprise[] = [];
   // Per USCC, the first row naming an enterprise awaiting completion completes it.
   const completing = new Map<string, { index: number; row: Lean; prior: Lean }>();
   const later: { index: number; row: Lean }[] = [];
@@ -136,6 +136,8 @@ export async function createEnterprises(inputs: unknown[], ctx: CallContext, opt
     if (prior.needsCompletion && !completing.has(row.uscc)) completing.set(row.uscc, { index, row, prior });
     else later.push({ index, row });
   });
+  const inserted = new Set(pending.map((p) => p.doc.uscc));
+  for (const doc of stored.values()) if (doc.auditPending && !inserted.has(doc.uscc)) pending.push({ doc, inserted: false });
   const current = await completeImplicit([...completing.values()], results, ctx, now);
   for (const { index, row } of later) results[index] = existingOutcome(index, row, current.get(row.uscc) ?? stored.get(row.uscc)!);
   await completeEnterprises(pending, ctx);
