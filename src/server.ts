@@ -10,6 +10,7 @@ import { createApp } from './app.js';
 import { seedAdminKey } from './modules/auth/index.js';
 import { configureImports, resumeImports, stopImports } from './modules/imports/index.js';
 import { flagIncompleteEnterprises } from './modules/enterprises/index.js';
+import { runOnce } from './db/once.js';
 import { startScheduler, type Scheduler } from '../jobs/scheduler.js';
 import { jobDefinitions } from '../jobs/index.js';
 import { EmbeddedDbUnavailable } from './db/embedded.js';
@@ -107,8 +108,8 @@ async function main(): Promise<void> {
   configureImports({ dataDir: config.dataDir, maxBytes: config.importMaxBytes });
   // Imports left running by a process that died continue after their checkpoint (rows are idempotent).
   void resumeImports().catch((err: unknown) => logger.error('resuming imports failed', { err }));
-  // Enterprises stored before the completion flag existed get it (idempotent: nothing to do after the first start).
-  void flagIncompleteEnterprises().catch((err: unknown) => logger.error('flagging enterprises awaiting completion failed', { err }));
+  // Enterprises stored before the completion flag existed get it, once per database (two scans of the enterprises).
+  void runOnce('enterprises.needsCompletion', flagIncompleteEnterprises).catch((err: unknown) => logger.error('flagging enterprises awaiting completion failed', { err }));
 
   const app = createApp(config);
   const server = app.listen(config.port, config.host, () => {
