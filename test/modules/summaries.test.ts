@@ -44,12 +44,13 @@ describe('summaries: dashboard figures equal a recount after random operations a
   /** The delivery status and 及时率 computed directly from the records (what the summaries replace). */
   async function directDelivery(scope: string | null, today: string) {
     const match = scope ? { districtCode: { $regex: `^${scope}` } } : {};
-    const out: Record<string, { counts: Record<string, number>; overdue: number }> = {};
+    const out: Record<string, { counts: Record<string, number>; overdue: number; oldestPendingSince: string | null }> = {};
     for (const p of platformIds()) {
       const counts: Record<string, number> = {};
       for (const g of await RecordModel.aggregate<{ _id: string; n: number }>([{ $match: match }, { $group: { _id: `$delivery.${p}.state`, n: { $sum: 1 } } }])) if (g._id) counts[g._id] = g.n;
       const overdue = await RecordModel.countDocuments({ ...match, [`delivery.${p}.state`]: { $in: UNDELIVERED }, 'derived.publicityDeadline': { $lt: today } });
-      out[p] = { counts, overdue };
+      const oldest = await RecordModel.findOne({ ...match, [`delivery.${p}.state`]: 'pending' }).sort({ updatedAt: 1 }).lean();
+      out[p] = { counts, overdue, oldestPendingSince: oldest ? oldest.updatedAt.toISOString() : null };
     }
     return out;
   }
@@ -87,12 +88,13 @@ describe('summaries: dashboard figures equal a recount after random operations a
     expect(status.status, JSON.stringify(status.body)).to.equal(200);
     expect(status.body.upToDate).to.equal(true);
     const direct = await directDelivery(scope, today);
-    for (const p of status.body.platforms as { platform: string; counts: Record<string, number>; overdueCount: number; overdue: unknown[] }[]) {
+    for (const p of status.body.platforms as { platform: string; counts: Record<string, number>; overdueCount: number; overdue: unknown[]; oldestPendingSince: string | null }[]) {
       const nonZero = Object.fromEntries(Object.entries(p.counts).filter(([, n]) => n > 0));
       expect(nonZero, `${p.platform} counts`).to.deep.equal(direct[p.platform]!.counts);
       if (!scope) expect(Object.keys(nonZero).length, 'the mix reached several states').to.be.greaterThan(2);
       expect(p.overdueCount, `${p.platform} overdue`).to.equal(direct[p.platform]!.overdue);
       expect(p.overdue.length).to.equal(Math.min(100, direct[p.platform]!.overdue));
+      expect(p.oldestPendingSince, `${p.platform} oldest pending`).to.equal(direct[p.platform]!.oldestPendingSince);
     }
     for (const month of months) {
       const res = await t.request.get('/api/v1/publicity/timeliness').query({ month }).set('X-API-Key', key);

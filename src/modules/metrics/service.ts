@@ -1,6 +1,5 @@
 import type { RequestHandler } from 'express';
-import { RecordModel } from '../records/index.js';
-import { deliverySummaries, platformIds } from '../publicity/index.js';
+import { deliverySummaries, oldestWaiting, platformIds } from '../publicity/index.js';
 
 /**
  * Operational metrics in the Prometheus text format (0.0.4): HTTP requests and their latency per
@@ -64,11 +63,10 @@ export async function renderMetrics(now = new Date()): Promise<string> {
   const ages: string[] = [];
   const summary = await deliverySummaries();
   for (const platform of platformIds()) {
-    const field = `delivery.${platform}.state`;
     const counts = DELIVERY_STATES.map((state) => summary.rows.filter((r) => r.dims.platform === platform && r.dims.state === state).reduce((n, r) => n + r.n, 0));
     DELIVERY_STATES.forEach((state, i) => out.push(`delivery_records${labels({ platform, state })} ${counts[i]}`));
-    const oldest = await RecordModel.findOne({ [field]: { $in: ['pending', 'inflight'] } }, { updatedAt: 1 }).sort({ updatedAt: 1 }).lean<{ updatedAt?: Date }>();
-    const age = oldest?.updatedAt ? Math.max(0, (now.getTime() - new Date(oldest.updatedAt).getTime()) / 1000) : 0;
+    const oldest = await oldestWaiting(platform, ['pending', 'inflight'], () => true);
+    const age = oldest ? Math.max(0, (now.getTime() - oldest.getTime()) / 1000) : 0;
     ages.push(`delivery_queue_oldest_age_seconds${labels({ platform })} ${age.toFixed(3)}`);
   }
   out.push('# HELP delivery_queue_oldest_age_seconds Age of the oldest record version waiting for delivery (0 when none).', '# TYPE delivery_queue_oldest_age_seconds gauge', ...ages);

@@ -7,7 +7,7 @@ import { DeliveryEngine } from './engine.js';
 import { createAdapter } from './adapters/index.js';
 import { todayInShanghai } from '../../lib/calendar.js';
 import { inScope, scopeFilter, type Principal } from '../auth/index.js';
-import { UNDELIVERED, deliverySummaries, overdueSummaries, timelinessSummaries } from './summaries.js';
+import { UNDELIVERED, deliverySummaries, oldestWaiting, overdueSummaries, timelinessSummaries } from './summaries.js';
 
 /** The process's engine over the configured platforms (config/platforms.json + env). */
 let engine: DeliveryEngine | undefined;
@@ -35,7 +35,7 @@ export async function deliveryStatus(principal: Principal, today = todayInShangh
     const counts = Object.fromEntries(DELIVERY_STATES.map((s) => [s, 0])) as Record<string, number>;
     for (const r of rows) if (r.dims.platform === p) counts[r.dims.state] = (counts[r.dims.state] ?? 0) + r.n;
     const overdueCount = overdue.rows.filter((r) => r.platform === p && inScope(principal, r.district)).reduce((n, r) => n + r.n, 0);
-    const oldest = await RecordModel.findOne({ $and: [scope, { [`${d}.state`]: 'pending' }] }, { updatedAt: 1 }).sort({ updatedAt: 1 }).lean();
+    const oldest = await oldestWaiting(p, ['pending'], (district) => inScope(principal, district), scope);
     const list = async (filter: Record<string, unknown>) =>
       (await RecordModel.find({ $and: [scope, filter] }, { kind: 1, decisionNumber: 1, subjectName: 1, authorityUscc: 1, 'derived.publicityDeadline': 1, [d]: 1 }).limit(listLimit).lean()).map((r) => ({
         id: String(r._id),
@@ -58,8 +58,8 @@ export async function deliveryStatus(principal: Principal, today = todayInShangh
       failed: counts.failed ? await list({ [`${d}.state`]: 'failed' }) : [],
       rejected: counts.rejected ? await list({ [`${d}.state`]: 'rejected' }) : [],
       rejectedAfterReview: await list({ [`${d}.review.status`]: 'rejected' }),
-      oldestPendingSince: oldest?.updatedAt ?? null,
-      queueAgeSeconds: oldest ? Math.round((Date.now() - new Date(oldest.updatedAt).getTime()) / 1000) : 0,
+      oldestPendingSince: oldest,
+      queueAgeSeconds: oldest ? Math.round((Date.now() - oldest.getTime()) / 1000) : 0,
     });
   }
   return { today, upToDate: summary.upToDate && overdue.upToDate, platforms };

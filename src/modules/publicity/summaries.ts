@@ -7,8 +7,15 @@ import { todayInShanghai } from '../../lib/calendar.js';
 /** States of a version not yet accepted by a platform (counted as overdue once its publicityDeadline passed). */
 export const UNDELIVERED: readonly string[] = ['pending', 'inflight', 'failed', 'rejected'];
 
+/** States of a version waiting in the queue (the queue's age is the oldest of these). */
+const QUEUED: readonly string[] = ['pending', 'inflight'];
+
+/** The hour (UTC, ISO up to the hour) a version started waiting: the queue summaries' granularity. */
+const hourOf = (d: Date) => d.toISOString().slice(0, 13);
+
 interface RecordFacts {
   authorityUscc: string;
+  updatedAt?: Date;
   districtCode?: string;
   decisionDate: string;
   data?: { authorityName?: unknown };
@@ -29,11 +36,12 @@ interface RecordFacts {
 export const recordSummaries = defineTally<RecordFacts>({
   name: 'records',
   collection: () => RecordModel.collection,
-  projection: { authorityUscc: 1, districtCode: 1, decisionDate: 1, 'data.authorityName': 1, 'derived.publicityDeadline': 1, delivery: 1 },
+  projection: { authorityUscc: 1, districtCode: 1, decisionDate: 1, updatedAt: 1, 'data.authorityName': 1, 'derived.publicityDeadline': 1, delivery: 1 },
   families: {
     delivery: ['platform', 'state', 'district'],
     overdueMonth: ['platform', 'district', 'month'],
     overdueDay: ['month', 'platform', 'district', 'deadline'],
+    queue: ['platform', 'state', 'district', 'hour'],
     timeliness: ['month', 'authority', 'platform', 'district', 'outcome', 'deadline'],
   },
   keysOf(r) {
@@ -44,6 +52,7 @@ export const recordSummaries = defineTally<RecordFacts>({
       const st = r.delivery?.[p];
       if (!st) continue;
       keys.push({ family: 'delivery', values: [p, st.state, district] });
+      if (QUEUED.includes(st.state) && r.updatedAt) keys.push({ family: 'queue', values: [p, st.state, district, hourOf(new Date(r.updatedAt))] });
       if (UNDELIVERED.includes(st.state) && deadline) {
         keys.push({ family: 'overdueMonth', values: [p, district, deadline.slice(0, 7)] }, { family: 'overdueDay', values: [deadline.slice(0, 7), p, district, deadline] });
       }
@@ -76,4 +85,25 @@ export async function deliverySummaries(): Promise<{ rows: TallyRow[]; upToDate:
 }
 export async function timelinessSummaries(month: string): Promise<{ rows: TallyRow[]; upToDate: boolean }> {
   return readTally('records', 'timeliness', { part: month });
+}
+
+/**
+ * The oldest version waiting for `platform` in one of `states` (its record's `updatedAt`), among districts
+ * `visible`: the queue summaries give the oldest hour, then an indexed range read within that hour finds the
+ * version.
+ */
+export async function oldestWaiting(platform: string, states: readonly string[], visible: (district: string) => boolean, scope: Record<string, unknown> = {}): Promise<Date | null> {
+  const { rows } = await readTally('records', 'queue', { part: platform });
+  const hours = [...new Set(rows.filter((r) => states.includes(r.dims.state) && visible(r.dims.district)).map((r) => r.dims.hour))].sort();
+  for (const hour of hours) {
+    const from = new Date(`${hour}:00:00.000Z`);
+    const doc = await RecordModel.findOne(
+      { $and: [scope, { updatedAt: { $gte: from, $lt: new Date(from.getTime() + 3_600_000) } }, { [`delivery.${platform}.state`]: { $in: states } }] },
+      { updatedAt: 1 },
+    )
+      .sort({ updatedAt: 1 })
+      .lean();
+    if (doc) return doc.updatedAt;
+  }
+  return null;
 }

@@ -95,11 +95,11 @@ recordSchema.index({ uscc: 1, decisionDate: -1, _id: -1 }); // one enterprise's 
 recordSchema.index({ districtCode: 1, decisionDate: -1, _id: -1 }); // by district
 recordSchema.index({ authorityUscc: 1, decisionDate: -1, _id: -1 }); // by deciding authority
 recordSchema.index({ 'derived.severity': 1 });
+recordSchema.index({ updatedAt: 1 }); // the oldest version waiting for delivery, within the hour its summary gives
 // The delivery engine's due query, per platform (equality state, kind; range due time): due pending
 // states, and expired leases (state + kind, lease time checked on those few rows).
 for (const p of platformIds()) {
   recordSchema.index({ [`delivery.${p}.state`]: 1, kind: 1, [`delivery.${p}.nextAttemptAt`]: 1 });
-  recordSchema.index({ [`delivery.${p}.state`]: 1, updatedAt: 1 }); // the delivery status's oldest pending version
   recordSchema.index({ [`delivery.${p}.review.status`]: 1 }); // the delivery status's rejections after review
 }
 // Delivery and 及时率 summaries are kept with each write (publicity/summaries.ts, db/tally.ts).
