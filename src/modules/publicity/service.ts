@@ -7,7 +7,7 @@ import { DeliveryEngine } from './engine.js';
 import { createAdapter } from './adapters/index.js';
 import { todayInShanghai } from '../../lib/calendar.js';
 import { inScope, scopeFilter, type Principal } from '../auth/index.js';
-import { UNDELIVERED, deliverySummaries, oldestWaiting, overdueSummaries, timelinessSummaries } from './summaries.js';
+import { UNDELIVERED, deliverySummaries, oldestWaiting, overdueDays, overdueSummaries, timelinessSummaries } from './summaries.js';
 
 /** The process's engine over the configured platforms (config/platforms.json + env). */
 let engine: DeliveryEngine | undefined;
@@ -36,8 +36,8 @@ export async function deliveryStatus(principal: Principal, today = todayInShangh
     for (const r of rows) if (r.dims.platform === p) counts[r.dims.state] = (counts[r.dims.state] ?? 0) + r.n;
     const overdueCount = overdue.rows.filter((r) => r.platform === p && inScope(principal, r.district)).reduce((n, r) => n + r.n, 0);
     const oldest = await oldestWaiting(p, ['pending'], (district) => inScope(principal, district), scope);
-    const list = async (filter: Record<string, unknown>) =>
-      (await RecordModel.find({ $and: [scope, filter] }, { kind: 1, decisionNumber: 1, subjectName: 1, authorityUscc: 1, 'derived.publicityDeadline': 1, [d]: 1 }).limit(listLimit).lean()).map((r) => ({
+    const list = async (filter: Record<string, unknown>, limit = listLimit) =>
+      (await RecordModel.find({ $and: [filter, scope] }, { kind: 1, decisionNumber: 1, subjectName: 1, authorityUscc: 1, 'derived.publicityDeadline': 1, [d]: 1 }).limit(limit).lean()).map((r) => ({
         id: String(r._id),
         kind: r.kind,
         decisionNumber: r.decisionNumber,
@@ -54,7 +54,7 @@ export async function deliveryStatus(principal: Principal, today = todayInShangh
       circuit: engine?.circuitState(p) ?? 'closed',
       counts,
       overdueCount,
-      overdue: overdueCount ? await list({ [`${d}.state`]: { $in: UNDELIVERED }, 'derived.publicityDeadline': { $lt: today } }) : [],
+      overdue: overdueCount ? await overdueList(p, today, principal, list, listLimit) : [],
       failed: counts.failed ? await list({ [`${d}.state`]: 'failed' }) : [],
       rejected: counts.rejected ? await list({ [`${d}.state`]: 'rejected' }) : [],
       rejectedAfterReview: await list({ [`${d}.review.status`]: 'rejected' }),
@@ -63,6 +63,16 @@ export async function deliveryStatus(principal: Principal, today = todayInShangh
     });
   }
   return { today, upToDate: summary.upToDate && overdue.upToDate, platforms };
+}
+
+/** The most overdue versions first: one indexed read per overdue day (the summaries say which days), up to `limit`. */
+async function overdueList<T>(platform: string, today: string, principal: Principal, list: (filter: Record<string, unknown>, limit: number) => Promise<T[]>, limit: number): Promise<T[]> {
+  const out: T[] = [];
+  for await (const day of overdueDays(platform, today, (district) => inScope(principal, district))) {
+    out.push(...(await list({ 'derived.publicityDeadline': day, [`delivery.${platform}.state`]: { $in: UNDELIVERED } }, limit - out.length)));
+    if (out.length >= limit) break;
+  }
+  return out;
 }
 
 /**

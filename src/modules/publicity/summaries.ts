@@ -107,3 +107,17 @@ export async function oldestWaiting(platform: string, states: readonly string[],
   }
   return null;
 }
+
+/**
+ * The days (publicityDeadline) before `today` on which versions still undelivered to `platform` were due,
+ * oldest first, among districts `visible`: read from the overdue summaries month by month, so a caller
+ * listing the most overdue versions reads one day's records at a time.
+ */
+export async function* overdueDays(platform: string, today: string, visible: (district: string) => boolean): AsyncGenerator<string> {
+  const { rows } = await readTally('records', 'overdueMonth');
+  const months = [...new Set(rows.filter((r) => r.dims.platform === platform && r.dims.month <= today.slice(0, 7) && visible(r.dims.district)).map((r) => r.dims.month))].sort();
+  for (const month of months) {
+    const days = await readTally('records', 'overdueDay', { part: month });
+    yield* [...new Set(days.rows.filter((r) => r.dims.platform === platform && r.dims.deadline < today && visible(r.dims.district)).map((r) => r.dims.deadline))].sort();
+  }
+}

@@ -96,6 +96,7 @@ recordSchema.index({ districtCode: 1, decisionDate: -1, _id: -1 }); // by distri
 recordSchema.index({ authorityUscc: 1, decisionDate: -1, _id: -1 }); // by deciding authority
 recordSchema.index({ 'derived.severity': 1 });
 recordSchema.index({ updatedAt: 1 }); // the oldest version waiting for delivery, within the hour its summary gives
+recordSchema.index({ 'derived.publicityDeadline': 1 }); // the delivery status's overdue list, one day at a time
 // The delivery engine's due query, per platform (equality state, kind; range due time): due pending
 // states, and expired leases (state + kind, lease time checked on those few rows).
 for (const p of platformIds()) {
