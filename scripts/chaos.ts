@@ -23,6 +23,8 @@ import { connectMongoose } from '../src/db/connection.js';
 import { setLogLevel } from '../src/lib/logger.js';
 import { RecordModel } from '../src/modules/records/index.js';
 import { AuditModel } from '../src/modules/audit/index.js';
+import { recordSummaries } from '../src/modules/publicity/index.js';
+import { checkTally, sweepTally } from '../src/db/tally.js';
 import { penaltyBody } from '../test/support/fixtures.js';
 import { spawnService, waitFor, httpStatus, type ServiceProcess } from '../test/support/process.js';
 import type { FakeSnapshot } from '../test/support/fakePlatform.js';
@@ -312,6 +314,10 @@ try {
   check(records.every((r) => afterIds.has(String(r._id))) && after.every((r) => (stored.get(String(r._id))?.version ?? 1) <= r.version), `no record lost or changed by the restart (${records.length} before, ${after.length} after)`);
   for (const end = Date.now() + 60_000; (await undelivered()) > 0 && Date.now() < end; ) await sleep(2000);
   check((await undelivered()) === 0, 'records written around the restart are delivered too');
+  // The delivery summaries the instances kept through kills, faults and the restart equal a full count.
+  await waitFor(async () => (await sweepTally(recordSummaries.name)).ran, 30_000, 'summaries lease').catch(() => undefined);
+  const summaryCheck = await checkTally(recordSummaries.name);
+  check(summaryCheck.differences.length === 0, `delivery summaries equal a count of the records (${summaryCheck.documents} records, ${summaryCheck.differences.length} keys differ)`);
 
   console.table([
     {

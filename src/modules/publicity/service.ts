@@ -33,7 +33,12 @@ export async function deliveryStatus(principal: Principal, today = todayInShangh
   for (const p of platformIds()) {
     const d = `delivery.${p}`;
     const counts = Object.fromEntries(DELIVERY_STATES.map((s) => [s, 0])) as Record<string, number>;
-    for (const r of rows) if (r.dims.platform === p) counts[r.dims.state] = (counts[r.dims.state] ?? 0) + r.n;
+    let rejectedAfterReview = 0;
+    for (const r of rows) {
+      if (r.dims.platform !== p) continue;
+      counts[r.dims.state] = (counts[r.dims.state] ?? 0) + r.n;
+      if (r.dims.review === 'rejected') rejectedAfterReview += r.n;
+    }
     const overdueCount = overdue.rows.filter((r) => r.platform === p && inScope(principal, r.district)).reduce((n, r) => n + r.n, 0);
     const oldest = await oldestWaiting(p, ['pending'], (district) => inScope(principal, district), scope);
     const list = async (filter: Record<string, unknown>, limit = listLimit) =>
@@ -57,7 +62,7 @@ export async function deliveryStatus(principal: Principal, today = todayInShangh
       overdue: overdueCount ? await overdueList(p, today, principal, list, listLimit) : [],
       failed: counts.failed ? await list({ [`${d}.state`]: 'failed' }) : [],
       rejected: counts.rejected ? await list({ [`${d}.state`]: 'rejected' }) : [],
-      rejectedAfterReview: await list({ [`${d}.review.status`]: 'rejected' }),
+      rejectedAfterReview: rejectedAfterReview ? await list({ [`${d}.review.status`]: 'rejected' }) : [],
       oldestPendingSince: oldest,
       queueAgeSeconds: oldest ? Math.round((Date.now() - oldest.getTime()) / 1000) : 0,
     });

@@ -26,7 +26,7 @@ interface RecordFacts {
 /**
  * Summaries of the records' delivery, kept with each write (see db/tally.ts): the dashboard's delivery
  * status and 及时率 read these instead of the records.
- *  - delivery: per platform, state and district.
+ *  - delivery: per platform, state and district, and whether the platform rejected the version after review.
  *  - overdue: an undelivered version by its publicityDeadline, twice: per deadline month (overdueMonth:
  *    months before the current one are read whole) and per day within its month (overdueDay: only the
  *    current month's days are read), so a read stays small however many versions wait.
@@ -38,7 +38,7 @@ export const recordSummaries = defineTally<RecordFacts>({
   collection: () => RecordModel.collection,
   projection: { authorityUscc: 1, districtCode: 1, decisionDate: 1, updatedAt: 1, 'data.authorityName': 1, 'derived.publicityDeadline': 1, delivery: 1 },
   families: {
-    delivery: ['platform', 'state', 'district'],
+    delivery: ['platform', 'state', 'district', 'review'],
     overdueMonth: ['platform', 'district', 'month'],
     overdueDay: ['month', 'platform', 'district', 'deadline'],
     queue: ['platform', 'state', 'district', 'hour'],
@@ -51,7 +51,7 @@ export const recordSummaries = defineTally<RecordFacts>({
     for (const p of platformIds()) {
       const st = r.delivery?.[p];
       if (!st) continue;
-      keys.push({ family: 'delivery', values: [p, st.state, district] });
+      keys.push({ family: 'delivery', values: [p, st.state, district, st.review?.status === 'rejected' ? 'rejected' : ''] });
       if (QUEUED.includes(st.state) && r.updatedAt) keys.push({ family: 'queue', values: [p, st.state, district, hourOf(new Date(r.updatedAt))] });
       if (UNDELIVERED.includes(st.state) && deadline) {
         keys.push({ family: 'overdueMonth', values: [p, district, deadline.slice(0, 7)] }, { family: 'overdueDay', values: [deadline.slice(0, 7), p, district, deadline] });
