@@ -237,6 +237,19 @@ export async function importFile(path: string, kind: ImportKind, format: ImportF
 /** How far an import has got: its document's status and counters. */
 export type ImportProgress = Pick<ImportDoc, 'status' | 'rowsTotal' | 'rowsRead' | 'created' | 'unchanged' | 'completed' | 'failed' | 'enterprisesCreated'>;
 
+/** An import's row and enterprise counters as stored (counters added later default to 0). */
+function countersOf(doc: Omit<ImportProgress, 'status'>): Omit<ImportProgress, 'status'> {
+  return {
+    rowsTotal: doc.rowsTotal,
+    rowsRead: doc.rowsRead,
+    created: doc.created,
+    unchanged: doc.unchanged,
+    completed: doc.completed ?? 0,
+    failed: doc.failed,
+    enterprisesCreated: doc.enterprisesCreated ?? 0,
+  };
+}
+
 type Lean = ImportDoc & { _id: mongoose.Types.ObjectId };
 
 /** Counts data rows (checking the header and the file's structure on the way). */
@@ -438,16 +451,7 @@ export async function runImport(id: string, onProgress?: (p: ImportProgress) => 
     if (!doc) return null;
     // Its process may have stopped between storing the upload and auditing it.
     await recordAudits([creationAudit(doc, {}, true)]);
-    const progress: ImportProgress = {
-      status: 'running',
-      rowsTotal: doc.rowsTotal,
-      rowsRead: doc.rowsRead,
-      created: doc.created,
-      unchanged: doc.unchanged,
-      completed: doc.completed ?? 0,
-      failed: doc.failed,
-      enterprisesCreated: doc.enterprisesCreated ?? 0,
-    };
+    const progress: ImportProgress = { status: 'running', ...countersOf(doc) };
     try {
       if (!existsSync(doc.filePath)) throw new ImportFileError('导入文件已不存在（可能已被清理），无法继续导入，请重新上传');
       if (doc.rowsTotal === null) {
@@ -561,13 +565,7 @@ export function presentImport(doc: ImportDoc & { _id: unknown }) {
     sha256: doc.sha256,
     previousImportId: doc.previousImportId,
     status: doc.status,
-    rowsTotal: doc.rowsTotal,
-    rowsRead: doc.rowsRead,
-    created: doc.created,
-    unchanged: doc.unchanged,
-    completed: doc.completed ?? 0,
-    failed: doc.failed,
-    enterprisesCreated: doc.enterprisesCreated ?? 0,
+    ...countersOf(doc),
     columns: (doc.columns ?? []).filter((c) => c.field).map((c) => ({ header: c.header, field: c.field })),
     ignoredColumns: (doc.columns ?? []).filter((c) => !c.field && c.header).map((c) => c.header),
     error: doc.error,
