@@ -440,11 +440,20 @@ export interface TallyRead {
  * The summaries of one family (optionally of one `part`), after applying what is dirty in its source
  * within `budgetMs` (so a dashboard read right after a write includes it).
  */
-export async function readTally(name: string, family: string, opts: { part?: string; budgetMs?: number } = {}): Promise<TallyRead> {
-  const budgetMs = opts.budgetMs ?? 1000;
+export async function readTally(name: string, family: string, opts: { part?: string; budgetMs?: number; caughtUp?: boolean } = {}): Promise<TallyRead> {
+  const upToDate = opts.caughtUp ?? (await catchUpTally(name, opts.budgetMs));
+  const rows = await TallyModel.find(opts.part === undefined ? { family } : { family, part: opts.part }).lean();
+  return { rows: rows.filter((r) => r.n !== 0), upToDate };
+}
+
+/**
+ * Applies what is dirty in one source within `budgetMs`, waiting for another worker (the scheduled sweep,
+ * another instance) that holds the lease. True when nothing was left waiting. A reader of several families
+ * calls it once, then reads each with `caughtUp`.
+ */
+export async function catchUpTally(name: string, budgetMs = 1000): Promise<boolean> {
   const started = Date.now();
   let sweep: Pick<SweepResult, 'ran' | 'more'> = { ran: false, more: true };
-  // While another worker (the scheduled sweep, another instance) holds the lease, wait for it within the budget.
   while (!sweep.ran && Date.now() - started < budgetMs) {
     sweep = await sweepTally(name, { budgetMs: budgetMs - (Date.now() - started) }).catch((err: unknown) => {
       logger.warn('tally catch-up failed', { tally: name, err });
@@ -452,8 +461,7 @@ export async function readTally(name: string, family: string, opts: { part?: str
     });
     if (!sweep.ran) await new Promise((r) => setTimeout(r, 50));
   }
-  const rows = await TallyModel.find(opts.part === undefined ? { family } : { family, part: opts.part }).lean();
-  return { rows: rows.filter((r) => r.n !== 0), upToDate: sweep.ran && !sweep.more };
+  return sweep.ran && !sweep.more;
 }
 
 /** Sweeps every declared source (the scheduled job): counts per source. */

@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { deliverySummaries, oldestWaiting, platformIds } from '../publicity/index.js';
+import { catchUpRecords, deliverySummaries, oldestWaiting, platformIds } from '../publicity/index.js';
 
 /**
  * Operational metrics in the Prometheus text format (0.0.4): HTTP requests and their latency per
@@ -61,11 +61,12 @@ export async function renderMetrics(now = new Date()): Promise<string> {
   }
   out.push('# HELP delivery_records Records by 双公示 delivery state, per platform.', '# TYPE delivery_records gauge');
   const ages: string[] = [];
-  const summary = await deliverySummaries();
+  const caughtUp = await catchUpRecords();
+  const summary = await deliverySummaries(caughtUp);
   for (const platform of platformIds()) {
     const counts = DELIVERY_STATES.map((state) => summary.rows.filter((r) => r.dims.platform === platform && r.dims.state === state).reduce((n, r) => n + r.n, 0));
     DELIVERY_STATES.forEach((state, i) => out.push(`delivery_records${labels({ platform, state })} ${counts[i]}`));
-    const oldest = await oldestWaiting(platform, ['pending', 'inflight'], () => true);
+    const oldest = await oldestWaiting(platform, ['pending', 'inflight'], () => true, {}, caughtUp);
     const age = oldest ? Math.max(0, (now.getTime() - oldest.getTime()) / 1000) : 0;
     ages.push(`delivery_queue_oldest_age_seconds${labels({ platform })} ${age.toFixed(3)}`);
   }

@@ -6,4 +6,4 @@ export { platformConfigs, platformIds, type PlatformConfig } from './platforms.j
 export { createAdapter } from './adapters/index.js';
 export * from './outbox.js';
 export { DeliveryAttemptModel } from './model.js';
-export { recordSummaries, deliverySummaries, oldestWaiting, UNDELIVERED } from './summaries.js';
+export { recordSummaries, catchUpRecords, deliverySummaries, oldestWaiting, UNDELIVERED } from './summaries.js';

@@ -7,7 +7,7 @@ import { DeliveryEngine } from './engine.js';
 import { createAdapter } from './adapters/index.js';
 import { todayInShanghai } from '../../lib/calendar.js';
 import { inScope, scopeFilter, type Principal } from '../auth/index.js';
-import { UNDELIVERED, deliverySummaries, oldestWaiting, overdueDays, overdueSummaries, timelinessSummaries } from './summaries.js';
+import { UNDELIVERED, catchUpRecords, deliverySummaries, oldestWaiting, overdueDays, overdueSummaries, timelinessSummaries } from './summaries.js';
 
 /** The process's engine over the configured platforms (config/platforms.json + env). */
 let engine: DeliveryEngine | undefined;
@@ -27,7 +27,8 @@ export function setEngine(e: DeliveryEngine | undefined): void {
  */
 export async function deliveryStatus(principal: Principal, today = todayInShanghai(), listLimit = 100) {
   const scope = scopeFilter(principal, { uscc: 'uscc', district: 'districtCode' });
-  const [summary, overdue] = await Promise.all([deliverySummaries(), overdueSummaries(today)]);
+  const caughtUp = await catchUpRecords();
+  const [summary, overdue] = await Promise.all([deliverySummaries(caughtUp), overdueSummaries(today, caughtUp)]);
   const rows = summary.rows.filter((r) => inScope(principal, r.dims.district));
   const platforms = [];
   for (const p of platformIds()) {
@@ -40,7 +41,7 @@ export async function deliveryStatus(principal: Principal, today = todayInShangh
       if (r.dims.review === 'rejected') rejectedAfterReview += r.n;
     }
     const overdueCount = overdue.rows.filter((r) => r.platform === p && inScope(principal, r.district)).reduce((n, r) => n + r.n, 0);
-    const oldest = await oldestWaiting(p, ['pending'], (district) => inScope(principal, district), scope);
+    const oldest = await oldestWaiting(p, ['pending'], (district) => inScope(principal, district), scope, caughtUp);
     const list = async (filter: Record<string, unknown>, limit = listLimit) =>
       (await RecordModel.find({ $and: [filter, scope] }, { kind: 1, decisionNumber: 1, subjectName: 1, authorityUscc: 1, 'derived.publicityDeadline': 1, [d]: 1 }).limit(limit).lean()).map((r) => ({
         id: String(r._id),
@@ -59,7 +60,7 @@ export async function deliveryStatus(principal: Principal, today = todayInShangh
       circuit: engine?.circuitState(p) ?? 'closed',
       counts,
       overdueCount,
-      overdue: overdueCount ? await overdueList(p, today, principal, list, listLimit) : [],
+      overdue: overdueCount ? await overdueList(p, today, principal, list, listLimit, caughtUp) : [],
       failed: counts.failed ? await list({ [`${d}.state`]: 'failed' }) : [],
       rejected: counts.rejected ? await list({ [`${d}.state`]: 'rejected' }) : [],
       rejectedAfterReview: rejectedAfterReview ? await list({ [`${d}.review.status`]: 'rejected' }) : [],
@@ -71,9 +72,9 @@ export async function deliveryStatus(principal: Principal, today = todayInShangh
 }
 
 /** The most overdue versions first: one indexed read per overdue day (the summaries say which days), up to `limit`. */
-async function overdueList<T>(platform: string, today: string, principal: Principal, list: (filter: Record<string, unknown>, limit: number) => Promise<T[]>, limit: number): Promise<T[]> {
+async function overdueList<T>(platform: string, today: string, principal: Principal, list: (filter: Record<string, unknown>, limit: number) => Promise<T[]>, limit: number, caughtUp: boolean): Promise<T[]> {
   const out: T[] = [];
-  for await (const day of overdueDays(platform, today, (district) => inScope(principal, district))) {
+  for await (const day of overdueDays(platform, today, (district) => inScope(principal, district), caughtUp)) {
     out.push(...(await list({ 'derived.publicityDeadline': day, [`delivery.${platform}.state`]: { $in: UNDELIVERED } }, limit - out.length)));
     if (out.length >= limit) break;
   }

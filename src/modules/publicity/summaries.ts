@@ -1,4 +1,4 @@
-import { defineTally, readTally, type TallyRow } from '../../db/tally.js';
+import { catchUpTally, defineTally, readTally, type TallyRow } from '../../db/tally.js';
 import { RecordModel } from '../records/index.js';
 import { platformIds } from './platforms.js';
 import type { DeliveryState } from './outbox.js';
@@ -70,9 +70,9 @@ export const recordSummaries = defineTally<RecordFacts>({
 });
 
 /** Undelivered versions whose publicityDeadline is before `today`, per platform and district. */
-export async function overdueSummaries(today: string): Promise<{ rows: { platform: string; district: string; n: number }[]; upToDate: boolean }> {
+export async function overdueSummaries(today: string, caughtUp?: boolean): Promise<{ rows: { platform: string; district: string; n: number }[]; upToDate: boolean }> {
   const month = today.slice(0, 7);
-  const [months, days] = await Promise.all([readTally('records', 'overdueMonth'), readTally('records', 'overdueDay', { part: month })]);
+  const [months, days] = await Promise.all([readTally('records', 'overdueMonth', { caughtUp }), readTally('records', 'overdueDay', { part: month, caughtUp })]);
   const rows = [
     ...months.rows.filter((r) => r.dims.month < month).map((r) => ({ platform: r.dims.platform, district: r.dims.district, n: r.n })),
     ...days.rows.filter((r) => r.dims.deadline < today).map((r) => ({ platform: r.dims.platform, district: r.dims.district, n: r.n })),
@@ -80,8 +80,8 @@ export async function overdueSummaries(today: string): Promise<{ rows: { platfor
   return { rows, upToDate: months.upToDate && days.upToDate };
 }
 
-export async function deliverySummaries(): Promise<{ rows: TallyRow[]; upToDate: boolean }> {
-  return readTally('records', 'delivery');
+export async function deliverySummaries(caughtUp?: boolean): Promise<{ rows: TallyRow[]; upToDate: boolean }> {
+  return readTally('records', 'delivery', { caughtUp });
 }
 export async function timelinessSummaries(month: string): Promise<{ rows: TallyRow[]; upToDate: boolean }> {
   return readTally('records', 'timeliness', { part: month });
@@ -92,8 +92,8 @@ export async function timelinessSummaries(month: string): Promise<{ rows: TallyR
  * `visible`: the queue summaries give the oldest hour, then an indexed range read within that hour finds the
  * version.
  */
-export async function oldestWaiting(platform: string, states: readonly string[], visible: (district: string) => boolean, scope: Record<string, unknown> = {}): Promise<Date | null> {
-  const { rows } = await readTally('records', 'queue', { part: platform });
+export async function oldestWaiting(platform: string, states: readonly string[], visible: (district: string) => boolean, scope: Record<string, unknown> = {}, caughtUp?: boolean): Promise<Date | null> {
+  const { rows } = await readTally('records', 'queue', { part: platform, caughtUp });
   const hours = [...new Set(rows.filter((r) => states.includes(r.dims.state) && visible(r.dims.district)).map((r) => r.dims.hour))].sort();
   for (const hour of hours) {
     const from = new Date(`${hour}:00:00.000Z`);
@@ -113,11 +113,14 @@ export async function oldestWaiting(platform: string, states: readonly string[],
  * oldest first, among districts `visible`: read from the overdue summaries month by month, so a caller
  * listing the most overdue versions reads one day's records at a time.
  */
-export async function* overdueDays(platform: string, today: string, visible: (district: string) => boolean): AsyncGenerator<string> {
-  const { rows } = await readTally('records', 'overdueMonth');
+export async function* overdueDays(platform: string, today: string, visible: (district: string) => boolean, caughtUp?: boolean): AsyncGenerator<string> {
+  const { rows } = await readTally('records', 'overdueMonth', { caughtUp });
   const months = [...new Set(rows.filter((r) => r.dims.platform === platform && r.dims.month <= today.slice(0, 7) && visible(r.dims.district)).map((r) => r.dims.month))].sort();
   for (const month of months) {
-    const days = await readTally('records', 'overdueDay', { part: month });
+    const days = await readTally('records', 'overdueDay', { part: month, caughtUp });
     yield* [...new Set(days.rows.filter((r) => r.dims.platform === platform && r.dims.deadline < today && visible(r.dims.district)).map((r) => r.dims.deadline))].sort();
   }
 }
+
+/** Applies the records' pending changes to their summaries once, for a reader of several families. */
+export const catchUpRecords = (): Promise<boolean> => catchUpTally('records');
