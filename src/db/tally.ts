@@ -207,6 +207,9 @@ async function sweepHeld(name: string, opts: SweepOptions): Promise<SweepResult>
   const started = Date.now();
   const result: SweepResult = { ran: true, documents: 0, batches: 0, more: false };
   let crashed = false;
+  // Renewed while it runs: a first sweep recounts the whole source, which can outlast one lease.
+  const renew = setInterval(() => void tryAcquire(lease, JOB_LEASE_MS).catch(() => undefined), Math.max(1000, Math.floor(JOB_LEASE_MS / 3)));
+  renew.unref();
   try {
     await ensureRecounted(spec);
     for (;;) {
@@ -232,6 +235,7 @@ async function sweepHeld(name: string, opts: SweepOptions): Promise<SweepResult>
     }
     throw err;
   } finally {
+    clearInterval(renew);
     if (!crashed) await release(lease).catch(() => undefined);
   }
 }
