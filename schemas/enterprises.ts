@@ -66,7 +66,7 @@ export const enterpriseParams = Joi.object({ uscc: usccRelaxed().required() });
 export const listEnterprisesQuery = Joi.object({
   district: Joi.string().trim().pattern(/^\d{2,6}$/).messages({ 'string.pattern.base': '行政区划代码应为 2–6 位数字（按前缀匹配）' }).description('行政区划代码（前缀匹配）'),
   industry: industryPrefix().description('行业代码（前缀匹配）'),
-  name: text(100).min(1).description('企业名称前缀'),
+  name: text(100).min(1).description('企业名称的任意部分（不区分大小写）'),
   needsCompletion: Joi.boolean().description('true：只列出待补全信息的企业（由记录或导入隐式创建、缺少行业等必填信息）；false：只列出信息完整的企业'),
   ...paginationQuery,
 });

@@ -80,7 +80,11 @@ describe('web console (网页控制台) in a real browser: regulator, enterprise
     // The chart's data (the same numbers as the canvas): both districts, with their tier counts.
     await page.locator('#tiers-district summary').click();
     const rows = await page.locator('#tiers-district details tbody tr').allInnerTexts();
-    expect(rows.map((r) => r.split('\t')[0])).to.deep.equal(['440305', '440306']);
+    // Districts by name (GB/T 2260 table), with their codes beside.
+    expect(rows.map((r) => r.split('\t').slice(0, 2))).to.deep.equal([
+      ['南山区', '440305'],
+      ['宝安区', '440306'],
+    ]);
     expect(rows.map((r) => Number(r.split('\t').at(-1)))).to.deep.equal([2, 2]);
     const box = await page.locator('#tiers-district canvas').boundingBox();
     expect(box!.width).to.be.greaterThan(200);

@@ -71,6 +71,14 @@ describe('embedded database: queries use the declared indexes', function () {
     { name: 'equality on an indexed dotted path (arrays of subdocuments included)', filter: { 'meta.level': 'L1' }, index: 'meta.level_1', count: 108 },
     { name: 'indexed equality with an unindexed condition', filter: { district: '区3', note: { $ne: 'x' } }, index: 'district_1', count: 20 },
   ];
+  it('a literal $regex on an indexed field is a substring test in SQLite (patch 0007) and answers exactly', async () => {
+    const filter = { district: { $regex: '区1', $options: 'i' } };
+    const explain = (await coll.find(filter).explain()) as Explain;
+    if (explain.queryPlanner?.SQL !== undefined) expect(explain.queryPlanner.SQL).to.include('instr(');
+    // 区1 and 区10…区19: 11 of the 20 districts, 20 documents each
+    expect(await coll.countDocuments(filter)).to.equal(220);
+    expect(await coll.countDocuments({ district: { $regex: '区1$' } })).to.equal(20);
+  });
   for (const s of shapes) {
     it(`${s.name} searches index ${s.index} and answers exactly`, async () => {
       const explain = (await coll.find(s.filter).explain()) as Explain;
@@ -104,7 +112,7 @@ describe('embedded database: pushed-down queries answer exactly like a full scan
     await client.close();
   });
 
-  const tricky = fc.constantFrom('', 'a', 'A', 'ab', 'ab ', 'a"b', 'a\\b', '<&>', '区1', '区10', 'é', 'e\u0301', '\u2028', 'z', '[x]', '9', '10', 'null', 'true');
+  const tricky = fc.constantFrom('', 'a', 'A', 'ab', 'ab ', 'a"b', 'a\\b', '<&>', '区1', '区10', 'é', 'e\u0301', '\u2028', 'z', '[x]', '9', '10', 'null', 'true', '\u212A', 'ſ', 'k', 'S');
   const str = fc.oneof(tricky, fc.string({ maxLength: 4 }), fc.string({ unit: 'grapheme', maxLength: 3 }));
   const int = fc.oneof(fc.integer({ min: -3, max: 30 }), fc.constantFrom(0, 1, 9, 10, 99, 100, 999, 1000, 2 ** 31 - 1, -(2 ** 31)));
   const num = fc.oneof(
@@ -135,6 +143,11 @@ describe('embedded database: pushed-down queries answer exactly like a full scan
       .tuple(field, fc.constantFrom('$gt', '$gte'), fc.oneof(num, date), fc.option(fc.tuple(fc.constantFrom('$lt', '$lte'), fc.oneof(num, date)), { nil: undefined }))
       .map(([f, lop, lo, hi]) => ({ [f]: hi ? { [lop]: lo, [hi[0]]: hi[1] } : { [lop]: lo } })),
     fc.tuple(field, fc.constantFrom('$lt', '$lte'), fc.oneof(num, date)).map(([f, op, v]) => ({ [f]: { [op]: v } })),
+    // $regex (patch 0007): literals (escaped as the service escapes a search), anchored or not, case-folded or not, and real patterns
+    fc
+      .tuple(field, fc.oneof(tricky, fc.string({ maxLength: 3 }), fc.constantFrom('A', 'a', 'É', 'ß', 'Σ', '区', '"')), fc.boolean(), fc.constantFrom('', 'i', 'm', 'is'))
+      .map(([f, lit, anchored, options]) => ({ [f]: { $regex: `${anchored ? '^' : ''}${lit.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, ...(options ? { $options: options } : {}) } })),
+    fc.tuple(field, fc.constantFrom('a.', '^a?', '\\d', 'a|b', '[ab]', '区\\b', '\\\\', '\\"')).map(([f, pattern]) => ({ [f]: { $regex: pattern } })),
   );
   const query: fc.Arbitrary<(ids: string[]) => Filter> = fc.oneof(
     cond.map((c) => () => c),

@@ -3,6 +3,7 @@ import { startTestApp, expectErrorShape, type TestApp } from '../support/app.js'
 import { enterpriseBody, makeUscc } from '../support/fixtures.js';
 import { expectAudited } from '../support/audit.js';
 import { AuditModel } from '../../src/modules/audit/index.js';
+import { runGradeSweep } from '../../src/modules/grading/index.js';
 
 describe('enterprises (企业主体) through HTTP', () => {
   let t: TestApp;
@@ -162,6 +163,22 @@ describe('enterprises (企业主体) through HTTP', () => {
       expect(new Set(seen).size).to.equal(seen.length);
       expect(pages).to.equal(Math.ceil(seen.length / 7));
       expect([...seen].sort()).to.deep.equal(seen);
+    });
+
+    it('finds a name by any part of it, each result with its current grade (null until graded)', async () => {
+      // '化工11' is inside 东方化工110…化工119 (not at their start); '华安化' is a prefix of 5; 'xyz' nowhere.
+      const middle = await t.request.get('/api/v1/enterprises').query({ name: '化工11', limit: 500 }).set('X-API-Key', regulator);
+      expect(middle.status).to.equal(200);
+      expect(middle.body.items.map((e: { name: string }) => e.name).sort()).to.deep.equal(Array.from({ length: 10 }, (_, k) => 110 + k).map((i) => `${i % 5 === 0 ? '华安' : '东方'}化工${i}`).sort());
+      expect((await t.request.get('/api/v1/enterprises').query({ name: '安化', limit: 500 }).set('X-API-Key', regulator)).body.items).to.have.length(5);
+      expect((await t.request.get('/api/v1/enterprises').query({ name: 'xyz' }).set('X-API-Key', regulator)).body.items).to.deep.equal([]);
+      // Regex characters in the query are literal.
+      expect((await t.request.get('/api/v1/enterprises').query({ name: '化工.*' }).set('X-API-Key', regulator)).body.items).to.deep.equal([]);
+      const before = middle.body.items as { uscc: string; grade: unknown }[];
+      expect(before.every((e) => 'grade' in e)).to.equal(true);
+      await runGradeSweep();
+      const after = (await t.request.get('/api/v1/enterprises').query({ name: '化工11', limit: 500 }).set('X-API-Key', regulator)).body.items as { grade: { tier: string; score: number } | null }[];
+      expect(after.every((e) => e.grade !== null && /^[ABCD]$/.test(e.grade.tier) && typeof e.grade.score === 'number'), JSON.stringify(after[0])).to.equal(true);
     });
 
     it('filters by district, industry and name prefix', async () => {

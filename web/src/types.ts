@@ -32,6 +32,8 @@ export interface Enterprise {
   standardisationGrade?: string;
   supervisingAuthority?: string;
   listing?: { active: boolean; since?: string; until?: string } | null;
+  /** On list answers: the current grade, null until first graded. */
+  grade?: { tier: Tier; score: number; gradedAt?: string } | null;
 }
 
 export interface Delivery {

@@ -4,6 +4,7 @@ import { summarise } from '../../http/batch.js';
 import { ENTERPRISE_BATCH_MAX, createEnterpriseBody, enterpriseBatchBody, enterpriseParams, listEnterprisesQuery, updateEnterpriseBody } from '../../../schemas/enterprises.js';
 import { recordAudit } from '../audit/index.js';
 import { ENTERPRISE_BATCH_STATUSES, createEnterprise, createEnterprises, getEnterprise, listEnterprises, updateEnterprise } from './service.js';
+import { gradesOf } from '../grading/current.js';
 import type { Role } from '../auth/index.js';
 
 const READERS: Role[] = ['clerk', 'reviewer', 'regulator', 'enterprise'];
@@ -53,11 +54,16 @@ export const enterpriseRoutes = defineRoutes([
   {
     method: 'get',
     path: '/enterprises',
-    summary: '查询企业列表（按区划、行业、名称前缀、是否待补全筛选，游标分页）',
+    summary: '查询企业列表（按区划、行业、名称任意部分、是否待补全筛选，游标分页；每家附当前信用等级）',
     tag: 'enterprises',
     access: { roles: READERS },
     query: listEnterprisesQuery,
-    handler: async ({ query, principal }) => ({ body: await listEnterprises(query, principal) }),
+    handler: async ({ query, principal }) => {
+      const page = await listEnterprises(query, principal);
+      // Each enterprise with its current grade (null until first graded): one indexed read for the page.
+      const grades = await gradesOf({ uscc: { $in: page.items.map((e) => e.uscc) } });
+      return { body: { ...page, items: page.items.map((e) => ({ ...e, grade: grades.get(e.uscc) ?? null })) } };
+    },
   },
   {
     method: 'get',

@@ -10,6 +10,7 @@ import { recordAudit } from '../audit/index.js';
 import { canSee, districtFilter, inScope, scopeFilter, type Principal } from '../auth/index.js';
 import { EnterpriseModel, linkRecords } from '../enterprises/index.js';
 import { collectFacts, type EnterpriseFacts, type FactsProgress } from './facts.js';
+import { gradesOf } from './current.js';
 import { GradeHistoryModel, GradeModel, GradingClaimModel, GradingRunModel, GradingStateModel, gradeId, historyId, type GradeDoc, type GradeHistoryDoc, type GradeTrigger } from './model.js';
 import { grade, type GradeResult } from './rules.js';
 import { scorecard, TIERS, type Scorecard, type Tier } from './scorecard.js';
@@ -382,9 +383,5 @@ export async function gradeStats(q: { by: 'district' | 'industry'; district?: st
   };
 }
 
-/** Current grades of some enterprises (for supervision plans): USCC → tier and score. */
-export async function gradesOf(filter: Record<string, unknown>): Promise<Map<string, { tier: Tier; score: number }>> {
-  const out = new Map<string, { tier: Tier; score: number }>();
-  for await (const g of GradeModel.collection.find(filter, { projection: { uscc: 1, tier: 1, score: 1 }, batchSize: 5000 })) out.set(g.uscc as string, { tier: g.tier as Tier, score: g.score as number });
-  return out;
-}
+
+export { gradesOf };

@@ -6,6 +6,7 @@ import { ApiError } from '../api.js';
 import { ChartView } from './chart.js';
 import { Badge, Card, DefinitionList, ErrorBox, Loading, Table, TierBadge, type Loaded } from './ui.js';
 import { dateTime, deliveryLabel, INDICATOR_LABELS, KIND_LABELS, platformLabel, publicityState, TIER_COLORS, TIER_LABELS, TRIGGER_LABELS, withProvisional } from '../labels.js';
+import { districtLabel, industryLabel } from '../names.js';
 import type { DishonestyCase, Enterprise, Grade, GradeHistoryItem, RecordItem, Repair } from '../types.js';
 
 export function ProfileCard({ enterprise: e }: { enterprise: Enterprise }) {
@@ -17,8 +18,8 @@ export function ProfileCard({ enterprise: e }: { enterprise: Enterprise }) {
           ['统一社会信用代码', <span class="mono">{e.uscc}</span>],
           ['主体类别', e.subjectType],
           ['法定代表人', e.legalRepresentative],
-          ['行政区划', e.districtCode],
-          ['行业代码', e.industryCode],
+          ['行政区划', districtLabel(e.districtCode)],
+          ['行业', e.industryCode ? industryLabel(e.industryCode) : '未填写'],
           ['地址', e.address],
           ['安全生产标准化等级', e.standardisationGrade],
           ['监管部门', e.supervisingAuthority],
@@ -69,13 +70,31 @@ export function GradeCard({ grade }: { grade: Loaded<Grade> }) {
   );
 }
 
+/**
+ * Axis labels of the grade history: the date, with the time where one day has several changes, and a number
+ * where even the minute repeats (so every point has its own label).
+ */
+export function historyLabels(times: string[]): string[] {
+  const full = times.map((t) => dateTime(t));
+  const perDay = new Map<string, number>();
+  for (const f of full) perDay.set(f.slice(0, 10), (perDay.get(f.slice(0, 10)) ?? 0) + 1);
+  const seen = new Map<string, number>();
+  return full.map((f) => {
+    const label = (perDay.get(f.slice(0, 10)) ?? 0) > 1 ? f : f.slice(0, 10);
+    const n = (seen.get(label) ?? 0) + 1;
+    seen.set(label, n);
+    return n > 1 ? `${label}（${n}）` : label;
+  });
+}
+
 export function GradeHistoryCard({ history }: { history: Loaded<{ items: GradeHistoryItem[] }> }) {
   const items = useMemo(() => (history.data ? [...history.data.items].reverse() : []), [history.data]);
+  const labels = useMemo(() => historyLabels(items.map((h) => h.gradedAt)), [items]);
   const config = useMemo<ChartConfiguration>(
     () => ({
       type: 'line',
       data: {
-        labels: items.map((h) => dateTime(h.gradedAt).slice(0, 10)),
+        labels,
         datasets: [
           {
             label: '信用评分',
@@ -92,7 +111,7 @@ export function GradeHistoryCard({ history }: { history: Loaded<{ items: GradeHi
         plugins: { legend: { display: false }, tooltip: { callbacks: { afterLabel: (c) => `等级 ${items[c.dataIndex]?.tier}` } } },
       },
     }),
-    [items],
+    [items, labels],
   );
   return (
     <Card title="信用等级历史" id="grade-history">
@@ -103,7 +122,7 @@ export function GradeHistoryCard({ history }: { history: Loaded<{ items: GradeHi
         <ChartView
           config={config}
           height={220}
-          label={`信用评分历史：${items.map((h) => `${dateTime(h.gradedAt).slice(0, 10)} ${h.score} 分 ${h.tier} 级`).join('；')}`}
+          label={`信用评分历史：${items.map((h, i) => `${labels[i]} ${h.score} 分 ${h.tier} 级`).join('；')}`}
           table={{ head: ['时间', '评分', '等级', '触发'], rows: items.map((h) => [dateTime(h.gradedAt), h.score, h.tier, TRIGGER_LABELS[h.trigger] ?? h.trigger]) }}
         />
       ) : null}

@@ -5,9 +5,16 @@ import { get } from '../api.js';
 import { ChartView } from '../components/chart.js';
 import { Card, PageHeader, Show, Table, TierBadge, useApi } from '../components/ui.js';
 import { PLATFORM_LABELS, platformLabel, TIER_COLORS, TIER_LABELS, today } from '../labels.js';
-import { TIERS, type PublicityStatus, type TierStats, type Timeliness } from '../types.js';
+import { districtName, industryDivision, industryName } from '../names.js';
+import { TIERS, type PublicityStatus, type Tier, type TierStats, type Timeliness } from '../types.js';
 
 const MONTHS = 6;
+/** One look per platform's 及时率 line: colour, dash and marker all differ, so equal lines stay distinguishable. */
+const LINE_STYLES = [
+  { color: '#1565c0', dash: [] as number[], point: 'circle' as const },
+  { color: '#2e7d32', dash: [8, 5], point: 'triangle' as const },
+  { color: '#6a1b9a', dash: [2, 4], point: 'rectRot' as const },
+];
 
 /** The last `n` months, oldest first: ['2026-06', …, '2026-11']. */
 function lastMonths(n: number): string[] {
@@ -20,15 +27,34 @@ function lastMonths(n: number): string[] {
   return out;
 }
 
-function tierChart(stats: TierStats): ChartConfiguration {
+type Group = TierStats['groups'][number] & { name: string };
+
+/**
+ * The statistics' groups as shown: districts by name; industries (the API counts per full GB/T 4754 code)
+ * added up per division (大类), named. An enterprise without an industry counts under 未填写行业.
+ */
+function namedGroups(stats: TierStats): Group[] {
+  if (stats.by === 'district') return stats.groups.map((g) => ({ ...g, name: districtName(g.key) }));
+  const out = new Map<string, Group>();
+  for (const g of stats.groups) {
+    const division = industryDivision(g.key) ?? '';
+    const sum = out.get(division) ?? { key: division, name: division ? industryName(division) : '未填写行业', total: 0, A: 0, B: 0, C: 0, D: 0 };
+    sum.total += g.total;
+    for (const t of TIERS) sum[t as Tier] += g[t as Tier];
+    out.set(division, sum);
+  }
+  return [...out.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+function tierChart(groups: Group[]): ChartConfiguration {
   return {
     type: 'bar',
     data: {
-      labels: stats.groups.map((g) => g.key),
-      datasets: TIERS.map((t) => ({ label: TIER_LABELS[t], data: stats.groups.map((g) => g[t]), backgroundColor: TIER_COLORS[t], stack: 'tiers' })),
+      labels: groups.map((g) => g.name),
+      datasets: TIERS.map((t) => ({ label: TIER_LABELS[t], data: groups.map((g) => g[t]), backgroundColor: TIER_COLORS[t], stack: 'tiers' })),
     },
     options: {
-      indexAxis: stats.groups.length > 6 ? 'y' : 'x',
+      indexAxis: groups.length > 6 ? 'y' : 'x',
       scales: { x: { stacked: true, ticks: { precision: 0 } }, y: { stacked: true, ticks: { precision: 0 } } },
       plugins: { legend: { position: 'bottom' } },
     },
@@ -37,7 +63,8 @@ function tierChart(stats: TierStats): ChartConfiguration {
 
 function TierCard({ by, title }: { by: 'district' | 'industry'; title: string }) {
   const stats = useApi(() => get<TierStats>('/grades/stats', { by }), [by]);
-  const config = useMemo(() => (stats.data ? tierChart(stats.data) : null), [stats.data]);
+  const groups = useMemo(() => (stats.data ? namedGroups(stats.data) : []), [stats.data]);
+  const config = useMemo(() => tierChart(groups), [groups]);
   return (
     <Card title={title} id={`tiers-${by}`}>
       <Show loaded={stats} what="信用等级统计">
@@ -46,10 +73,10 @@ function TierCard({ by, title }: { by: 'district' | 'industry'; title: string })
             <p class="muted">尚无评级结果。</p>
           ) : (
             <ChartView
-              config={config!}
-              label={`${title}：${s.groups.map((g) => `${g.key} A${g.A} B${g.B} C${g.C} D${g.D}`).join('；')}`}
-              height={Math.max(240, s.groups.length > 6 ? s.groups.length * 28 : 260)}
-              table={{ head: [by === 'district' ? '行政区划' : '行业', 'A', 'B', 'C', 'D', '合计'], rows: s.groups.map((g) => [g.key, g.A, g.B, g.C, g.D, g.total]) }}
+              config={config}
+              label={`${title}：${groups.map((g) => `${g.name} A${g.A} B${g.B} C${g.C} D${g.D}`).join('；')}`}
+              height={Math.max(240, groups.length > 6 ? groups.length * 28 : 260)}
+              table={{ head: [by === 'district' ? '行政区划' : '行业（大类）', '代码', 'A', 'B', 'C', 'D', '合计'], rows: groups.map((g) => [g.name, g.key || '—', g.A, g.B, g.C, g.D, g.total]) }}
             />
           )
         }
@@ -128,7 +155,19 @@ function TimelinessCard() {
         type: 'line',
         data: {
           labels: months,
-          datasets: series.map((s, i) => ({ label: platformLabel(s.platform), data: s.rates, borderColor: ['#1565c0', '#2e7d32', '#6a1b9a'][i % 3], backgroundColor: 'transparent', spanGaps: true, tension: 0.2 })),
+          // A month without records due is a gap, not a line through it; equal rates stay apart by dash and marker.
+          datasets: series.map((s, i) => ({
+            label: platformLabel(s.platform),
+            data: s.rates,
+            borderColor: LINE_STYLES[i % LINE_STYLES.length].color,
+            backgroundColor: LINE_STYLES[i % LINE_STYLES.length].color,
+            borderDash: LINE_STYLES[i % LINE_STYLES.length].dash,
+            pointStyle: LINE_STYLES[i % LINE_STYLES.length].point,
+            pointRadius: 5 + i,
+            borderWidth: 2 + i,
+            spanGaps: false,
+            tension: 0,
+          })),
         },
         options: { scales: { y: { min: 0, max: 100, ticks: { callback: (v) => `${v}%` } } }, plugins: { legend: { position: 'bottom' } } },
       },

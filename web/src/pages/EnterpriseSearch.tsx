@@ -1,9 +1,10 @@
-/** 企业查询: graded enterprises by tier, district and industry (GET /grades), or by name prefix (GET /enterprises). */
+/** 企业查询: graded enterprises by tier, district and industry (GET /grades), or by any part of the name (GET /enterprises, with each one's grade). */
 import { useEffect, useState } from 'preact/hooks';
 import { get } from '../api.js';
 import { ErrorSummary, Field, useFormErrors } from '../components/form.js';
 import { Card, PageHeader, Table, TierBadge } from '../components/ui.js';
 import { dateTime, TIER_LABELS } from '../labels.js';
+import { districtFullName, districtName, industryLabel, industryName } from '../names.js';
 import { hashQuery, navigate } from '../router.js';
 import { TIERS, type Enterprise, type Grade, type Page, type Tier } from '../types.js';
 
@@ -25,7 +26,8 @@ export function EnterpriseSearch({ path }: { path: string }) {
       const page = q.name
         ? await get<Page<Enterprise>>('/enterprises', { name: q.name, district: q.district, industry: q.industry, cursor: more ? cursor : undefined })
         : await get<Page<Grade>>('/grades', { tier: q.tier, district: q.district, industry: q.industry, cursor: more ? cursor : undefined });
-      const items = page.items as Row[];
+      // Name results carry their current grade (null until graded); grade results are flat.
+      const items: Row[] = page.items.map((i) => ('grade' in i && i.grade ? { ...i, ...i.grade } : i) as Row);
       setRows(more && rows ? [...rows, ...items] : items);
       setCursor(page.nextCursor);
     } catch (err) {
@@ -56,7 +58,7 @@ export function EnterpriseSearch({ path }: { path: string }) {
           <Field form={form} name="uscc" label="统一社会信用代码" hint="填写后直接打开该企业">
             <input {...form.input('uscc')} value={q.uscc} onInput={set('uscc')} maxLength={18} autoComplete="off" />
           </Field>
-          <Field form={form} name="name" label="企业名称（前缀）">
+          <Field form={form} name="name" label="企业名称" hint="名称的任意部分">
             <input {...form.input('name')} value={q.name} onInput={set('name')} />
           </Field>
           <Field form={form} name="district" label="行政区划代码（前缀）">
@@ -94,8 +96,8 @@ export function EnterpriseSearch({ path }: { path: string }) {
                     <a href={`#/enterprises/${r.uscc}`}>{r.name}</a>
                   </td>
                   <td class="mono">{r.uscc}</td>
-                  <td>{r.districtCode}</td>
-                  <td>{r.industryCode}</td>
+                  <td title={districtFullName(r.districtCode)}>{districtName(r.districtCode)}</td>
+                  <td title={industryLabel(r.industryCode)}>{r.industryCode ? industryName(r.industryCode) : '未填写'}</td>
                   <td>{r.tier ? <TierBadge tier={r.tier} /> : '—'}</td>
                   <td>{r.score ?? '—'}</td>
                   <td>{dateTime(r.gradedAt)}</td>
