@@ -32,8 +32,10 @@ export function districtName(code: string | null | undefined): string {
 /** 440305 → "广东省深圳市南山区" (for titles and exports, where a county name alone may repeat across cities). */
 export function districtFullName(code: string | null | undefined): string {
   if (!code || !/^\d{6}$/.test(code)) return districtName(code);
-  const parts = [`${code.slice(0, 2)}0000`, `${code.slice(0, 4)}00`, code].filter((c, i, a) => a.indexOf(c) === i).map((c) => DISTRICTS.get(c));
-  return parts.every(Boolean) ? parts.join('') : districtName(code);
+  if (!DISTRICTS.has(code)) return code;
+  // A municipality (北京市…) has no city level of its own: the missing level is left out.
+  const levels = [`${code.slice(0, 2)}0000`, `${code.slice(0, 4)}00`, code].filter((c, i, a) => a.indexOf(c) === i);
+  return levels.map((c) => DISTRICTS.get(c) ?? '').join('');
 }
 
 /** The division (大类) a code belongs to: C2619 → "C26", C → "C"; null when it is not a GB/T 4754 code. */
