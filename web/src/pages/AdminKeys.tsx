@@ -102,11 +102,11 @@ function CreateKey({ onCreated }: { onCreated: (k: ApiKey & { key: string }) => 
     try {
       const scope = v.scope.split(/[\s,，、]+/).filter(Boolean);
       const body: Record<string, unknown> = { name, roles };
-      // Only what the chosen roles can carry is sent; the API states what is missing or not allowed.
-      if (has('enterprise') || v.uscc.trim()) body.uscc = v.uscc.trim();
-      if (scope.length) body.scope = scope;
-      if (v.authorityUscc.trim()) body.authorityUscc = v.authorityUscc.trim();
-      if (v.authorityName.trim()) body.authorityName = v.authorityName.trim();
+      // Only the fields shown for the chosen roles are sent; the API states what is missing or not allowed.
+      if (has('enterprise')) body.uscc = v.uscc.trim();
+      if (has('clerk', 'reviewer', 'regulator') && scope.length) body.scope = scope;
+      if (has('clerk', 'reviewer') && v.authorityUscc.trim()) body.authorityUscc = v.authorityUscc.trim();
+      if (has('clerk', 'reviewer') && v.authorityName.trim()) body.authorityName = v.authorityName.trim();
       if (has('partner') && fullIdNumbers) body.fullIdNumbers = true;
       if (v.expiresAt) body.expiresAt = `${v.expiresAt}T23:59:59+08:00`;
       const created = await api<ApiKey & { key: string }>('/api-keys', { method: 'POST', json: body });
@@ -156,7 +156,7 @@ function CreateKey({ onCreated }: { onCreated: (k: ApiKey & { key: string }) => 
             </p>
           ) : null}
         </fieldset>
-        {has('enterprise') || form.errors.fields.uscc ? (
+        {has('enterprise') ? (
           <Field form={form} name="uscc" label="企业统一社会信用代码" required hint="企业用户只能查看和办理本企业的信息">
             <input {...form.input('uscc')} value={v.uscc} onInput={set('uscc')} autoComplete="off" spellcheck={false} />
           </Field>
@@ -166,7 +166,7 @@ function CreateKey({ onCreated }: { onCreated: (k: ApiKey & { key: string }) => 
             <input {...form.input('scope')} value={v.scope} onInput={set('scope')} inputMode="numeric" />
           </Field>
         ) : null}
-        {has('clerk', 'reviewer') || form.errors.fields.authorityUscc || form.errors.fields.authorityName ? (
+        {has('clerk', 'reviewer') ? (
           <>
             <Field form={form} name="authorityUscc" label="所代表的行政机关（统一社会信用代码）" hint="绑定后只能办理本机关作出的处罚据以列入的名单案件（谁处罚、谁决定）">
               <input {...form.input('authorityUscc')} value={v.authorityUscc} onInput={set('authorityUscc')} autoComplete="off" spellcheck={false} />

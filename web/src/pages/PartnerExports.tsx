@@ -83,12 +83,14 @@ export function PartnerExports() {
   const [received, setReceived] = useState<number | null>(null);
   const [done, setDone] = useState<{ manifest: Manifest; fileName: string; bytes: number } | null>(null);
   const [version, setVersion] = useState(0);
+  const [shown, setShown] = useState<Manifest | null>(null);
   const list = useApi(() => get<Page<Manifest>>('/exports', { limit: 20 }), [version]);
 
   async function submit(e: Event) {
     e.preventDefault();
     form.clear();
     setDone(null);
+    if (mode === 'since' && !since) return form.show('增量导出须填写起始时间');
     setReceived(0);
     try {
       const query = mode === 'asOf' ? { format, asOf } : { format, since: isoOf(since) ?? '', until: isoOf(until) };
@@ -207,10 +209,16 @@ export function PartnerExports() {
                     {m.principal.name}（{ORIGIN_LABELS[m.origin]}）
                   </td>
                   <td>
+                    <button type="button" class="link" onClick={() => setShown(shown?.id === m.id ? null : m)} aria-expanded={shown?.id === m.id}>
+                      {shown?.id === m.id ? '收起清单' : '查看清单'}
+                    </button>
                     {m.file ? (
-                      <button type="button" class="link" onClick={() => downloadStored(m)}>
-                        下载文件
-                      </button>
+                      <>
+                        {' '}
+                        <button type="button" class="link" onClick={() => downloadStored(m)}>
+                          下载文件
+                        </button>
+                      </>
                     ) : null}
                   </td>
                 </tr>
@@ -218,6 +226,12 @@ export function PartnerExports() {
             </Table>
           )}
         </Show>
+        {shown ? (
+          <div data-testid="manifest-shown">
+            <h3>导出清单：{dateTime(shown.startedAt)}</h3>
+            <ManifestDetails m={shown} />
+          </div>
+        ) : null}
       </Card>
     </>
   );
