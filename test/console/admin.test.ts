@@ -139,8 +139,12 @@ describe('web console: 系统管理员 (admin) — API keys and the audit trail'
     await layoutOk(page, 'audit search');
     await screenshot(page, 'admin-3-audit-search');
 
-    await page.getByLabel('操作', { exact: true }).selectOption('');
-    await page.getByLabel('对象标识').fill(keyId);
+    // From the key list: that key's own entries, searched at once.
+    await page.getByRole('link', { name: 'API 密钥', exact: true }).click();
+    expect(await page.locator('#keys tbody tr', { hasText: '系统管理员 赵敏' }).innerText()).to.include('当前登录');
+    await page.getByRole('link', { name: '监管员 孙丽 的审计记录' }).click();
+    await page.locator('[data-testid="audit-count"]', { hasText: '已显示 2 条' }).waitFor();
+    expect(await page.getByLabel('对象标识').inputValue()).to.equal(keyId);
     const day = new Date().toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' });
     await page.getByLabel('起始日期').fill(day);
     await page.getByLabel('结束日期').fill(day);

@@ -9,6 +9,7 @@ import { Badge, Card, ErrorBox, PageHeader, Show, Table, useApi } from '../compo
 import { dateTime } from '../labels.js';
 import { districtName } from '../names.js';
 import type { Page } from '../types.js';
+import { useMe } from '../session.js';
 import { ROLE_LABELS, ROLES, type Role } from '../../../src/modules/auth/roles.js';
 
 interface ApiKey {
@@ -198,6 +199,7 @@ function CreateKey({ onCreated }: { onCreated: (k: ApiKey & { key: string }) => 
 }
 
 export function AdminKeys() {
+  const me = useMe();
   const [version, setVersion] = useState(0);
   const keys = useApi(() => get<Page<ApiKey>>('/api-keys'), [version]);
   const [created, setCreated] = useState<(ApiKey & { key: string }) | null>(null);
@@ -249,6 +251,12 @@ export function AdminKeys() {
                   <tr key={k.id} data-key-id={k.id} data-revoked={k.revokedAt ? 'true' : 'false'}>
                     <td>
                       {k.name}
+                      {me.id === `apikey:${k.id}` ? (
+                        <>
+                          {' '}
+                          <Badge>当前登录</Badge>
+                        </>
+                      ) : null}
                       <div class="muted small mono">{k.prefix}…</div>
                     </td>
                     <td>{rolesText(k.roles)}</td>
@@ -261,9 +269,12 @@ export function AdminKeys() {
                       <Badge tone={st.tone}>{st.text}</Badge>
                     </td>
                     <td>
+                      <a href={`#/audit?resourceId=${k.id}`} aria-label={`${k.name} 的审计记录`}>
+                        审计记录
+                      </a>{' '}
                       {k.revokedAt ? null : confirm?.id === k.id ? (
                         <div class="confirm" role="group" aria-label={`确认吊销 ${k.name}`}>
-                          <p>吊销后，使用该密钥的请求立即被拒绝，且无法恢复。</p>
+                          <p>吊销后，使用该密钥的请求立即被拒绝，且无法恢复。{me.id === `apikey:${k.id}` ? '这是您当前登录使用的密钥，吊销后将立即退出。' : ''}</p>
                           <button type="button" class="primary danger" disabled={busy} onClick={() => revoke(k)}>
                             确认吊销
                           </button>{' '}

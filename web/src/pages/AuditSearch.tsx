@@ -2,7 +2,7 @@
  * 审计日志 (admin): search the audit trail (GET /audit) by who (操作主体), what (操作, 资源类型, 资源标识), outcome
  * and a date range; newest first, 20 at a time, more with 加载更多 (the API's cursor).
  */
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { get } from '../api.js';
 import { ErrorSummary, Field, useFormErrors } from '../components/form.js';
 import { Badge, Card, PageHeader, Table } from '../components/ui.js';
@@ -76,6 +76,11 @@ export function AuditSearch({ path }: { path: string }) {
       setBusy(false);
     }
   }
+
+  // Opened with filters (…?resourceId= from the key list): searched at once.
+  useEffect(() => {
+    if (q.get('principal') || q.get('action') || q.get('resourceId')) void load(f, null);
+  }, []);
 
   return (
     <>
