@@ -287,6 +287,40 @@ describe('dishonesty list: exports for partner departments, batch comparison and
       expect(fromXlsx.body.results.map((x: { result: string }) => x.result)).to.deep.equal(['listed', 'not_listed', 'not_listed', 'not_listed', 'not_listed', 'not_listed', 'invalid', 'invalid']);
     });
 
+    it('a malformed code of any shape is "invalid" with the single check’s reason, never "not listed"; separators typed into a valid code are ignored', async () => {
+      const dashed = `${listed.uscc.slice(0, 6)}-${listed.uscc.slice(6, 12)}-${listed.uscc.slice(12)}`;
+      const rows = [
+        listed.uscc.slice(0, 17), // one character short
+        `${listed.uscc}9`, // one too many
+        '9144030012345', // 13 characters
+        dashed, // the listed unit, typed with separators
+        `${badUscc().slice(0, 9)}-${badUscc().slice(9)}`, // wrong check character, with a separator
+        `${ID_ZHANG.slice(0, 6)} ${ID_ZHANG.slice(6, 14)}-${ID_ZHANG.slice(14)}`, // the listed person, typed with a space and a dash
+        `${badId.slice(0, 6)}-${badId.slice(6)}`, // wrong check digit, with a dash
+        '110105900101123', // a 15-digit (first generation) ID number
+        '=1+2',
+      ];
+      const res = await upload(`${rows.join('\n')}\n`, 'text/csv', `?date=${daysAgo(200)}`);
+      expect(res.status, JSON.stringify(res.body)).to.equal(200);
+      const results = res.body.results as { result: string; matchedBy: string | null; message: string; input: string }[];
+      expect(results.map((r) => r.result)).to.deep.equal(['invalid', 'invalid', 'invalid', 'not_listed', 'invalid', 'listed', 'invalid', 'invalid', 'not_listed']);
+      expect(results[0].message).to.equal('统一社会信用代码应为 18 位（GB 32100）');
+      expect(results[2].message).to.equal('统一社会信用代码应为 18 位（GB 32100）');
+      expect(results[3]).to.include({ matchedBy: 'uscc' });
+      expect(results[3].message).to.include('曾有列入记录');
+      expect(results[4].message).to.equal('统一社会信用代码校验位错误（GB 32100）');
+      expect(results[5]).to.include({ matchedBy: 'idNumber', input: '110105********1232' });
+      expect(results[6]).to.include({ message: '身份证号码校验不通过（GB 11643）', input: maskedBadId() });
+      expect(results[7].message).to.include('身份证号码应为 18 位');
+      expect(results[7].input).to.not.include('900101');
+      expect(results[8].matchedBy).to.equal(null);
+      expect(res.body.summary).to.deep.equal({ rows: 9, listed: 1, notListed: 2, invalid: 6 });
+      const csv = parseCsv((await upload(`${rows.join('\n')}\n`, 'text/csv', `?date=${daysAgo(200)}&answer=csv`)).text, { bom: true, columns: true }) as Record<string, string>[];
+      expect(csv.map((x) => x['识别方式'])).to.deep.equal(['格式无效', '格式无效', '格式无效', '统一社会信用代码', '格式无效', '证件号码', '格式无效', '格式无效', '未匹配']);
+      expect(csv.map((x) => x['是否在名单内'])).to.deep.equal(['无效', '无效', '无效', '否', '无效', '是', '无效', '无效', '否']);
+    });
+    const maskedBadId = () => `${badId.slice(0, 6)}********${badId.slice(14)}`;
+
     it('refuses more than 10,000 subjects (413), other file types (415) and files without data (400)', async () => {
       const many = Array.from({ length: 10_001 }, (_, i) => `某公司${i}`).join('\n');
       const tooMany = await upload(many, 'text/csv');

@@ -86,6 +86,8 @@ export interface RequestOptions {
   json?: unknown;
   /** multipart/form-data body. */
   form?: FormData;
+  /** A raw body (a file sent as it is, e.g. a batch comparison) and its Content-Type. */
+  raw?: { body: Blob; type: string };
   /** Use this credential instead of the stored one (sign-in). */
   credential?: Credential;
 }
@@ -98,6 +100,9 @@ async function send(path: string, opts: RequestOptions): Promise<Response> {
     body = JSON.stringify(opts.json);
   } else if (opts.form) {
     body = opts.form;
+  } else if (opts.raw) {
+    headers['Content-Type'] = opts.raw.type;
+    body = opts.raw.body;
   }
   let res: Response;
   try {
@@ -133,6 +138,48 @@ export async function download(path: string, fileName: string, query?: Query): P
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** Offers a blob to the user as a save-as download named `fileName`. */
+export function saveBlob(blob: Blob, fileName: string): void {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = fileName;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** The file name of a Content-Disposition header (`attachment; filename="x.csv"`), or null. */
+function dispositionName(h: string | null): string | null {
+  const star = /filename\*=UTF-8''([^;]+)/i.exec(h ?? '');
+  if (star) return decodeURIComponent(star[1]);
+  return /filename="?([^";]+)"?/i.exec(h ?? '')?.[1] ?? null;
+}
+
+/**
+ * Fetches a file the API answers with (a streamed export, a comparison's CSV answer), reporting the bytes received
+ * so far (streamed answers have no length); answers the file, its name and the response headers (X-Export-Id…).
+ */
+export async function fetchFile(path: string, opts: RequestOptions = {}, onBytes?: (received: number, total: number | null) => void): Promise<{ blob: Blob; fileName: string | null; headers: Headers }> {
+  const res = await send(path, opts);
+  const total = Number(res.headers.get('content-length')) || null;
+  const chunks: BlobPart[] = [];
+  let received = 0;
+  if (res.body) {
+    const reader = res.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value as Uint8Array<ArrayBuffer>);
+      received += value.length;
+      onBytes?.(received, total);
+    }
+  }
+  const blob = new Blob(chunks, { type: res.headers.get('content-type') ?? 'application/octet-stream' });
+  return { blob, fileName: dispositionName(res.headers.get('content-disposition')), headers: res.headers };
 }
 
 /** Uploads a raw body (bulk import) with upload progress (fetch has none, so XMLHttpRequest). */

@@ -2,7 +2,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { match, useHashPath } from './router.js';
-import { hasRole, isStaff, useMe } from './session.js';
+import { hasRole, useMe } from './session.js';
 import type { Me, Role } from './types.js';
 import { Dashboard } from './pages/Dashboard.js';
 import { EnterpriseSearch } from './pages/EnterpriseSearch.js';
@@ -15,6 +15,12 @@ import { RepairPage } from './pages/RepairPage.js';
 import { MyEnterprise } from './pages/MyEnterprise.js';
 import { RepairApply } from './pages/RepairApply.js';
 import { CalendarPage } from './pages/CalendarPage.js';
+import { PartnerCheck } from './pages/PartnerCheck.js';
+import { PartnerCompare } from './pages/PartnerCompare.js';
+import { PartnerExports } from './pages/PartnerExports.js';
+import { PartnerFeedback } from './pages/PartnerFeedback.js';
+import { AdminKeys } from './pages/AdminKeys.js';
+import { AuditSearch } from './pages/AuditSearch.js';
 
 interface RouteDef {
   pattern: string;
@@ -40,6 +46,12 @@ const ROUTES: RouteDef[] = [
   { pattern: '/repair/:recordId', roles: ['enterprise'], render: (p) => <RepairApply recordId={p.recordId} /> },
   { pattern: '/calendar', roles: ['admin', ...STAFF], nav: '节假日安排', render: () => <CalendarPage /> },
   { pattern: '/', roles: ['admin'], render: () => <CalendarPage /> },
+  { pattern: '/keys', roles: ['admin'], nav: 'API 密钥', render: () => <AdminKeys /> },
+  { pattern: '/audit', roles: ['admin'], nav: '审计日志', render: (_p, path) => <AuditSearch path={path} /> },
+  { pattern: '/', roles: ['partner'], nav: '名单查询', render: (_p, path) => <PartnerCheck path={path} /> },
+  { pattern: '/comparisons', roles: ['partner'], nav: '批量比对', render: () => <PartnerCompare /> },
+  { pattern: '/exports', roles: ['partner'], nav: '名单导出', render: () => <PartnerExports /> },
+  { pattern: '/feedback', roles: ['partner'], nav: '惩戒反馈', render: (_p, path) => <PartnerFeedback path={path} /> },
 ];
 
 function allowed(me: Me, r: RouteDef) {
@@ -113,7 +125,10 @@ function NotFound({ me }: { me: Me }) {
       <p>
         当前身份（{me.roleLabels.join('、')}）没有此页面。<a href="#/">返回首页</a>
       </p>
-      {!isStaff(me) && !hasRole(me, 'enterprise') ? <p class="muted">网页控制台面向监管人员（录入、审核、监管查询）和企业用户，系统管理员可在此导入节假日安排；其他管理操作和协同部门请使用 API。</p> : null}
+      <p class="muted">
+        网页控制台的页面按身份提供：监管人员（录入、审核、监管查询）办理企业、记录、修复和名单；企业用户查看本企业信用并申请修复；联合惩戒协同部门查询名单、批量比对、导出名单和反馈惩戒措施；系统管理员管理
+        API 密钥、查询审计日志、导入节假日安排。
+      </p>
     </div>
   );
 }

@@ -100,24 +100,33 @@ export async function readSubjects(body: Buffer, format: 'csv' | 'xlsx', max: nu
   return rows;
 }
 
+/** Separators people type inside codes (9144-0300-…, 110105.1990…): dropped before reading an input as a code. */
+const CODE_SEPARATORS = /[-_.·・/\\—–]/g;
+/** Any Chinese character: a unit's registered name has them, a code never does. */
+const HAN = /\p{Script=Han}/u;
+
 /**
  * What an input identifies: a USCC, a resident ID number (a listed person), or else a unit's name. An input
- * written like a code (15–20 letters and digits, no Chinese) that is neither a valid USCC nor a valid ID
- * number is `invalid`, with the reason — the same reasons the single check (`/check`) gives — and is never
- * answered "not listed".
+ * written like a code — no Chinese, only letters and digits once separators are dropped, 8 or more of them
+ * with at least 6 digits — that is neither a valid USCC nor a valid ID number is `invalid`, with the reason
+ * (the same reasons the single check, `/check`, gives), and is never answered "not listed": a mistyped code
+ * says nothing about whether the subject is listed.
  */
-export function keysOf(input: string): { uscc?: string; idHash?: string; name: string; invalid?: string } {
+export function keysOf(input: string): { uscc?: string; idHash?: string; name: string; code: string; invalid?: string } {
   const v = input.normalize('NFKC').replace(/\s+/g, '');
-  const upper = v.toUpperCase();
-  const uscc = isValidUscc(upper) ? upper : undefined;
-  const idHash = isResidentIdNumber(upper) ? hashIdNumber(upper) : undefined;
+  const code = HAN.test(v) ? v.toUpperCase() : v.toUpperCase().replace(CODE_SEPARATORS, '');
+  const uscc = isValidUscc(code) ? code : undefined;
+  const idHash = isResidentIdNumber(code) ? hashIdNumber(code) : undefined;
   let invalid: string | undefined;
-  if (!uscc && !idHash && /^[0-9A-Z]{15,20}$/.test(upper)) {
-    invalid = /^\d{17}[\dX]$/.test(upper)
-      ? '身份证号码校验不通过（GB 11643）'
-      : `${zhMessages[`uscc.${usccProblem(upper) ?? 'checkDigit'}`]}（GB 32100）`;
-  }
-  return { uscc, idHash, name: v, ...(invalid ? { invalid } : {}) };
+  if (!uscc && !idHash && /^[0-9A-Z]{8,}$/.test(code) && (code.match(/\d/g)?.length ?? 0) >= 6) invalid = codeProblem(code);
+  return { uscc, idHash, name: v, code, ...(invalid ? { invalid } : {}) };
+}
+
+/** Why a code-like input is neither a USCC nor a resident ID number, in the words of the single check. */
+function codeProblem(code: string): string {
+  if (/^\d{17}[\dX]$/.test(code)) return '身份证号码校验不通过（GB 11643）';
+  if (/^\d{15}$/.test(code)) return '身份证号码应为 18 位（GB 11643），15 位旧号码请换用 18 位号码';
+  return `${zhMessages[`uscc.${usccProblem(code) ?? 'checkDigit'}`]}（GB 32100）`;
 }
 
 export interface ComparisonResult {
@@ -159,7 +168,7 @@ export async function compareSubjects(inputs: { row: number; input: string }[], 
   }
   return keyed.map(({ row, input, keys }) => {
     // A mistyped ID number is still a person's ID number: echoed masked.
-    if (keys.invalid) return { row, input: /^\d{17}[\dX]$/i.test(keys.name) ? maskIdNumber(keys.name.toUpperCase()) : input, result: 'invalid', matchedBy: null, listed: false, listings: [], message: keys.invalid };
+    if (keys.invalid) return { row, input: /^(\d{17}[\dX]|\d{15})$/.test(keys.code) ? maskIdNumber(keys.code) : input, result: 'invalid', matchedBy: null, listed: false, listings: [], message: keys.invalid };
     const listings: ComparisonResult['listings'] = [];
     let matchedBy: ComparisonResult['matchedBy'] = null;
     const unit = (keys.uscc && byUscc.get(keys.uscc)) || (!keys.uscc && !keys.idHash ? byName.get(keys.name) : undefined);
@@ -187,7 +196,7 @@ export async function compareSubjects(inputs: { row: number; input: string }[], 
         : `${date} 不在名单内`;
     // An ID number is echoed masked, like every ID number this service returns to partners.
     const listed = listings.length > 0;
-    return { row, input: keys.idHash ? maskIdNumber(input.trim().toUpperCase()) : input, result: listed ? 'listed' : 'not_listed', matchedBy, listed, listings, message };
+    return { row, input: keys.idHash ? maskIdNumber(keys.code) : input, result: listed ? 'listed' : 'not_listed', matchedBy, listed, listings, message };
   });
 }
 
