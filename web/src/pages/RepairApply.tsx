@@ -4,7 +4,8 @@ import { api, get } from '../api.js';
 import { ErrorSummary, Field, useFormErrors } from '../components/form.js';
 import { Badge, Card, DefinitionList, PageHeader, Show, useApi } from '../components/ui.js';
 import { navigate } from '../router.js';
-import type { Eligibility, RecordItem, Repair } from '../types.js';
+import { AuthorityContact, type RepairEligibility } from '../components/credit.js';
+import type { RecordItem, Repair } from '../types.js';
 
 const COMMITMENT =
   '本单位郑重承诺：已纠正相关违法行为，已履行行政处罚决定规定的全部义务，所提交材料真实、准确、完整；如违反承诺，自愿接受撤销修复决定、恢复公示等处理，并依法承担相应责任。';
@@ -13,7 +14,7 @@ const ACCEPT = 'application/pdf,image/jpeg,image/png,.pdf,.jpg,.jpeg,.png';
 
 export function RepairApply({ recordId }: { recordId: string }) {
   const record = useApi(() => get<RecordItem>(`/penalties/${recordId}`), [recordId]);
-  const eligibility = useApi(() => get<Eligibility>(`/penalties/${recordId}/repair-eligibility`), [recordId]);
+  const eligibility = useApi(() => get<RepairEligibility>(`/penalties/${recordId}/repair-eligibility`), [recordId]);
   const form = useFormErrors(FIELDS, { formId: 'repair' });
   const [v, setV] = useState({ commitmentText: COMMITMENT, commitmentAccepted: false, contactName: '', contactPhone: '', statement: '' });
   const [files, setFiles] = useState<File[]>([]);
@@ -91,11 +92,17 @@ export function RepairApply({ recordId }: { recordId: string }) {
                     ))}
                   </ul>
                 ) : null}
+                <AuthorityContact eligibility={el} />
               </>
             )}
           </Show>
         </Card>
       </div>
+      {eligibility.data && !eligibility.data.eligible ? (
+        <Card title="暂不能申请" id="apply">
+          <p>该处罚信息目前不符合信用修复条件（见上方“修复条件”），暂不能提交申请；条件满足后再申请。</p>
+        </Card>
+      ) : eligibility.data ? (
       <Card title="申请材料" id="apply">
         <form id="repair" class="form-grid" onSubmit={submit} noValidate>
           <ErrorSummary form={form} />
@@ -141,6 +148,7 @@ export function RepairApply({ recordId }: { recordId: string }) {
           </div>
         </form>
       </Card>
+      ) : null}
     </>
   );
 }
