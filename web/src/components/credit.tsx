@@ -263,7 +263,7 @@ export function AuthorityContact({ eligibility: el, compact }: { eligibility: Re
   if (!waitsOnAuthority(el)) return null;
   const a = el.authority;
   const c = a?.contact;
-  const waiting = el.reasons.filter((r) => AUTHORITY_REASONS.includes(r.code)).map((r) => (r.code === 'FINE_NOT_PAID' ? '罚没款缴清' : '违法行为已纠正'));
+  const waiting = el.reasons.filter((r) => AUTHORITY_REASONS.includes(r.code)).map((r) => (r.code === 'FINE_NOT_PAID' ? '罚没款缴清情况' : '违法行为纠正确认'));
   return (
     <div class={`contact-box ${compact ? 'small' : ''}`} data-testid="authority-contact">
       <p>
@@ -276,7 +276,7 @@ export function AuthorityContact({ eligibility: el, compact }: { eligibility: Re
             {c.hours ? `，${c.hours}` : ''}
           </>
         ) : null}
-        。登记后即可申请信用修复。
+        。登记后方可申请信用修复。
       </p>
     </div>
   );
