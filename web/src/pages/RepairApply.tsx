@@ -103,51 +103,51 @@ export function RepairApply({ recordId }: { recordId: string }) {
           <p>该处罚信息目前不符合信用修复条件（见上方“修复条件”），暂不能提交申请；条件满足后再申请。</p>
         </Card>
       ) : eligibility.data ? (
-      <Card title="申请材料" id="apply">
-        <form id="repair" class="form-grid" onSubmit={submit} noValidate>
-          <ErrorSummary form={form} />
-          <Field form={form} name="commitmentText" label="信用修复承诺书" required wide hint="可按实际情况修改，不少于 20 个字。">
-            <textarea {...text('commitmentText')} rows={5} />
-          </Field>
-          <Field form={form} name="commitmentAccepted" label="承诺确认" required wide>
-            <label class="check">
-              <input
-                {...form.input('commitmentAccepted')}
-                type="checkbox"
-                checked={v.commitmentAccepted}
-                onChange={(e) => setV({ ...v, commitmentAccepted: e.currentTarget.checked })}
-              />
-              本单位已阅读并同意上述信用承诺，承诺内容将随申请公开
-            </label>
-          </Field>
-          <Field form={form} name="contactName" label="联系人" required>
-            <input {...text('contactName')} autoComplete="name" />
-          </Field>
-          <Field form={form} name="contactPhone" label="联系电话" required>
-            <input {...text('contactPhone')} type="tel" autoComplete="tel" inputMode="tel" />
-          </Field>
-          <Field form={form} name="statement" label="申请说明" wide hint="纠正违法行为、履行义务的情况（选填）">
-            <textarea {...text('statement')} rows={3} />
-          </Field>
-          <Field form={form} name="evidence" label="证明材料" wide hint="缴款凭证、整改报告等：PDF、JPG 或 PNG，每个不超过 5 MB，最多 10 个。">
-            <input {...form.input('evidence')} type="file" multiple accept={ACCEPT} onChange={(e) => setFiles([...(e.currentTarget.files ?? [])])} />
-          </Field>
-          {files.length > 0 ? (
-            <ul class="plain small" aria-label="已选择的文件">
-              {files.map((f) => (
-                <li key={f.name}>
-                  {f.name}（{Math.ceil(f.size / 1024)} KB）
-                </li>
-              ))}
-            </ul>
-          ) : null}
-          <div class="form-actions">
-            <button type="submit" class="primary" disabled={busy}>
-              {busy ? '正在提交…' : '提交申请'}
-            </button>
-          </div>
-        </form>
-      </Card>
+        <Card title="申请材料" id="apply">
+          <form id="repair" class="form-grid" onSubmit={submit} noValidate>
+            <ErrorSummary form={form} />
+            <Field form={form} name="commitmentText" label="信用修复承诺书" required wide hint="可按实际情况修改，不少于 20 个字。">
+              <textarea {...text('commitmentText')} rows={5} />
+            </Field>
+            <Field form={form} name="commitmentAccepted" label="承诺确认" required wide>
+              <label class="check">
+                <input
+                  {...form.input('commitmentAccepted')}
+                  type="checkbox"
+                  checked={v.commitmentAccepted}
+                  onChange={(e) => setV({ ...v, commitmentAccepted: e.currentTarget.checked })}
+                />
+                本单位已阅读并同意上述信用承诺，承诺内容将随申请公开
+              </label>
+            </Field>
+            <Field form={form} name="contactName" label="联系人" required>
+              <input {...text('contactName')} autoComplete="name" />
+            </Field>
+            <Field form={form} name="contactPhone" label="联系电话" required>
+              <input {...text('contactPhone')} type="tel" autoComplete="tel" inputMode="tel" />
+            </Field>
+            <Field form={form} name="statement" label="申请说明" wide hint="纠正违法行为、履行义务的情况（选填）">
+              <textarea {...text('statement')} rows={3} />
+            </Field>
+            <Field form={form} name="evidence" label="证明材料" wide hint="缴款凭证、整改报告等：PDF、JPG 或 PNG，每个不超过 5 MB，最多 10 个。">
+              <input {...form.input('evidence')} type="file" multiple accept={ACCEPT} onChange={(e) => setFiles([...(e.currentTarget.files ?? [])])} />
+            </Field>
+            {files.length > 0 ? (
+              <ul class="plain small" aria-label="已选择的文件">
+                {files.map((f) => (
+                  <li key={f.name}>
+                    {f.name}（{Math.ceil(f.size / 1024)} KB）
+                  </li>
+                ))}
+              </ul>
+            ) : null}
+            <div class="form-actions">
+              <button type="submit" class="primary" disabled={busy}>
+                {busy ? '正在提交…' : '提交申请'}
+              </button>
+            </div>
+          </form>
+        </Card>
       ) : null}
     </>
   );
