@@ -54,6 +54,7 @@ const EXPECTED: Record<string, readonly Role[] | 'public'> = {
   'GET /imports/templates/:kind.csv': ['clerk', 'admin'],
   'GET /imports/templates/:kind.xlsx': ['clerk', 'admin'],
   'GET /imports/:id': ['clerk', 'admin'],
+  'GET /imports/:id/errors': ['clerk', 'admin'],
   'GET /imports/:id/errors.csv': ['clerk', 'admin'],
 
   'POST /publicity/run': ADMIN,

@@ -209,6 +209,21 @@ describe('imports: bulk import of permits and penalties (CSV, XLSX, JSONL) throu
       expect(rows[1][3]).to.match(/已存在且内容不同.*PATCH \/api\/v1\/penalties\/[0-9a-f]{24}/);
     });
 
+    it('the errors as JSON for the console (GET /imports/:id/errors): one item per bad cell, code headers named by their Chinese label', async () => {
+      const body = await importAndWait(csvOf('penalty', [penaltyBody(10_046, { decisionDate: '=1+2', penaltyTypes: ['罚款', '罚酒三杯'] })], 'code'), 'text/csv');
+      expect(body).to.include({ failed: 1 });
+      const res = await t.request.get(`/api/v1/imports/${body.id}/errors`).set('X-API-Key', clerk);
+      expect(res.status, JSON.stringify(res.body)).to.equal(200);
+      expect(res.body).to.include({ id: body.id, failed: 1, truncated: false, error: null });
+      const items = res.body.items as { row: number; column: string; label: string; value: string; reason: string }[];
+      expect(items.map((i) => [i.row, i.column, i.label])).to.deep.include.members([
+        [2, 'CF_CFLB', '处罚类别'],
+        [2, 'CF_JDRQ', '处罚决定日期'],
+      ]);
+      expect(items.every((i) => i.row === 2 && /^[\u4e00-\u9fa5（）]+$/.test(i.label)), JSON.stringify(items)).to.equal(true);
+      expect(items.every((i) => /[\u4e00-\u9fa5]/.test(i.reason))).to.equal(true);
+    });
+
     it('the same file again creates nothing: every row unchanged, same sha256, the earlier import named', async () => {
       const before = await RecordModel.countDocuments();
       const body = await importAndWait(firstCsv, 'text/csv');

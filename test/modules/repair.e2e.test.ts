@@ -131,6 +131,9 @@ describe('credit repair (信用修复): eligibility, applications, effects — e
       expect(before.status).to.equal(200);
       expect(before.body).to.include({ eligible: false, earliestDate: p.record.repairEarliestDate, ruleVersion: p.record.ruleVersion, severity: '一般' });
       expect(before.body.reasons.map((r: { code: string }) => r.code)).to.deep.equal(['FINE_NOT_PAID', 'CORRECTION_NOT_CONFIRMED']);
+      // Whom to contact: the deciding authority, with its contact from config/repair.json authorityContacts (matched by name).
+      expect(before.body.authority).to.deep.include({ name: '深圳市应急管理局', uscc: p.record.authorityUscc });
+      expect(before.body.authority.contact).to.include({ phone: '12345' });
       const refused = await apply(p.enterprise, p.id);
       expect(refused.status).to.equal(422);
       expectErrorShape(refused.body);
@@ -408,6 +411,7 @@ describe('credit repair (信用修复): eligibility, applications, effects — e
       const lost = both.find((r) => r.status === 409)!;
       expectErrorShape(lost.body);
       expect(lost.body.error.message).to.match(/申请已被他人处理|不能/);
+      expect(JSON.stringify(lost.body.error), 'states by their labels, never their codes').to.not.match(/accepted|approved|effected|state/);
       expect(both.find((r) => r.status === 200)!.body.state).to.equal('effected');
       expect(await AuditModel.countDocuments({ action: 'repair.approve', resourceId: app.id })).to.equal(1);
       const doc = (await RepairModel.findById(app.id).lean())!;

@@ -21,6 +21,8 @@ import { PartnerExports } from './pages/PartnerExports.js';
 import { PartnerFeedback } from './pages/PartnerFeedback.js';
 import { AdminKeys } from './pages/AdminKeys.js';
 import { AuditSearch } from './pages/AuditSearch.js';
+import { EnterpriseForm, IncompleteEnterprises } from './pages/EnterpriseForm.js';
+import { Fulfilment } from './pages/Fulfilment.js';
 
 interface RouteDef {
   pattern: string;
@@ -35,10 +37,14 @@ const ROUTES: RouteDef[] = [
   { pattern: '/', roles: STAFF, nav: '监管概览', render: () => <Dashboard /> },
   { pattern: '/enterprises', roles: STAFF, nav: '企业查询', render: (_p, path) => <EnterpriseSearch path={path} /> },
   { pattern: '/enterprises/:uscc', roles: STAFF, render: (p) => <EnterprisePage uscc={p.uscc} /> },
+  { pattern: '/enterprises/:uscc/edit', roles: ['clerk'], render: (p) => <EnterpriseForm uscc={p.uscc} key={p.uscc} /> },
+  { pattern: '/register', roles: ['clerk'], nav: '登记企业', render: () => <EnterpriseForm /> },
+  { pattern: '/incomplete', roles: ['clerk'], nav: '待补全企业', render: () => <IncompleteEnterprises /> },
+  { pattern: '/penalties/:id/fulfilment', roles: ['clerk'], render: (p) => <Fulfilment recordId={p.id} /> },
   { pattern: '/queue', roles: ['reviewer', 'regulator', 'clerk'], nav: '修复与名单待办', render: () => <WorkQueue /> },
   { pattern: '/records/new', roles: ['clerk'], nav: '录入记录', render: (_p, path) => <RecordForm path={path} /> },
   { pattern: '/records/:kind/:id/correct', roles: ['clerk'], render: (p, path) => <RecordForm path={path} correct={{ kind: p.kind as 'permit' | 'penalty', id: p.id }} /> },
-  { pattern: '/imports', roles: ['clerk'], nav: '批量导入', render: () => <Imports /> },
+  { pattern: '/imports', roles: ['clerk'], nav: '批量导入', render: (_p, path) => <Imports path={path} /> },
   { pattern: '/plans', roles: STAFF, nav: '检查计划', render: () => <Plans /> },
   { pattern: '/plans/:id', roles: STAFF, render: (p) => <PlanPage id={p.id} /> },
   { pattern: '/repairs/:id', roles: [...STAFF, 'enterprise'], render: (p) => <RepairPage id={p.id} /> },

@@ -7,7 +7,7 @@ import type { Role } from '../auth/index.js';
 import { IMPORT_CONTENT_TYPES, formatOfContentType } from './parse.js';
 import { kindOfParam } from './kinds.js';
 import { TEMPLATE_CONTENT_TYPES, templateFile, templateFileName, type TemplateFormat } from './templates.js';
-import { IMPORT_MAX_ROWS, createImport, errorReportFor, getImport, listImports, presentImport, startImport, writeErrorReport } from './service.js';
+import { IMPORT_ERRORS_SHOWN, IMPORT_MAX_ROWS, createImport, errorReportFor, getImport, importErrors, listImports, presentImport, startImport, writeErrorReport } from './service.js';
 
 /**
  * Imports are made by clerks (录入人员). Enterprise principals cannot import. A clerk's authority scope
@@ -99,6 +99,15 @@ export const importRoutes = defineRoutes([
     access: { roles: READERS },
     params: importIdParams,
     handler: async ({ params, principal }) => ({ body: await getImport(params.id, principal) }),
+  },
+  {
+    method: 'get',
+    path: '/imports/:id/errors',
+    summary: `逐行错误（JSON，前 ${IMPORT_ERRORS_SHOWN} 行有错误的行，每个问题一项）：行号、列（文件中的表头）、字段中文名称、值、原因；全部错误见 errors.csv`,
+    tag: 'imports',
+    access: { roles: READERS },
+    params: importIdParams,
+    handler: async ({ params, principal }) => ({ body: await importErrors(params.id, principal) }),
   },
   {
     method: 'get',

@@ -29,7 +29,7 @@ import { auditId, recordAudit, recordAudits, writerPrincipal, type AuditInput } 
 import type { Principal } from '../auth/index.js';
 import { createRecords } from '../records/index.js';
 import { createEnterprises } from '../enterprises/index.js';
-import { IMPORT_KIND_LABEL, IMPORT_KIND_PATH, kindOfParam, type ImportKind, type ImportKindParam } from './kinds.js';
+import { IMPORT_KIND_LABEL, IMPORT_KIND_PATH, importTable, kindOfParam, type ImportKind, type ImportKindParam } from './kinds.js';
 import { ImportClaimModel, ImportErrorModel, ImportModel, type ImportColumn, type ImportDoc, type ImportErrorDoc, type ImportFormat, type ImportStatus } from './model.js';
 import { FileInspector, FileTooLarge, ImportFileError, RowMapper, formatProblem, readSource, type MappedRow, type SourceItem } from './parse.js';
 import { insertNew } from '../../db/bulk.js';
@@ -627,4 +627,21 @@ export async function writeErrorReport(doc: ImportDoc & { _id: mongoose.Types.Ob
 
 export async function errorReportFor(id: string, principal: Principal) {
   return findVisible(id, principal);
+}
+
+/** How many rows with errors GET /imports/:id/errors shows (the CSV report has them all). */
+export const IMPORT_ERRORS_SHOWN = 200;
+
+/**
+ * The first rows with errors of an import, one item per problem (行号, the column as written in the file, the
+ * field's Chinese label from the kind's field table, the value, the reason): what the console shows on the page.
+ */
+export async function importErrors(id: string, principal: Principal) {
+  const doc = await findVisible(id, principal);
+  const labels = new Map(importTable(doc.kind).fields.map((f) => [f.name, f.label]));
+  const rows = await ImportErrorModel.find({ importId: doc._id }).sort({ row: 1 }).limit(IMPORT_ERRORS_SHOWN + 1).lean();
+  const items = rows.slice(0, IMPORT_ERRORS_SHOWN).flatMap((e) =>
+    e.problems.map((p) => ({ row: e.row, column: p.column, label: (p.field ? labels.get(p.field) : undefined) ?? (p.column || null), value: p.value, reason: p.reason })),
+  );
+  return { id: String(doc._id), error: doc.error, failed: doc.failed, items, truncated: rows.length > IMPORT_ERRORS_SHOWN };
 }

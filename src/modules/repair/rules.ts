@@ -27,6 +27,22 @@ export interface RepairConfig {
   commitmentMinLength: number;
   /** 撤销修复 (a repair obtained with false materials): how long a new application of the penalty is refused, and the source. */
   revocation: { reapplyBarMonths: number; source: string };
+  /**
+   * Whom an enterprise contacts about its penalty's repair (缴款登记, 整改复查确认): the deciding authority's
+   * office, by its USCC or, for an entry without one, its exact name. Each entry says where its data comes from.
+   */
+  authorityContacts?: AuthorityContact[];
+}
+
+export interface AuthorityContact {
+  authorityUscc?: string;
+  authorityName: string;
+  office?: string;
+  phone: string;
+  address?: string;
+  hours?: string;
+  /** Where the contact data comes from, and what was (not) verified. */
+  source: string;
 }
 
 export const FILE_TYPES = ['application/pdf', 'image/jpeg', 'image/png'] as const;
@@ -62,10 +78,33 @@ export const repairConfigSchema = Joi.object({
     reapplyBarMonths: Joi.number().integer().min(0).max(120).required(),
     source: Joi.string().min(1).required(),
   }).required(),
+  authorityContacts: Joi.array()
+    .items(
+      Joi.object({
+        $comment: Joi.string(),
+        authorityUscc: Joi.string().length(18),
+        authorityName: Joi.string().min(1).required(),
+        office: Joi.string().min(1),
+        phone: Joi.string().min(1).required(),
+        address: Joi.string().min(1),
+        hours: Joi.string().min(1),
+        source: Joi.string().min(1).required(),
+      }),
+    )
+    .default([]),
 });
 
 export function repairConfig(): RepairConfig {
   return readConfigFile<RepairConfig>('repair.json', repairConfigSchema);
+}
+
+/**
+ * The configured contact of a penalty's deciding authority (决定机关): the entry with its USCC, else the entry
+ * without a USCC bearing its exact name; null when none is configured (the authority is then named only).
+ */
+export function authorityContact(authority: { uscc?: string | null; name?: string | null }, config: RepairConfig = repairConfig()): AuthorityContact | null {
+  const all = config.authorityContacts ?? [];
+  return (authority.uscc ? all.find((c) => c.authorityUscc === authority.uscc) : undefined) ?? all.find((c) => !c.authorityUscc && c.authorityName === authority.name) ?? null;
 }
 
 // ---------------------------------------------------------------------------------------------

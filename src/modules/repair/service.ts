@@ -24,8 +24,10 @@ import {
 import {
   OPEN_STATES,
   PENDING_STATES,
+  STATE_LABELS,
   TRANSITIONS,
   acceptanceDue,
+  authorityContact,
   assessEligibility,
   decisionDue,
   extendedDecisionDue,
@@ -147,7 +149,17 @@ export async function repairEligibility(recordId: string, principal: Principal, 
     publicityEndDate: (record.derived as Record<string, string>).publicityEndDate,
     fulfilment: fulfilment ? presentFulfilment(fulfilment) : null,
     commitment: registered ? { id: registered.id, signedDate: registered.signedDate, termEnd: registered.termEnd } : null,
+    // Whom to contact while the authority's part is missing (缴款登记, 整改确认): "谁认定、谁修复".
+    authority: authorityOf(record),
   };
+}
+
+/** The deciding authority of a penalty, with its configured contact (config/repair.json authorityContacts), if any. */
+function authorityOf(record: RecordLean) {
+  const name = (record.data.authorityName as string | undefined) ?? null;
+  const uscc = (record.data.authorityUscc as string | undefined) ?? null;
+  const c = authorityContact({ uscc, name });
+  return { name, uscc, contact: c ? { office: c.office ?? null, phone: c.phone, address: c.address ?? null, hours: c.hours ?? null, source: c.source } : null };
 }
 
 /** The facts the repair notice (信用修复告知书) shows: eligibility as of the decision date. */
@@ -460,7 +472,8 @@ function assertMayDecide(principal: Principal, app: RepairLean): void {
 function wrongState(action: RepairAction, app: RepairLean): AppError {
   const t = TRANSITIONS[action];
   if (action === 'extend' && app.state === 'accepted') return AppError.conflict('办理期限只能延长一次', [{ path: 'reason', message: `已于 ${app.extension?.at.toISOString().slice(0, 10)} 延长` }]);
-  return AppError.conflict(`当前状态（${app.state}）不能${t.label}`, [{ path: 'state', message: `${t.label}须在状态 ${t.from} 下进行` }]);
+  // In the reviewer's words: the states by their labels, never their codes (the console shows this message as it is).
+  return AppError.conflict(`该申请当前为“${STATE_LABELS[app.state]}”，不能${t.label}（${t.label}须在“${STATE_LABELS[t.from]}”时办理），请刷新后查看`);
 }
 
 export type TransitionBody = { note?: string; missing?: string[]; reason?: string; reasons?: string[] };

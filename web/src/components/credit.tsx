@@ -7,7 +7,7 @@ import { ChartView } from './chart.js';
 import { Badge, Card, DefinitionList, ErrorBox, Loading, Table, TierBadge, type Loaded } from './ui.js';
 import { dateTime, deliveryLabel, INDICATOR_LABELS, KIND_LABELS, platformLabel, publicityState, TIER_COLORS, TIER_LABELS, TRIGGER_LABELS, withProvisional } from '../labels.js';
 import { districtLabel, industryLabel } from '../names.js';
-import type { DishonestyCase, Enterprise, Grade, GradeHistoryItem, RecordItem, Repair } from '../types.js';
+import type { DishonestyCase, Eligibility, Enterprise, Grade, GradeHistoryItem, RecordItem, Repair } from '../types.js';
 
 export function ProfileCard({ enterprise: e }: { enterprise: Enterprise }) {
   return (
@@ -258,5 +258,64 @@ export function ListingTable({ cases }: { cases: DishonestyCase[] }) {
         </tr>
       ))}
     </Table>
+  );
+}
+
+/** The repair eligibility of a penalty (GET /penalties/:id/repair-eligibility), with its deciding authority and contact. */
+export interface RepairEligibility extends Eligibility {
+  paymentRequired?: boolean;
+  fulfilment?: { finePaidDate: string | null; correctionConfirmedDate: string | null; evidence: string; updatedAt?: string } | null;
+  authority?: { name: string | null; uscc: string | null; contact: { office: string | null; phone: string; address: string | null; hours: string | null } | null };
+}
+
+/** Reasons only the deciding authority can lift: it records the payment and confirms the correction (履行登记). */
+const AUTHORITY_REASONS = ['FINE_NOT_PAID', 'CORRECTION_NOT_CONFIRMED'];
+
+export const waitsOnAuthority = (el: RepairEligibility) => el.reasons.some((r) => AUTHORITY_REASONS.includes(r.code));
+
+/**
+ * Whom the enterprise contacts when its repair waits on the deciding authority (罚没款缴款登记, 违法行为纠正确认):
+ * the authority by name and, when configured, its office and phone ("谁认定、谁修复").
+ */
+export function AuthorityContact({ eligibility: el, compact }: { eligibility: RepairEligibility; compact?: boolean }) {
+  if (!waitsOnAuthority(el)) return null;
+  const a = el.authority;
+  const c = a?.contact;
+  const waiting = el.reasons.filter((r) => AUTHORITY_REASONS.includes(r.code)).map((r) => (r.code === 'FINE_NOT_PAID' ? '罚没款缴清情况' : '违法行为纠正确认'));
+  return (
+    <div class={`contact-box ${compact ? 'small' : ''}`} data-testid="authority-contact">
+      <p>
+        尚待决定机关登记{waiting.join('、')}：请持缴款凭证、整改材料联系 <strong>{a?.name ?? '作出处罚决定的机关'}</strong>
+        {c?.office ? `（${c.office}）` : ''}
+        {c ? (
+          <>
+            ，电话 <a href={`tel:${c.phone}`}>{c.phone}</a>
+            {c.address ? `，地址：${c.address}` : ''}
+            {c.hours ? `，${c.hours}` : ''}
+          </>
+        ) : null}
+        。登记后方可申请信用修复。
+      </p>
+    </div>
+  );
+}
+
+/** The repair column of an enterprise's own penalty: 申请修复 only when eligible; otherwise why not, and whom to contact. */
+export function RepairOffer({ record: r, eligibility: el, open }: { record: RecordItem; eligibility: RepairEligibility | null | undefined; open: boolean }) {
+  if (open) return <span class="muted small">办理中</span>;
+  if (el === undefined) return <span class="muted small">正在查询修复条件…</span>;
+  if (el === null) return <span class="muted small">修复条件暂时无法查询，请稍后刷新</span>;
+  if (el.eligible) {
+    return (
+      <a class="button small" href={`#/repair/${r.id}`} aria-label={`为 ${r.decisionNumber} 申请信用修复`}>
+        申请修复
+      </a>
+    );
+  }
+  if (waitsOnAuthority(el)) return <AuthorityContact eligibility={el} compact />;
+  return (
+    <span class="muted small" data-testid="repair-not-yet">
+      暂不能申请：{el.reasons.map((x) => x.message).join('；')}
+    </span>
   );
 }

@@ -2,9 +2,28 @@
 import { useEffect, useState } from 'preact/hooks';
 import { download, get, upload } from '../api.js';
 import { ErrorSummary, Field, useFormErrors } from '../components/form.js';
-import { Badge, Card, PageHeader, Show, Table, useApi } from '../components/ui.js';
+import { Badge, Card, ErrorBox, PageHeader, Show, Table, useApi } from '../components/ui.js';
+import { hashQuery } from '../router.js';
 import { dateTime } from '../labels.js';
 import type { ImportJob, Page } from '../types.js';
+
+/** The kinds of import, as the API names them (?kind=, template paths). */
+type Kind = 'penalties' | 'permits' | 'enterprises';
+const KINDS: { kind: Kind; label: string }[] = [
+  { kind: 'penalties', label: '行政处罚' },
+  { kind: 'permits', label: '行政许可' },
+  { kind: 'enterprises', label: '企业名录' },
+];
+/** An import as the API answers it (the roster kind counts the enterprises it completed). */
+type Job = Omit<ImportJob, 'kind'> & { kind: Kind; completed?: number };
+
+/** GET /imports/:id/errors: one item per problem of the first rows with errors. */
+interface ImportErrors {
+  error: string | null;
+  failed: number;
+  truncated: boolean;
+  items: { row: number; column: string; label: string | null; value: string; reason: string }[];
+}
 
 const TYPES: Record<string, string> = {
   csv: 'text/csv',
@@ -30,7 +49,7 @@ function Progress({ value, label }: { value: number; label: string }) {
   );
 }
 
-function JobStatus({ job }: { job: ImportJob }) {
+function JobStatus({ job }: { job: Job }) {
   const processed = job.rowsTotal ? job.rowsRead / job.rowsTotal : job.status === 'done' ? 1 : 0;
   return (
     <div class="import-status" data-testid="import-status" data-status={job.status}>
@@ -39,7 +58,14 @@ function JobStatus({ job }: { job: ImportJob }) {
       </p>
       <Progress value={processed} label={`已处理 ${job.rowsRead}${job.rowsTotal !== null ? ` / ${job.rowsTotal}` : ''} 行`} />
       <p>
-        新建 <strong>{job.created}</strong> · 未变化 <strong>{job.unchanged}</strong> · 失败 <strong class={job.failed ? 'neg' : ''}>{job.failed}</strong>
+        新建 <strong>{job.created}</strong> · 未变化 <strong>{job.unchanged}</strong>
+        {job.kind === 'enterprises' ? (
+          <>
+            {' '}
+            · 补全 <strong>{job.completed ?? 0}</strong>
+          </>
+        ) : null}{' '}
+        · 失败 <strong class={job.failed ? 'neg' : ''}>{job.failed}</strong>
       </p>
       {job.error ? <p class="field-error">{job.error}</p> : null}
       {job.ignoredColumns.length ? <p class="muted small">未识别的列（已忽略）：{job.ignoredColumns.join('、')}</p> : null}
@@ -48,17 +74,77 @@ function JobStatus({ job }: { job: ImportJob }) {
           下载逐行错误报告（CSV）
         </button>
       ) : null}
+      {job.status === 'done' || job.status === 'failed' ? <JobErrors job={job} /> : null}
     </div>
   );
 }
 
-export function Imports() {
-  const [kind, setKind] = useState<'penalties' | 'permits'>('penalties');
+/** The errors of an ended import on the page: one line per bad cell (row, column, value, reason). */
+function JobErrors({ job }: { job: Job }) {
+  const errors = useApi(() => (job.failed > 0 ? get<ImportErrors>(`/imports/${job.id}/errors`) : Promise.resolve(null)), [job.id, job.failed]);
+  if (job.failed === 0) return null;
+  return (
+    <div class="import-errors" id="import-errors">
+      <h3>未能导入的行（{job.failed} 行）</h3>
+      <Show loaded={errors} what="错误明细">
+        {(e) =>
+          e ? (
+            <>
+              <Table head={['行号', '列', '值', '原因']} label="导入错误明细" empty={e.items.length === 0}>
+                {e.items.map((x, i) => (
+                  <tr key={i} data-testid="import-error">
+                    <td class="num">{x.row}</td>
+                    <td>{x.label ?? '（整行）'}</td>
+                    <td class="break">{x.value || '（空）'}</td>
+                    <td>{x.reason}</td>
+                  </tr>
+                ))}
+              </Table>
+              {e.truncated ? <p class="muted small">仅显示前 200 行有错误的行，全部错误请下载错误报告。</p> : null}
+            </>
+          ) : null
+        }
+      </Show>
+    </div>
+  );
+}
+
+/** Template downloads: the columns of each kind, ready to fill (CSV and XLSX). */
+function Templates() {
+  const [error, setError] = useState<unknown>(null);
+  const fetchTemplate = (k: Kind, label: string, ext: 'csv' | 'xlsx') => {
+    setError(null);
+    download(`/imports/templates/${k}.${ext}`, `${label}导入模板.${ext}`).catch(setError);
+  };
+  return (
+    <Card title="导入模板" id="templates">
+      <p class="muted small">模板首行为各列的中文名称；XLSX 模板的第二个工作表“填写说明”列出每列是否必填、填写要求和示例。</p>
+      {error ? <ErrorBox error={error} /> : null}
+      <ul class="plain template-list">
+        {KINDS.map(({ kind, label }) => (
+          <li key={kind}>
+            <span class="template-kind">{label}</span>
+            <button type="button" class="link" onClick={() => fetchTemplate(kind, label, 'csv')} aria-label={`下载${label}模板（CSV）`}>
+              CSV 模板
+            </button>
+            <button type="button" class="link" onClick={() => fetchTemplate(kind, label, 'xlsx')} aria-label={`下载${label}模板（XLSX）`}>
+              XLSX 模板
+            </button>
+          </li>
+        ))}
+      </ul>
+    </Card>
+  );
+}
+
+export function Imports({ path = '/imports' }: { path?: string }) {
+  const initial = hashQuery(path).get('kind');
+  const [kind, setKind] = useState<Kind>(KINDS.some((k) => k.kind === initial) ? (initial as Kind) : 'penalties');
   const [file, setFile] = useState<File | null>(null);
   const [sent, setSent] = useState<number | null>(null);
-  const [job, setJob] = useState<ImportJob | null>(null);
+  const [job, setJob] = useState<Job | null>(null);
   const form = useFormErrors(['file', 'kind', 'Content-Type'], { formId: 'import' });
-  const list = useApi(() => get<Page<ImportJob>>('/imports', { limit: 20 }), []);
+  const list = useApi(() => get<Page<Job>>('/imports', { limit: 20 }), []);
 
   // Follow the import until it ends.
   useEffect(() => {
@@ -66,7 +152,7 @@ export function Imports() {
       if (job) list.reload();
       return;
     }
-    const t = setTimeout(() => get<ImportJob>(`/imports/${job.id}`).then(setJob, form.show), POLL_MS);
+    const t = setTimeout(() => get<Job>(`/imports/${job.id}`).then(setJob, form.show), POLL_MS);
     return () => clearTimeout(t);
   }, [job]);
 
@@ -79,7 +165,7 @@ export function Imports() {
     if (!type) return form.show('文件须为 CSV、XLSX 或 JSONL（按扩展名识别）');
     setSent(0);
     try {
-      setJob(await upload<ImportJob>('/imports', file, type, { kind, fileName: file.name }, setSent));
+      setJob(await upload<Job>('/imports', file, type, { kind, fileName: file.name }, setSent));
     } catch (err) {
       form.show(err);
     } finally {
@@ -93,13 +179,16 @@ export function Imports() {
       <Card title="上传文件" id="upload">
         <form id="import" class="form-grid" onSubmit={submit} noValidate>
           <ErrorSummary form={form} />
-          <Field form={form} name="kind" label="记录类型" required>
-            <select {...form.input('kind')} value={kind} onChange={(e) => setKind(e.currentTarget.value as 'penalties' | 'permits')}>
-              <option value="penalties">行政处罚</option>
-              <option value="permits">行政许可</option>
+          <Field form={form} name="kind" label="导入类型" required>
+            <select {...form.input('kind')} value={kind} onChange={(e) => setKind(e.currentTarget.value as Kind)}>
+              {KINDS.map((k) => (
+                <option key={k.kind} value={k.kind}>
+                  {k.label}
+                </option>
+              ))}
             </select>
           </Field>
-          <Field form={form} name="file" label="文件" required hint="CSV（UTF-8 或 GB18030）、XLSX（第一个工作表）或 JSONL；表头用双公示标准的中文名称或字段代码，最多 100,000 行。">
+          <Field form={form} name="file" label="文件" required hint="CSV（UTF-8 或 GB18030）、XLSX（第一个工作表）或 JSONL；表头用模板中的中文名称或字段代码（许可、处罚按双公示标准，企业名录按企业字段表），最多 100,000 行。">
             <input {...form.input('file')} type="file" accept=".csv,.xlsx,.jsonl,.ndjson" onChange={(e) => setFile(e.currentTarget.files?.[0] ?? null)} />
           </Field>
           <div class="form-actions">
@@ -109,8 +198,9 @@ export function Imports() {
           </div>
           {sent !== null ? <Progress value={sent} label="上传" /> : null}
         </form>
-        {job ? <JobStatus job={job} /> : null}
+        {job ? <JobStatus key={job.id} job={job} /> : null}
       </Card>
+      <Templates />
       <Card title="最近的导入" id="imports">
         <Show loaded={list} what="导入记录">
           {(page) => (
@@ -127,9 +217,21 @@ export function Imports() {
                   <td class={j.failed ? 'neg' : ''}>{j.failed}</td>
                   <td>
                     {j.failed > 0 ? (
-                      <button type="button" class="link" onClick={() => download(`/imports/${j.id}/errors.csv`, `导入错误报告-${j.id}.csv`)}>
-                        错误报告
-                      </button>
+                      <span class="row-actions">
+                        <button
+                          type="button"
+                          class="link"
+                          onClick={() => {
+                            setJob(j);
+                            requestAnimationFrame(() => document.getElementById('upload')?.scrollIntoView({ block: 'start' }));
+                          }}
+                        >
+                          查看错误
+                        </button>
+                        <button type="button" class="link" onClick={() => download(`/imports/${j.id}/errors.csv`, `导入错误报告-${j.id}.csv`)}>
+                          错误报告
+                        </button>
+                      </span>
                     ) : null}
                   </td>
                 </tr>

@@ -1,13 +1,13 @@
 /** 本企业信用 (enterprise role): own grade and its reasons, records with publicity and repair dates, applications. */
 import { get } from '../api.js';
-import { GradeCard, GradeHistoryCard, ListingTable, ProfileCard, RecordsTable, RepairsTable } from '../components/credit.js';
+import { GradeCard, GradeHistoryCard, ListingTable, ProfileCard, RecordsTable, RepairOffer, RepairsTable, type RepairEligibility } from '../components/credit.js';
 import { Card, PageHeader, Show, useApi } from '../components/ui.js';
 import { today } from '../labels.js';
 import { useMe } from '../session.js';
 import type { DishonestyCase, Enterprise, Grade, GradeHistoryItem, Page, RecordItem, Repair } from '../types.js';
 
-/** A penalty the enterprise may try to repair: still published and without a decision against it. */
-const repairable = (r: RecordItem, open: Set<string>) => r.kind === 'penalty' && r.lifecycle === 'active' && r.published !== false && !open.has(r.id);
+/** A penalty the enterprise may try to repair: still published (its eligibility says whether it can now). */
+const repairable = (r: RecordItem) => r.kind === 'penalty' && r.lifecycle === 'active' && r.published !== false;
 
 export function MyEnterprise() {
   const me = useMe();
@@ -19,6 +19,12 @@ export function MyEnterprise() {
   const repairs = useApi(() => get<Page<Repair>>('/repairs'), []);
   const cases = useApi(() => get<Page<DishonestyCase>>('/dishonesty-list'), []);
   const open = new Set((repairs.data?.items ?? []).filter((r) => ['submitted', 'accepted', 'approved'].includes(r.state)).map((r) => r.recordId));
+  // The eligibility of each published penalty: 申请修复 is offered only where it says yes.
+  const candidates = (records.data?.items ?? []).filter(repairable);
+  const eligibility = useApi(
+    async () => new Map(await Promise.all(candidates.map(async (r) => [r.id, await get<RepairEligibility>(`/penalties/${r.id}/repair-eligibility`).catch(() => null)] as const))),
+    [candidates.map((r) => `${r.id}:${r.version}`).join(',')],
+  );
   return (
     <>
       <PageHeader title={enterprise.data?.name ?? '本企业信用'} />
@@ -36,15 +42,7 @@ export function MyEnterprise() {
             <RecordsTable
               records={page.items}
               actionHead="信用修复"
-              action={(r) =>
-                repairable(r, open) ? (
-                  <a class="button small" href={`#/repair/${r.id}`} aria-label={`为 ${r.decisionNumber} 申请信用修复`}>
-                    申请修复
-                  </a>
-                ) : open.has(r.id) ? (
-                  <span class="muted small">办理中</span>
-                ) : null
-              }
+              action={(r) => (repairable(r) || open.has(r.id) ? <RepairOffer record={r} eligibility={eligibility.data?.get(r.id)} open={open.has(r.id)} /> : null)}
             />
           )}
         </Show>

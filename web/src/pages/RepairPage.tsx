@@ -1,5 +1,5 @@
 /** 信用修复申请详情: steps, due dates, commitment, evidence, history; the reviewer decides here. */
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { download, get, post } from '../api.js';
 import { DeliveryCell, nextDue, RepairState } from '../components/credit.js';
 import { ErrorSummary, Field, useFormErrors } from '../components/form.js';
@@ -12,11 +12,15 @@ type Action = 'accept' | 'refuse' | 'extend' | 'approve' | 'deny';
 const ACTION_LABELS: Record<Action, string> = { accept: '受理', refuse: '不予受理（材料不全）', extend: '延长决定期限', approve: '准予信用修复', deny: '不予信用修复' };
 const STEP_LABELS: Record<string, string> = { submit: '提交申请', effect: '执行完毕（停止公示、重新评级）', ...ACTION_LABELS };
 
-function actionsFor(r: Repair): Action[] {
+/** The actions the application's current state allows (the decision period is extended once at most). */
+function actionsFor(r: Repair & { extension?: unknown }): Action[] {
   if (r.state === 'submitted') return ['accept', 'refuse'];
-  if (r.state === 'accepted') return ['approve', 'deny', 'extend'];
+  if (r.state === 'accepted') return r.extension ? ['approve', 'deny'] : ['approve', 'deny', 'extend'];
   return [];
 }
+
+/** What the reviewer is told after an action, with the application's new state. */
+const DONE_LABELS: Record<Action, string> = { accept: '已受理', refuse: '已作出不予受理决定', extend: '已延长决定期限', approve: '已准予信用修复', deny: '已作出不予信用修复决定' };
 
 /** The lines of a textarea as a list (missing materials, reasons). */
 const lines = (s: string) =>
@@ -25,7 +29,7 @@ const lines = (s: string) =>
     .map((l) => l.trim())
     .filter(Boolean);
 
-function DecisionForm({ repair, onDone }: { repair: Repair; onDone: () => void }) {
+function DecisionForm({ repair, onDone }: { repair: Repair; onDone: (action: Action, after: Repair) => void }) {
   const actions = actionsFor(repair);
   const [action, setAction] = useState<Action>(actions[0]);
   const [note, setNote] = useState('');
@@ -43,10 +47,10 @@ function DecisionForm({ repair, onDone }: { repair: Repair; onDone: () => void }
     if (listField) body[listField] = lines(list);
     setBusy(true);
     try {
-      await post(`/repairs/${repair.id}/${action}`, body);
+      const after = await post<Repair>(`/repairs/${repair.id}/${action}`, body);
       setNote('');
       setList('');
-      onDone();
+      onDone(action, after);
     } catch (err) {
       form.show(err);
     } finally {
@@ -110,6 +114,11 @@ export function RepairPage({ id }: { id: string }) {
   const me = useMe();
   const repair = useApi(() => get<Repair>(`/repairs/${id}`), [id]);
   const [version, setVersion] = useState(0);
+  const [done, setDone] = useState<string | null>(null);
+  // The application as the last action answered it, shown at once (until the reload brings the same or newer).
+  const [after, setAfter] = useState<Repair | null>(null);
+  useEffect(() => setAfter(null), [repair.data]);
+  const shown = { ...repair, data: after ?? repair.data };
   const reviewer = hasRole(me, 'reviewer');
   return (
     <>
@@ -118,12 +127,17 @@ export function RepairPage({ id }: { id: string }) {
           返回
         </a>
       </PageHeader>
-      <Show loaded={repair} what="申请">
+      <Show loaded={shown} what="申请">
         {(r) => {
           const due = nextDue(r);
           const late = due !== null && due.date < today();
           return (
             <>
+              {done ? (
+                <div class="alert alert-ok" role="status" data-testid="decision-done">
+                  {done}
+                </div>
+              ) : null}
               <div class="grid-2">
                 <Card title="办理情况" id="status">
                   <DefinitionList
@@ -150,8 +164,12 @@ export function RepairPage({ id }: { id: string }) {
               {reviewer && actionsFor(r).length > 0 ? (
                 <Card title="审核" id="decision">
                   <DecisionForm
+                    // A fresh form for each new state: only the actions that state allows, the first one chosen.
+                    key={`${r.state}-${r.history?.length ?? 0}-${version}`}
                     repair={r}
-                    onDone={() => {
+                    onDone={(action, next) => {
+                      setDone(`${DONE_LABELS[action]}。当前状态：${next.stateLabel}`);
+                      setAfter(next);
                       repair.reload();
                       setVersion((n) => n + 1);
                     }}
