@@ -79,7 +79,7 @@ describe('web console: 系统管理员 (admin) — API keys and the audit trail'
     const row = page.locator('#keys tbody tr', { hasText: '监管员 孙丽' });
     await row.waitFor();
     keyId = (await row.getAttribute('data-key-id'))!;
-    expect(await row.innerText()).to.include('监管查询人员').and.include('辖区 440305').and.include('从未使用');
+    expect(await row.innerText()).to.include('监管查询人员').and.include('辖区 南山区（440305）').and.include('从未使用');
     await layoutOk(page, 'key created');
     await screenshot(page, 'admin-2-key-created-once');
 

@@ -7,7 +7,7 @@ import { api, get } from '../api.js';
 import { ErrorSummary, Field, useFormErrors } from '../components/form.js';
 import { Badge, Card, ErrorBox, PageHeader, Show, Table, useApi } from '../components/ui.js';
 import { dateTime } from '../labels.js';
-import { districtName } from '../names.js';
+import { districtLabel } from '../names.js';
 import type { Page } from '../types.js';
 import { useMe } from '../session.js';
 import { ROLE_LABELS, ROLES, type Role } from '../../../src/modules/auth/roles.js';
@@ -35,7 +35,7 @@ function Binding({ k }: { k: ApiKey }) {
   const parts: string[] = [];
   if (k.uscc) parts.push(`企业 ${k.uscc}`);
   if (k.authorityName) parts.push(`决定机关 ${k.authorityName}${k.authorityUscc ? `（${k.authorityUscc}）` : ''}`);
-  if (k.scope.length) parts.push(`辖区 ${k.scope.map(districtName).join('、')}`);
+  if (k.scope.length) parts.push(`辖区 ${k.scope.map(districtLabel).join('、')}`);
   if (k.fullIdNumbers) parts.push('可接收完整证件号码');
   return <>{parts.length ? parts.join('；') : '—'}</>;
 }
