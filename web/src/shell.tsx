@@ -15,6 +15,9 @@ import { RepairPage } from './pages/RepairPage.js';
 import { MyEnterprise } from './pages/MyEnterprise.js';
 import { RepairApply } from './pages/RepairApply.js';
 import { CalendarPage } from './pages/CalendarPage.js';
+import { ListingPropose } from './pages/ListingPropose.js';
+import { ListingCasePage } from './pages/ListingCase.js';
+import { MyListing } from './pages/MyListing.js';
 
 interface RouteDef {
   pattern: string;
@@ -38,6 +41,9 @@ const ROUTES: RouteDef[] = [
   { pattern: '/repairs/:id', roles: [...STAFF, 'enterprise'], render: (p) => <RepairPage id={p.id} /> },
   { pattern: '/', roles: ['enterprise'], nav: '本企业信用', render: () => <MyEnterprise /> },
   { pattern: '/repair/:recordId', roles: ['enterprise'], render: (p) => <RepairApply recordId={p.recordId} /> },
+  { pattern: '/listing/propose', roles: ['clerk'], render: (_p, path) => <ListingPropose path={path} /> },
+  { pattern: '/listing/:id', roles: [...STAFF, 'enterprise'], render: (p) => <ListingCasePage id={p.id} /> },
+  { pattern: '/listing', roles: ['enterprise'], nav: '严重失信名单', render: () => <MyListing /> },
   { pattern: '/calendar', roles: ['admin', ...STAFF], nav: '节假日安排', render: () => <CalendarPage /> },
   { pattern: '/', roles: ['admin'], render: () => <CalendarPage /> },
 ];
