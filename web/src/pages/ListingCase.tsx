@@ -57,7 +57,7 @@ function DocumentViewer({ path, title, fileName }: { path: string; title: string
         <>
           <ErrorBox error={error} />
           {html === null && !error ? <Loading what={title} /> : null}
-          {html !== null ? <iframe class="doc-frame" title={title} sandbox="" srcdoc={html} data-testid={`doc-${fileName}`} /> : null}
+          {html !== null ? <iframe class="doc-frame" title={title} sandbox="" srcdoc={html} /> : null}
         </>
       ) : null}
     </div>
@@ -174,7 +174,7 @@ function ConditionList({ e }: { e: RemovalEligibility }) {
     <ul class="plain conditions" data-testid="conditions">
       {e.conditions.map((x) => (
         <li key={x.code} data-met={String(x.met)}>
-          <Badge tone={x.met === true ? 'ok' : x.met === false ? 'bad' : 'neutral'}>{x.met === true ? '满足' : x.met === false ? '不满足' : '须在申请中声明'}</Badge> {x.reason}
+          <Badge tone={x.met === true ? 'ok' : x.met === false ? 'bad' : 'neutral'}>{x.met === true ? '满足' : x.met === false ? '不满足' : '申请时声明'}</Badge> {x.reason}
         </li>
       ))}
     </ul>
@@ -330,8 +330,17 @@ export function ListingCasePage({ id }: { id: string }) {
   useEffect(() => {
     if (message) flash.current?.focus();
   }, [message]);
+  // A step's message shows once the case has been read again, so message and new state appear together.
+  const [pending, setPending] = useState<{ message: string; before: unknown } | null>(null);
+  useEffect(() => {
+    if (pending && (loaded.data !== pending.before || loaded.error)) {
+      setMessage(pending.message);
+      setPending(null);
+    }
+  }, [pending, loaded.data, loaded.error]);
   const done: Done = (m) => {
-    setMessage(m);
+    setMessage(null);
+    setPending({ message: m, before: loaded.data });
     loaded.reload();
   };
   return (

@@ -318,12 +318,12 @@ export function ApplicationDetail({ a }: { a: Application }) {
 
 /** 提前移出决定 (reviewer): on the pending application. */
 export function RemovalDecisionForm({ c, application, done }: { c: ListingCase; application: Application; done: Done }) {
-  const { form, busy, send } = useStep('removal', ['approved', 'decidedOn', 'reasons']);
+  const { form, busy, send } = useStep('removal-decision', ['approved', 'decidedOn', 'reasons']);
   const [v, setV] = useState({ approved: 'true', decidedOn: today(), reasons: '' });
   const approved = v.approved === 'true';
   return (
     <form
-      id="removal"
+      id="removal-decision"
       class="form-grid"
       noValidate
       onSubmit={(e) => {
