@@ -166,7 +166,7 @@ describe('web console: the serious-dishonesty list (严重失信主体名单) �
     await page.getByRole('link', { name: '修复与名单待办' }).first().click();
     const row = page.locator(`#listings tr[data-case-id="${staffCaseId}"]`);
     await row.waitFor();
-    expect(await row.innerText()).to.include(GROUND_F).and.include('可作出决定');
+    expect(await row.innerText()).to.include(GROUND_F).and.include('办理：作出决定');
     await checkLayout(page, 'work queue 1366×768');
     await row.getByRole('link', { name: /办理/ }).click();
     await page.locator('#next-step h2', { hasText: '作出决定' }).waitFor();
@@ -210,7 +210,9 @@ describe('web console: the serious-dishonesty list (严重失信主体名单) �
 
     // The reviewer approves it (提前移出), then revokes the removal (false statements): listed again up to the original end.
     page = reviewer.page;
-    await page.reload();
+    await page.getByRole('link', { name: '修复与名单待办' }).first().click();
+    const removalRow = page.locator(`#listings tr[data-case-id="${staffCaseId}"]`);
+    await removalRow.getByRole('link', { name: /办理.*提前移出决定/ }).click();
     await page.locator('#next-step h2', { hasText: '提前移出决定' }).waitFor();
     expect(await page.locator('#next-step').innerText()).to.include('本单位承诺依法依规生产经营');
     await page.getByLabel('准予提前移出').check();

@@ -39,16 +39,20 @@ function OverdueCard() {
 
 /** Open listing cases (提请 → 告知 → 送达 → 陈述申辩 → 决定; 复核), each with its next step; the step is taken on the case page. */
 function ListingQueue() {
-  const cases = useApi(async () => (await Promise.all(OPEN_LISTING.map((status) => allPages<DishonestyCase>('/dishonesty-list', { status })))).flat(), []);
+  const cases = useApi(async () => {
+    const open = (await Promise.all(OPEN_LISTING.map((status) => allPages<DishonestyCase>('/dishonesty-list', { status })))).flat();
+    const removals = await allPages<DishonestyCase>('/dishonesty-list', { pendingRemoval: true });
+    return [...open, ...removals];
+  }, []);
   const now = today();
   return (
     <Card title="办理中的严重失信名单案件" id="listings">
-      <p class="muted small">提请列入、制发告知书、登记送达由录入人员办理；陈述申辩期届满（或当事人放弃）后由审核人员作出决定。点击“办理”进入案件。</p>
+      <p class="muted small">提请列入、制发告知书、登记送达由录入人员办理；陈述申辩期届满（或当事人放弃）后由审核人员作出决定；提前移出申请由审核人员决定。点击“办理”进入案件。</p>
       <Show loaded={cases} what="名单案件">
         {(items) => (
           <Table head={['企业', '列入事由', '状态', '陈述申辩期限', '下一步']} empty={items.length === 0} label="办理中的严重失信名单案件">
             {items.map((c) => {
-              const step = nextStep(c, now);
+              const step = c.status === 'listed' ? '提前移出决定' : nextStep(c, now);
               return (
                 <tr key={c.id} data-case-id={c.id}>
                   <td>{c.subjectName}</td>
@@ -56,7 +60,7 @@ function ListingQueue() {
                   <td>{c.statusLabel}</td>
                   <td class="nowrap">{c.objectionPeriod ? withProvisional(c.objectionPeriod.deadline, c.provisionalDates, 'objectionPeriod.deadline') : '未送达'}</td>
                   <td>
-                    {step === '作出决定' ? <Badge tone="warn">可作出决定</Badge> : null}{' '}
+                    {step === '作出决定' || step === '提前移出决定' ? <Badge tone="warn">待审核人员决定</Badge> : null}{' '}
                     <a href={`#/listing/${c.id}`} aria-label={`办理 ${c.subjectName}：${step}`}>
                       办理：{step}
                     </a>
