@@ -19,7 +19,7 @@ describe('web console: the serious-dishonesty list (严重失信主体名单) �
   let baseUrl: string;
   let browser: Browser;
   const today = todayInShanghai();
-  const keys = {} as Keys & { enterpriseListed: string; enterpriseNotified: string };
+  const keys = {} as Keys & { enterpriseListed: string; enterpriseNotified: string; clerkReviewer: string };
   /** The unit the staff take through the whole procedure in the browser. */
   let staffSubject: { uscc: string; name: string; penaltyId: string };
   /** Listed 420 days ago: may apply for early removal. */
@@ -27,6 +27,7 @@ describe('web console: the serious-dishonesty list (严重失信主体名单) �
   /** Two cases of one unit: notice served today (objection open), and served 30 days ago (period over, undecided). */
   let notified: { uscc: string; name: string; openCase: string; closedCase: string };
   let staffCaseId = '';
+  let fourEyesCase = '';
 
   before(async function () {
     ensureConsoleBuilt();
@@ -50,6 +51,14 @@ describe('web console: the serious-dishonesty list (严重失信主体名单) �
     const open = await proposeThroughHttp(t, keys, n, -30); // served today
     const closed = await proposeThroughHttp(t, keys, { uscc: n.uscc, penaltyId: second.body.id }, 0); // served 30 days ago
     notified = { uscc: n.uscc, name: n.name, openCase: open.id, closedCase: closed.id };
+
+    // Four eyes: a key that may both propose and decide proposes this one; it may not decide it.
+    keys.clerkReviewer = await t.key(['clerk', 'reviewer'], { name: '科长 周八' });
+    const own = await enterpriseWithPenalty(t, keys, 93_004, 90);
+    const ownCase = await proposeThroughHttp(t, { clerk: keys.clerkReviewer }, own, 0);
+    const refused = await ownCase.decide(keys.clerkReviewer);
+    expect(refused.status, JSON.stringify(refused.body)).to.equal(403);
+    fourEyesCase = ownCase.id;
 
     keys.enterpriseListed = await t.key(['enterprise'], { uscc: listed.uscc, name: '企业经办人 赵六' });
     keys.enterpriseNotified = await t.key(['enterprise'], { uscc: notified.uscc, name: '企业经办人 孙七' });
@@ -246,6 +255,17 @@ describe('web console: the serious-dishonesty list (严重失信主体名单) �
     expect(await caseRow.locator('[data-testid="listing-period"]').innerText()).to.match(new RegExp(`^${start} 至 \\d{4}-\\d{2}-\\d{2}$`));
     expect(problemsBut400(reviewer)).to.deep.equal([]);
     await reviewer.close();
+  });
+
+  it('four eyes: whoever proposed a case is not offered its decision, and is told why', async () => {
+    const c = await signedIn(browser, baseUrl, keys.clerkReviewer, DESKTOP);
+    const { page } = c;
+    await page.goto(`${baseUrl}/console/#/listing/${fourEyesCase}`);
+    await page.locator('[data-testid="next-info"]', { hasText: '提出列入建议的人员不能对同一案件作出决定（职责分离）' }).waitFor();
+    expect(await page.locator('#decision').count()).to.equal(0);
+    await checkLayout(page, 'four eyes 1366×768');
+    expect(c.problems).to.deep.equal([]);
+    await c.close();
   });
 
   it('enterprise (390×844): reads its 告知书, states its case within the period; the closed period offers no form and tells the date', async () => {
