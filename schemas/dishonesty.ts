@@ -142,6 +142,7 @@ export const listCasesQuery = Joi.object({
   ground: Joi.string().trim().max(8).description('列入事由代码'),
   authority: Joi.string().trim().uppercase().max(18).description('决定机关统一社会信用代码'),
   district: Joi.string().pattern(/^\d{2,6}$/).description('行政区划代码（前缀）'),
+  pendingRemoval: Joi.boolean().description('true = 只列出有待决定的提前移出申请的案件（审核人员的待办）'),
   ...paginationQuery,
 });
 

@@ -127,6 +127,11 @@ export async function api<T>(path: string, opts: RequestOptions = {}): Promise<T
 export const get = <T>(path: string, query?: Query) => api<T>(path, { query });
 export const post = <T>(path: string, json: unknown = {}) => api<T>(path, { method: 'POST', json });
 
+/** Reads a document the API serves as text (the listing notice and decision, HTML) with the credential. */
+export async function getText(path: string, query?: Query): Promise<string> {
+  return (await send(path, { query })).text();
+}
+
 /** Downloads a file the API serves (CSV, XLSX, evidence, decision letters) with the credential, as a save-as. */
 export async function download(path: string, fileName: string, query?: Query): Promise<void> {
   const res = await send(path, { query });

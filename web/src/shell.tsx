@@ -23,6 +23,9 @@ import { AdminKeys } from './pages/AdminKeys.js';
 import { AuditSearch } from './pages/AuditSearch.js';
 import { EnterpriseForm, IncompleteEnterprises } from './pages/EnterpriseForm.js';
 import { Fulfilment } from './pages/Fulfilment.js';
+import { ListingPropose } from './pages/ListingPropose.js';
+import { ListingCasePage } from './pages/ListingCase.js';
+import { MyListing } from './pages/MyListing.js';
 
 interface RouteDef {
   pattern: string;
@@ -50,6 +53,9 @@ const ROUTES: RouteDef[] = [
   { pattern: '/repairs/:id', roles: [...STAFF, 'enterprise'], render: (p) => <RepairPage id={p.id} /> },
   { pattern: '/', roles: ['enterprise'], nav: '本企业信用', render: () => <MyEnterprise /> },
   { pattern: '/repair/:recordId', roles: ['enterprise'], render: (p) => <RepairApply recordId={p.recordId} /> },
+  { pattern: '/listing/propose', roles: ['clerk'], render: (_p, path) => <ListingPropose path={path} /> },
+  { pattern: '/listing/:id', roles: [...STAFF, 'enterprise'], render: (p) => <ListingCasePage id={p.id} /> },
+  { pattern: '/listing', roles: ['enterprise'], nav: '严重失信名单', render: () => <MyListing /> },
   { pattern: '/calendar', roles: ['admin', ...STAFF], nav: '节假日安排', render: () => <CalendarPage /> },
   { pattern: '/', roles: ['admin'], render: () => <CalendarPage /> },
   { pattern: '/keys', roles: ['admin'], nav: 'API 密钥', render: () => <AdminKeys /> },

@@ -31,7 +31,6 @@ export interface Enterprise {
   address?: string;
   standardisationGrade?: string;
   supervisingAuthority?: string;
-  listing?: { active: boolean; since?: string; until?: string } | null;
   /** On list answers: the current grade, null until first graded. */
   grade?: { tier: Tier; score: number; gradedAt?: string } | null;
 }
@@ -189,12 +188,13 @@ export interface DishonestyCase {
   statusLabel: string;
   uscc: string;
   subjectName: string;
-  ground: { code: string; text: string };
+  ground: { code: string; article: string | null; text: string };
   authorityName: string;
   objectionPeriod: { servedOn: string; deadline: string; waivedOn: string | null } | null;
   provisionalDates?: string[];
   decision: { outcome: string; decidedOn: string; decisionNumber?: string } | null;
-  listing: { start?: string; end?: string; removedOn?: string | null } | null;
+  /** The listing period as the API answers it (start/end: first and last day on the list; removedOn: first day off it). */
+  listing: { start: string; end: string; removedOn: string | null; removal: { kind: 'expired' | 'early'; on: string; applicationNo: number | null } | null } | null;
   applications?: { no: number; appliedOn: string; deadline: string; status: string }[];
 }
 

@@ -215,6 +215,8 @@ export interface CaseListQuery extends PageRequest {
   ground?: string;
   authority?: string;
   district?: string;
+  /** Only cases with an early-removal application awaiting its decision. */
+  pendingRemoval?: boolean;
 }
 
 export async function listCases(q: CaseListQuery, p: Principal) {
@@ -224,6 +226,7 @@ export async function listCases(q: CaseListQuery, p: Principal) {
   if (q.ground) and.push({ groundCode: q.ground });
   if (q.authority) and.push({ authorityUscc: q.authority });
   if (q.district) and.push({ districtCode: districtFilter(q.district) });
+  if (q.pendingRemoval !== undefined) and.push(q.pendingRemoval ? { status: 'listed', 'applications.status': 'pending' } : { 'applications.status': { $ne: 'pending' } });
   const page = await paginate(CaseModel, { $and: and }, q, { field: '_id', order: -1 }, { history: 0 });
   return { items: page.items.map((d) => presentCase({ ...(d as LeanCase), history: [] }, { summary: true })), nextCursor: page.nextCursor };
 }

@@ -7,6 +7,7 @@ import { ChartView } from './chart.js';
 import { Badge, Card, DefinitionList, ErrorBox, Loading, Table, TierBadge, type Loaded } from './ui.js';
 import { dateTime, deliveryLabel, INDICATOR_LABELS, KIND_LABELS, platformLabel, publicityState, TIER_COLORS, TIER_LABELS, TRIGGER_LABELS, withProvisional } from '../labels.js';
 import { districtLabel, industryLabel } from '../names.js';
+import { groundText, periodText } from '../pages/listingModel.js';
 import type { DishonestyCase, Eligibility, Enterprise, Grade, GradeHistoryItem, RecordItem, Repair } from '../types.js';
 
 export function ProfileCard({ enterprise: e }: { enterprise: Enterprise }) {
@@ -240,21 +241,22 @@ export function RepairsTable({ repairs, today }: { repairs: Repair[]; today: str
   );
 }
 
-/** Serious-dishonesty cases of the enterprise (严重失信主体名单): status, ground, listing period. */
+/** Serious-dishonesty cases of the enterprise (严重失信主体名单): status, ground (article and text), listing period, link to the case. */
 export function ListingTable({ cases }: { cases: DishonestyCase[] }) {
   return (
-    <Table head={['状态', '列入事由', '决定机关', '陈述申辩期限', '列入期间']} empty={cases.length === 0} label="严重失信主体名单">
+    <Table head={['状态', '列入事由', '决定机关', '陈述申辩期限', '列入期间', '案件']} empty={cases.length === 0} label="严重失信主体名单">
       {cases.map((c) => (
-        <tr key={c.id}>
+        <tr key={c.id} data-case-id={c.id}>
           <td>
             <Badge tone={c.status === 'listed' ? 'bad' : c.status === 'removed' || c.status === 'not_listed' ? 'neutral' : 'warn'}>{c.statusLabel}</Badge>
           </td>
-          <td>
-            （{c.ground.code}）{c.ground.text}
-          </td>
+          <td>{groundText(c.ground)}</td>
           <td>{c.authorityName}</td>
           <td class="nowrap">{withProvisional(c.objectionPeriod?.deadline, c.provisionalDates, 'objectionPeriod.deadline')}</td>
-          <td class="nowrap">{c.listing?.start ? `${c.listing.start} 至 ${c.listing.removedOn ?? c.listing.end ?? '—'}` : '—'}</td>
+          <td data-testid="listing-period">{periodText(c.listing)}</td>
+          <td>
+            <a href={`#/listing/${c.id}`}>查看</a>
+          </td>
         </tr>
       ))}
     </Table>

@@ -110,6 +110,13 @@ export function EnterprisePage({ uscc }: { uscc: string }) {
       ) : null}
       <div class="grid-2">
         <Card title="严重失信主体名单" id="listing">
+          {clerk ? (
+            <p>
+              <a class="button" href={`#/listing/propose?uscc=${uscc}`}>
+                提请列入
+              </a>
+            </p>
+          ) : null}
           <Show loaded={cases} what="名单案件">
             {(page) => <ListingTable cases={page.items} />}
           </Show>

@@ -1,13 +1,14 @@
 /** 修复与名单待办: open repair applications and listing cases awaiting a decision, due dates, overdue highlighted. */
-import { Fragment } from 'preact';
-import { useState } from 'preact/hooks';
-import { allPages, get, post } from '../api.js';
+import { allPages, get } from '../api.js';
 import { RepairsTable } from '../components/credit.js';
-import { ErrorSummary, Field, useFormErrors, bindText } from '../components/form.js';
 import { Badge, Card, PageHeader, Show, Table, useApi } from '../components/ui.js';
 import { today, withProvisional } from '../labels.js';
 import { hasRole, useMe } from '../session.js';
 import type { DishonestyCase, OverdueItem, Page, Repair } from '../types.js';
+import { groundText, nextStep } from './listingModel.js';
+
+/** Statuses of a listing case still being handled. */
+const OPEN_LISTING = ['proposed', 'notified', 'objection', 'suspended'];
 
 function OverdueCard() {
   const overdue = useApi(() => get<Page<OverdueItem> & { date: string }>('/repairs/overdue'), []);
@@ -36,99 +37,35 @@ function OverdueCard() {
   );
 }
 
-function ListingDecision({ c, onDone }: { c: DishonestyCase; onDone: () => void }) {
-  const form = useFormErrors(['outcome', 'reasons', 'decisionNumber', 'objectionResponse'], { formId: `listing-${c.id}` });
-  const [v, setV] = useState({ outcome: 'list', reasons: '', decisionNumber: '', objectionResponse: '' });
-  const [busy, setBusy] = useState(false);
-  async function submit(e: Event) {
-    e.preventDefault();
-    form.clear();
-    const body: Record<string, string> = { outcome: v.outcome, reasons: v.reasons };
-    if (v.decisionNumber.trim()) body.decisionNumber = v.decisionNumber;
-    if (v.objectionResponse.trim()) body.objectionResponse = v.objectionResponse;
-    setBusy(true);
-    try {
-      await post(`/dishonesty-list/${c.id}/decision`, body);
-      onDone();
-    } catch (err) {
-      form.show(err);
-    } finally {
-      setBusy(false);
-    }
-  }
-  const bind = (k: keyof typeof v) => ({ ...form.input(k), ...bindText(v, setV, k) });
-  return (
-    <form id={`listing-${c.id}`} class="form-grid" onSubmit={submit} noValidate>
-      <ErrorSummary form={form} />
-      <Field form={form} name="outcome" label="决定" required>
-        <select {...bind('outcome')} onChange={(e) => setV({ ...v, outcome: e.currentTarget.value })}>
-          <option value="list">列入严重失信主体名单</option>
-          <option value="not_list">不予列入</option>
-        </select>
-      </Field>
-      <Field form={form} name="decisionNumber" label="列入决定书文号" required={v.outcome === 'list'}>
-        <input {...bind('decisionNumber')} />
-      </Field>
-      <Field form={form} name="reasons" label="决定理由" required wide>
-        <textarea {...bind('reasons')} rows={2} />
-      </Field>
-      <Field form={form} name="objectionResponse" label="对陈述申辩的采纳情况" wide hint="有陈述申辩意见的必填">
-        <textarea {...bind('objectionResponse')} rows={2} />
-      </Field>
-      <div class="form-actions">
-        <button type="submit" class="primary" disabled={busy}>
-          提交决定
-        </button>
-      </div>
-    </form>
-  );
-}
-
-function ListingQueue({ reviewer }: { reviewer: boolean }) {
-  const cases = useApi(async () => [...(await allPages<DishonestyCase>('/dishonesty-list', { status: 'notified' })), ...(await allPages<DishonestyCase>('/dishonesty-list', { status: 'objection' }))], []);
-  const [open, setOpen] = useState<string | null>(null);
+/** Open listing cases (提请 → 告知 → 送达 → 陈述申辩 → 决定; 复核), each with its next step; the step is taken on the case page. */
+function ListingQueue() {
+  const cases = useApi(async () => {
+    const open = (await Promise.all(OPEN_LISTING.map((status) => allPages<DishonestyCase>('/dishonesty-list', { status })))).flat();
+    const removals = await allPages<DishonestyCase>('/dishonesty-list', { pendingRemoval: true });
+    return [...open, ...removals];
+  }, []);
   const now = today();
   return (
-    <Card title="待决定的严重失信名单案件" id="listings">
+    <Card title="办理中的严重失信名单案件" id="listings">
+      <p class="muted small">提请列入、制发告知书、登记送达由录入人员办理；陈述申辩期届满（或当事人放弃）后由审核人员作出决定；提前移出申请由审核人员决定。点击“办理”进入案件。</p>
       <Show loaded={cases} what="名单案件">
         {(items) => (
-          <Table head={['企业', '列入事由', '状态', '陈述申辩期限', '']} empty={items.length === 0}>
+          <Table head={['企业', '列入事由', '状态', '陈述申辩期限', '下一步']} empty={items.length === 0} label="办理中的严重失信名单案件">
             {items.map((c) => {
-              const deadline = c.objectionPeriod?.deadline;
-              const ready = Boolean(c.objectionPeriod?.waivedOn) || (deadline !== undefined && deadline < now);
+              const step = c.status === 'listed' ? '提前移出决定' : nextStep(c, now);
               return (
-                <Fragment key={c.id}>
-                  <tr>
-                    <td>
-                      <a href={`#/enterprises/${c.uscc}`}>{c.subjectName}</a>
-                    </td>
-                    <td>（{c.ground.code}）</td>
-                    <td>{c.statusLabel}</td>
-                    <td class="nowrap">
-                      {deadline ? withProvisional(deadline, c.provisionalDates, 'objectionPeriod.deadline') : '未送达'} {ready ? <Badge tone="warn">可作出决定</Badge> : null}
-                    </td>
-                    <td>
-                      {reviewer && ready ? (
-                        <button type="button" aria-expanded={open === c.id} onClick={() => setOpen(open === c.id ? null : c.id)}>
-                          作出决定
-                        </button>
-                      ) : null}
-                    </td>
-                  </tr>
-                  {open === c.id ? (
-                    <tr>
-                      <td colSpan={5}>
-                        <ListingDecision
-                          c={c}
-                          onDone={() => {
-                            setOpen(null);
-                            cases.reload();
-                          }}
-                        />
-                      </td>
-                    </tr>
-                  ) : null}
-                </Fragment>
+                <tr key={c.id} data-case-id={c.id}>
+                  <td>{c.subjectName}</td>
+                  <td>{groundText(c.ground)}</td>
+                  <td>{c.statusLabel}</td>
+                  <td class="nowrap">{c.objectionPeriod ? withProvisional(c.objectionPeriod.deadline, c.provisionalDates, 'objectionPeriod.deadline') : '未送达'}</td>
+                  <td>
+                    {step === '作出决定' || step === '提前移出决定' ? <Badge tone="warn">待审核人员决定</Badge> : null}{' '}
+                    <a href={`#/listing/${c.id}`} aria-label={`办理 ${c.subjectName}：${step}`}>
+                      办理：{step}
+                    </a>
+                  </td>
+                </tr>
               );
             })}
           </Table>
@@ -152,7 +89,7 @@ export function WorkQueue() {
         </Show>
       </Card>
       {hasRole(me, 'reviewer', 'regulator') ? <OverdueCard /> : null}
-      <ListingQueue reviewer={hasRole(me, 'reviewer')} />
+      <ListingQueue />
     </>
   );
 }
