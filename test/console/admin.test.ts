@@ -1,9 +1,9 @@
 import type { Server } from 'node:http';
 import { expect } from 'chai';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { expectAudited } from '../support/audit.js';
-import { DESKTOP, ensureConsoleBuilt, expectNoClippedText, expectNoHorizontalOverflow, launchChromium, listen, PHONE, screenshot, signedIn } from '../support/browser.js';
+import { closeConsole, DESKTOP, ensureConsoleBuilt, expectLayoutOk, openConsole, PHONE, screenshot, signedIn } from '../support/browser.js';
 
 /** Failed requests the test provokes on purpose: the refused role mix (400), the revoked key (401). */
 const expected = (p: string) => /status of (400|401)/.test(p);
@@ -27,20 +27,13 @@ describe('web console: 系统管理员 (admin) — API keys and the audit trail'
       const res = await t.request.post('/api/v1/api-keys').set('X-API-Key', admin).send({ name: `批量密钥 ${i}`, roles: ['regulator'], scope: ['440305'] });
       expect(res.status, JSON.stringify(res.body)).to.equal(201);
     }
-    ({ server, baseUrl } = await listen(t.app));
-    browser = await launchChromium();
+    ({ server, baseUrl, browser } = await openConsole(t.app));
   });
 
   after(async () => {
-    await browser?.close();
-    await new Promise((r) => server?.close(r));
+    await closeConsole({ browser, server });
     await t?.close();
   });
-
-  async function layoutOk(page: Page, what: string) {
-    await expectNoHorizontalOverflow(page, what);
-    await expectNoClippedText(page, what);
-  }
 
   it('creates a key (secret shown once, gone after navigation) that signs in; revokes it after a confirmation and it is refused; the audit search finds both', async () => {
     const c = await signedIn(browser, baseUrl, admin, DESKTOP);
@@ -59,7 +52,7 @@ describe('web console: 系统管理员 (admin) — API keys and the audit trail'
     const rolesError = page.locator('.field-error[data-path="roles"]');
     await rolesError.waitFor();
     expect(await rolesError.innerText()).to.include('企业用户角色不能与监管人员角色（录入人员）授予同一凭据（职责分离）');
-    await layoutOk(page, 'keys refused');
+    await expectLayoutOk(page, 'keys refused');
     await screenshot(page, 'admin-1-separation-of-duties');
 
     // A regulator key for one district: the secret once, with the warning and a copy button.
@@ -80,7 +73,7 @@ describe('web console: 系统管理员 (admin) — API keys and the audit trail'
     await row.waitFor();
     keyId = (await row.getAttribute('data-key-id'))!;
     expect(await row.innerText()).to.include('监管查询人员').and.include('辖区 南山区（440305）').and.include('从未使用');
-    await layoutOk(page, 'key created');
+    await expectLayoutOk(page, 'key created');
     await screenshot(page, 'admin-2-key-created-once');
 
     // Gone after navigation: another screen and back, the secret is nowhere.
@@ -112,7 +105,7 @@ describe('web console: 系统管理员 (admin) — API keys and the audit trail'
     await page.locator('[data-testid="keys-message"]', { hasText: '已吊销密钥「监管员 孙丽」' }).waitFor();
     await page.locator(`#keys tr[data-key-id="${keyId}"][data-revoked="true"]`).waitFor();
     expect(await used.innerText()).to.include('已吊销');
-    await layoutOk(page, 'key revoked');
+    await expectLayoutOk(page, 'key revoked');
 
     // The revoked key is refused: at the sign-in screen, and by the API.
     const context = await browser.newContext({ viewport: DESKTOP, locale: 'zh-CN' });
@@ -136,7 +129,7 @@ describe('web console: 系统管理员 (admin) — API keys and the audit trail'
     await page.getByRole('button', { name: '加载更多' }).click();
     await page.locator('[data-testid="audit-count"]', { hasText: '已显示 22 条，已全部显示' }).waitFor();
     expect(await page.getByRole('button', { name: '加载更多' }).count()).to.equal(0);
-    await layoutOk(page, 'audit search');
+    await expectLayoutOk(page, 'audit search');
     await screenshot(page, 'admin-3-audit-search');
 
     // From the key list: that key's own entries, searched at once.
@@ -169,13 +162,13 @@ describe('web console: 系统管理员 (admin) — API keys and the audit trail'
     await page.getByRole('button', { name: '菜单' }).click();
     await page.getByRole('link', { name: 'API 密钥', exact: true }).click();
     await page.locator('#keys tbody tr').first().waitFor();
-    await layoutOk(page, 'keys phone');
+    await expectLayoutOk(page, 'keys phone');
     await screenshot(page, 'admin-4-keys-phone');
     await page.getByRole('button', { name: '菜单' }).click();
     await page.getByRole('link', { name: '审计日志' }).click();
     await page.getByRole('button', { name: '查询', exact: true }).click();
     await page.locator('#audit-results tbody tr').first().waitFor();
-    await layoutOk(page, 'audit phone');
+    await expectLayoutOk(page, 'audit phone');
     await screenshot(page, 'admin-5-audit-phone');
     expect(c.problems).to.deep.equal([]);
     await c.close();

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { expect } from 'chai';
 import type { Browser } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { DESKTOP, ensureConsoleBuilt, expectNoHorizontalOverflow, launchChromium, listen, screenshot, signedIn } from '../support/browser.js';
+import { closeConsole, DESKTOP, ensureConsoleBuilt, expectNoHorizontalOverflow, openConsole, screenshot, signedIn } from '../support/browser.js';
 import { setLoadedSchedules } from '../../src/lib/calendar.js';
 import { expectAudited } from '../support/audit.js';
 
@@ -21,13 +21,11 @@ describe('web console: 节假日安排 (admin loads a year’s schedule; staff s
     t = await startTestApp('console_calendar');
     admin = await t.key(['admin'], { name: '系统管理员 赵敏' });
     regulator = await t.key(['regulator'], { name: '监管员 刘强' });
-    ({ server, baseUrl } = await listen(t.app));
-    browser = await launchChromium();
+    ({ server, baseUrl, browser } = await openConsole(t.app));
   });
   after(async () => {
     setLoadedSchedules([]);
-    await browser?.close();
-    await new Promise((r) => server?.close(r));
+    await closeConsole({ browser, server });
     await t?.close();
   });
 

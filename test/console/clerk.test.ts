@@ -1,20 +1,15 @@
 import type { Server } from 'node:http';
 import { expect } from 'chai';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { enterpriseBody, makeUscc, penaltyBody } from '../support/fixtures.js';
-import { DESKTOP, ensureConsoleBuilt, expectNoClippedText, expectNoHorizontalOverflow, launchChromium, listen, PHONE, screenshot, signedIn } from '../support/browser.js';
+import { closeConsole, DESKTOP, ensureConsoleBuilt, expectLayoutOk, openConsole, PHONE, screenshot, signedIn } from '../support/browser.js';
 import { addMonths, todayInShanghai } from '../../src/lib/calendar.js';
 import { runGradeSweep } from '../../src/modules/grading/index.js';
 
 /** A real 1×1 PNG: the evidence uploaded through the browser. */
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
 
-/** Both widths: no sideways scrolling, no clipped text. */
-async function expectFits(page: Page, what: string) {
-  await expectNoHorizontalOverflow(page, what);
-  await expectNoClippedText(page, what);
-}
 
 describe('web console (网页控制台), the clerk (录入员): enterprises, roster import, revocation, 履行登记, and the repair dead ends', function () {
   this.timeout(240_000);
@@ -56,13 +51,11 @@ describe('web console (网页控制台), the clerk (录入员): enterprises, ros
     applicantPenaltyId = (await post('/penalties', applicantPenalty)).id;
     // Graded, so their pages show a grade (an ungraded enterprise's grade answers 404: 尚未评级).
     expect((await runGradeSweep()).ran).to.equal(true);
-    ({ server, baseUrl } = await listen(t.app));
-    browser = await launchChromium();
+    ({ server, baseUrl, browser } = await openConsole(t.app));
   });
 
   after(async () => {
-    await browser?.close();
-    await new Promise((r) => server?.close(r));
+    await closeConsole({ browser, server });
     await t?.close();
   });
 
@@ -84,7 +77,7 @@ describe('web console (网页控制台), the clerk (录入员): enterprises, ros
     await page.locator('#enterprise-address').fill(registered.address);
     await page.locator('#enterprise-standardisationGrade').selectOption(registered.standardisationGrade);
     await page.locator('#enterprise-supervisingAuthority').fill(registered.supervisingAuthority);
-    await expectFits(page, 'register form 1366×768');
+    await expectLayoutOk(page, 'register form 1366×768');
     await page.getByRole('button', { name: '登记', exact: true }).click();
     const registeredDone = page.locator('[data-testid="enterprise-done"]');
     await registeredDone.waitFor();
@@ -112,7 +105,7 @@ describe('web console (网页控制台), the clerk (录入员): enterprises, ros
     const row = page.locator(`#incomplete tr[data-uscc="${implicit.uscc}"]`);
     await row.waitFor();
     expect(await row.innerText()).to.include(implicit.subjectName).and.include('国民经济行业代码');
-    await expectFits(page, 'incomplete list 1366×768');
+    await expectLayoutOk(page, 'incomplete list 1366×768');
     await screenshot(page, 'clerk-02-incomplete');
     await row.getByRole('link', { name: `补全 ${implicit.subjectName}` }).click();
     await page.getByRole('heading', { name: `补全企业信息：${implicit.subjectName}` }).waitFor();
@@ -155,7 +148,7 @@ describe('web console (网页控制台), the clerk (录入员): enterprises, ros
     expect(district).to.include('4403').and.include('6 位数字');
     expect(industry).to.include('2614').and.include('GB/T 4754');
     expect(lines.join('\n'), 'no internal field names').to.not.match(/districtCode|industryCode/);
-    await expectFits(page, 'import errors 1366×768');
+    await expectLayoutOk(page, 'import errors 1366×768');
     await screenshot(page, 'clerk-04-import-errors');
 
     // A template for each kind; the roster's CSV downloads with the credential.
@@ -183,7 +176,7 @@ describe('web console (网页控制台), the clerk (录入员): enterprises, ros
     const confirm = page.locator('[data-testid="revoke-confirm"]');
     await confirm.waitFor();
     expect(await confirm.innerText()).to.include(toRevoke.decisionNumber).and.include('不可恢复');
-    await expectFits(page, 'revoke confirmation 1366×768');
+    await expectLayoutOk(page, 'revoke confirmation 1366×768');
     await screenshot(page, 'clerk-05-revoke-confirm');
     await confirm.getByRole('button', { name: '确认撤销' }).click();
     await page.locator('[data-testid="record-done"]', { hasText: `已撤销 ${toRevoke.decisionNumber}` }).waitFor();
@@ -205,7 +198,7 @@ describe('web console (网页控制台), the clerk (录入员): enterprises, ros
     await contact.waitFor();
     expect(await contact.innerText()).to.include('深圳市应急管理局').and.include('12345').and.include('罚没款缴清');
     expect(await record.getByRole('link', { name: /申请信用修复/ }).count()).to.equal(0);
-    await expectFits(page, 'enterprise home, ineligible, 390×844');
+    await expectLayoutOk(page, 'enterprise home, ineligible, 390×844');
     await screenshot(page, 'enterprise-01-contact-phone');
     // The application form itself is not offered either (a bookmarked link).
     await page.goto(`${baseUrl}/console/#/repair/${applicantPenaltyId}`);
@@ -213,7 +206,7 @@ describe('web console (网页控制台), the clerk (录入员): enterprises, ros
     await page.locator('#eligibility [data-testid="authority-contact"]').waitFor();
     await page.locator('#apply', { hasText: '暂不能提交申请' }).waitFor();
     expect(await page.getByRole('button', { name: '提交申请' }).count()).to.equal(0);
-    await expectFits(page, 'repair page, ineligible, 390×844');
+    await expectLayoutOk(page, 'repair page, ineligible, 390×844');
     expect(c.problems).to.deep.equal([]);
     await c.close();
   });
@@ -233,7 +226,7 @@ describe('web console (网页控制台), the clerk (录入员): enterprises, ros
     await page.locator('[data-testid="fulfilment-done"]', { hasText: '企业现在可以申请信用修复' }).waitFor();
     await page.locator('[data-testid="fulfilment-eligibility"]', { hasText: '符合信用修复申请条件' }).waitFor();
     expect(await page.locator('#recorded').innerText()).to.include('整改复查意见书');
-    await expectFits(page, 'fulfilment 1366×768');
+    await expectLayoutOk(page, 'fulfilment 1366×768');
     await screenshot(page, 'clerk-07-fulfilment');
     expect(c.problems).to.deep.equal([]);
     await c.close();
@@ -251,13 +244,13 @@ describe('web console (网页控制台), the clerk (录入员): enterprises, ros
       await p.page.goto(`${baseUrl}/console/${hash}`);
       await p.page.getByRole('heading', { name: heading, level: 1 }).waitFor();
       await p.page.waitForLoadState('networkidle');
-      await expectFits(p.page, `${hash} 390×844`);
+      await expectLayoutOk(p.page, `${hash} 390×844`);
     }
     await p.page.goto(`${baseUrl}/console/#/imports`);
     await p.page.getByRole('heading', { name: '批量导入' }).waitFor();
     await p.page.getByRole('button', { name: '查看错误' }).first().click();
     await p.page.locator('[data-testid="import-error"]').first().waitFor();
-    await expectFits(p.page, 'import errors 390×844');
+    await expectLayoutOk(p.page, 'import errors 390×844');
     await screenshot(p.page, 'clerk-08-import-errors-phone');
     expect(p.problems).to.deep.equal([]);
     await p.close();
@@ -270,7 +263,7 @@ describe('web console (网页控制台), the clerk (录入员): enterprises, ros
     const apply = record.getByRole('link', { name: `为 ${applicantPenalty.decisionNumber} 申请信用修复` });
     await apply.waitFor();
     expect(await record.locator('[data-testid="authority-contact"]').count()).to.equal(0);
-    await expectFits(page, 'enterprise home, eligible, 390×844');
+    await expectLayoutOk(page, 'enterprise home, eligible, 390×844');
     await apply.click();
     await page.locator('#eligibility').getByText('符合申请条件').waitFor();
     await page.getByLabel('本单位已阅读并同意上述信用承诺').check();
@@ -302,7 +295,7 @@ describe('web console (网页控制台), the clerk (录入员): enterprises, ros
     expect(await page.getByRole('button', { name: '确认：受理' }).count()).to.equal(0);
     expect(await page.getByLabel('受理', { exact: true }).count()).to.equal(0);
     expect(await page.getByLabel('准予信用修复').isChecked()).to.equal(true);
-    await expectFits(page, 'accepted application 1366×768');
+    await expectLayoutOk(page, 'accepted application 1366×768');
     await screenshot(page, 'reviewer-01-accepted');
     // Accepting again (a second tab, say) is refused in the reviewer's words, never with a state code.
     const again = await t.request.post(`/api/v1/repairs/${repairId}/accept`).set('X-API-Key', keys.reviewer).send({});
@@ -316,7 +309,7 @@ describe('web console (网页控制台), the clerk (录入员): enterprises, ros
     await p.page.goto(`${baseUrl}/console/#/repairs/${repairId}`);
     await p.page.locator('[data-state="accepted"]').waitFor();
     await p.page.getByRole('button', { name: '确认：准予信用修复' }).waitFor();
-    await expectFits(p.page, 'accepted application 390×844');
+    await expectLayoutOk(p.page, 'accepted application 390×844');
     expect(p.problems).to.deep.equal([]);
     await p.close();
   });

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import type { Browser } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { enterpriseBody, penaltyBody, permitBody } from '../support/fixtures.js';
-import { DESKTOP, ensureConsoleBuilt, expectNoClippedText, expectNoHorizontalOverflow, launchChromium, listen, PHONE, screenshot, signedIn } from '../support/browser.js';
+import { closeConsole, DESKTOP, ensureConsoleBuilt, expectNoClippedText, expectNoHorizontalOverflow, openConsole, PHONE, screenshot, signedIn } from '../support/browser.js';
 import { addMonths, todayInShanghai } from '../../src/lib/calendar.js';
 import { runGradeSweep } from '../../src/modules/grading/index.js';
 
@@ -47,13 +47,11 @@ describe('web console (网页控制台) in a real browser: regulator, enterprise
     penaltyId = (await post('/penalties', penalty)).id;
     await post(`/penalties/${penaltyId}/fulfilment`, { finePaidDate: addMonths(today, -3), correctionConfirmedDate: addMonths(today, -3), evidence: '缴款书及整改复查意见书' });
     expect((await runGradeSweep()).ran).to.equal(true);
-    ({ server, baseUrl } = await listen(t.app));
-    browser = await launchChromium();
+    ({ server, baseUrl, browser } = await openConsole(t.app));
   });
 
   after(async () => {
-    await browser?.close();
-    await new Promise((r) => server?.close(r));
+    await closeConsole({ browser, server });
     await t?.close();
   });
 

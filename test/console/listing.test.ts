@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { penaltyBody } from '../support/fixtures.js';
 import { daysAgo, enterpriseWithPenalty, ID_ZHANG, listThroughHttp, proposeThroughHttp, type Keys } from '../support/dishonesty.js';
-import { DESKTOP, ensureConsoleBuilt, expectNoClippedText, expectNoHorizontalOverflow, launchChromium, listen, PHONE, screenshot, signedIn, type ConsolePage } from '../support/browser.js';
+import { closeConsole, type ConsolePage, DESKTOP, ensureConsoleBuilt, expectLayoutOk, openConsole, PHONE, screenshot, signedIn } from '../support/browser.js';
 import { addDays, todayInShanghai } from '../../src/lib/calendar.js';
 import { runGradeSweep } from '../../src/modules/grading/index.js';
 
@@ -64,13 +64,11 @@ describe('web console: the serious-dishonesty list (严重失信主体名单) �
     keys.enterpriseNotified = await t.key(['enterprise'], { uscc: notified.uscc, name: '企业经办人 孙七' });
     // Graded, so the enterprise's home page (where it lands on sign-in) has its grade.
     expect((await runGradeSweep()).ran).to.equal(true);
-    ({ server, baseUrl } = await listen(t.app));
-    browser = await launchChromium();
+    ({ server, baseUrl, browser } = await openConsole(t.app));
   });
 
   after(async () => {
-    await browser?.close();
-    await new Promise((r) => server?.close(r));
+    await closeConsole({ browser, server });
     await t?.close();
   });
 
@@ -82,11 +80,6 @@ describe('web console: the serious-dishonesty list (严重失信主体名单) �
   }
 
   const caseStatus = (page: Page) => page.locator('[data-testid="case-status"]').getAttribute('data-status');
-
-  async function checkLayout(page: Page, what: string): Promise<void> {
-    await expectNoHorizontalOverflow(page, what);
-    await expectNoClippedText(page, what);
-  }
 
   /** Only the deliberate 400s (the API's field messages) may show as failed requests. */
   const problemsBut400 = (c: ConsolePage) => c.problems.filter((p) => !p.includes('status of 400'));
@@ -125,7 +118,7 @@ describe('web console: the serious-dishonesty list (严重失信主体名单) �
     await page.getByLabel('姓名').fill('张三');
     await page.getByLabel('身份证号码').fill(ID_ZHANG);
     await page.getByLabel('职务').fill('总经理');
-    await checkLayout(page, 'proposal form 1366×768');
+    await expectLayoutOk(page, 'proposal form 1366×768');
     await screenshot(page, 'listing-01-clerk-propose');
     await page.getByRole('button', { name: '提请列入' }).click();
     await success(page, '已提请列入严重失信主体名单');
@@ -165,7 +158,7 @@ describe('web console: the serious-dishonesty list (严重失信主体名单) �
     await page.getByRole('button', { name: '记录陈述申辩' }).click();
     await success(page, '已记录陈述申辩意见');
     expect(await page.locator('#notice-card [data-testid="statement"]').innerText()).to.include(STATEMENT).and.include('由录入人员代为登记');
-    await checkLayout(page, 'case page (clerk) 1366×768');
+    await expectLayoutOk(page, 'case page (clerk) 1366×768');
     await screenshot(page, 'listing-02-clerk-statement-recorded');
     expect(problemsBut400(clerk)).to.deep.equal([]);
 
@@ -176,7 +169,7 @@ describe('web console: the serious-dishonesty list (严重失信主体名单) �
     const row = page.locator(`#listings tr[data-case-id="${staffCaseId}"]`);
     await row.waitFor();
     expect(await row.innerText()).to.include(GROUND_F).and.include('办理：作出决定');
-    await checkLayout(page, 'work queue 1366×768');
+    await expectLayoutOk(page, 'work queue 1366×768');
     await row.getByRole('link', { name: /办理/ }).click();
     await page.locator('#next-step h2', { hasText: '作出决定' }).waitFor();
     expect(await page.locator('#decision [data-testid="statement"]').innerText()).to.include(STATEMENT);
@@ -199,7 +192,7 @@ describe('web console: the serious-dishonesty list (严重失信主体名单) �
     await page.locator('#decision-card').getByRole('button', { name: '查看决定书' }).click();
     await page.frameLocator('#decision-card iframe').locator('h1', { hasText: '安全生产严重失信主体名单列入决定书' }).waitFor();
     await page.locator('#removal [data-testid="eligibility"]', { hasText: '可以申请提前移出' }).waitFor();
-    await checkLayout(page, 'case page listed 1366×768');
+    await expectLayoutOk(page, 'case page listed 1366×768');
     await screenshot(page, 'listing-04-reviewer-listed');
 
     // The clerk registers an early-removal application on the enterprise's behalf (listed more than 12 months ago).
@@ -244,7 +237,7 @@ describe('web console: the serious-dishonesty list (严重失信主体名单) �
     const history = await page.locator('#history').innerText();
     for (const label of ['提请列入', '制发告知书', '告知书送达', '陈述申辩', '决定列入', '申请提前移出', '准予提前移出', '撤销移出决定，恢复列入']) expect(history).to.include(label);
     expect(await page.locator('main').innerText()).to.not.match(/（[a-i]）/);
-    await checkLayout(page, 'case page history 1366×768');
+    await expectLayoutOk(page, 'case page history 1366×768');
     await screenshot(page, 'listing-05-reviewer-history');
 
     // The enterprise page shows the case with its ground and period.
@@ -263,7 +256,7 @@ describe('web console: the serious-dishonesty list (严重失信主体名单) �
     await page.goto(`${baseUrl}/console/#/listing/${fourEyesCase}`);
     await page.locator('[data-testid="next-info"]', { hasText: '提出列入建议的人员不能对同一案件作出决定（职责分离）' }).waitFor();
     expect(await page.locator('#decision').count()).to.equal(0);
-    await checkLayout(page, 'four eyes 1366×768');
+    await expectLayoutOk(page, 'four eyes 1366×768');
     expect(c.problems).to.deep.equal([]);
     await c.close();
   });
@@ -280,7 +273,7 @@ describe('web console: the serious-dishonesty list (严重失信主体名单) �
     expect(await open.innerText()).to.match(/可于 \d{4}-\d{2}-\d{2}.* 前提出陈述申辩/);
     expect(await closed.innerText()).to.match(/陈述申辩期已于 \d{4}-\d{2}-\d{2}.* 届满/);
     expect(await page.locator('main').innerText()).to.not.match(/（[a-i]）/);
-    await checkLayout(page, 'enterprise cases 390×844');
+    await expectLayoutOk(page, 'enterprise cases 390×844');
     await screenshot(page, 'listing-06-enterprise-cases-phone');
 
     await open.getByRole('link', { name: '查看案件' }).click();
@@ -291,12 +284,12 @@ describe('web console: the serious-dishonesty list (严重失信主体名单) �
     await page.frameLocator('#notice-card iframe').locator('h1', { hasText: '安全生产严重失信主体名单列入告知书' }).waitFor();
     await page.getByRole('textbox', { name: '陈述、申辩意见' }).fill(STATEMENT);
     await page.getByLabel('证据材料（名称、份数）').fill('安全生产许可证复印件 1 份');
-    await checkLayout(page, 'objection form 390×844');
+    await expectLayoutOk(page, 'objection form 390×844');
     await screenshot(page, 'listing-07-enterprise-objection-phone');
     await page.getByRole('button', { name: '提交陈述申辩' }).click();
     await success(page, '陈述申辩意见已提交');
     expect(await page.locator('#notice-card [data-testid="statement"]').innerText()).to.include(STATEMENT).and.include('当事人提出');
-    await checkLayout(page, 'objection submitted 390×844');
+    await expectLayoutOk(page, 'objection submitted 390×844');
 
     // The other case: the period is over — no form, and the date it ended.
     await page.goto(`${baseUrl}/console/#/listing/${notified.closedCase}`);
@@ -304,7 +297,7 @@ describe('web console: the serious-dishonesty list (严重失信主体名单) �
     const closedDeadline = await page.locator('[data-testid="objection-deadline"]').innerText();
     expect(await page.locator('[data-testid="next-info"]').innerText()).to.include(`陈述申辩期已于 ${closedDeadline} 届满，不能再提出陈述申辩`);
     expect(await page.locator('#objection').count()).to.equal(0);
-    await checkLayout(page, 'closed period 390×844');
+    await expectLayoutOk(page, 'closed period 390×844');
     expect(c.problems).to.deep.equal([]);
     await c.close();
   });
@@ -322,7 +315,7 @@ describe('web console: the serious-dishonesty list (严重失信主体名单) �
     for (const label of ['已履行行政处罚决定规定的义务', '已纠正失信行为、完成重大事故隐患整改', '作出信用承诺']) await page.getByLabel(label).check();
     await page.getByLabel('信用承诺书内容').fill('本单位承诺依法依规生产经营，不再发生失信行为。');
     await page.getByLabel('证明材料（名称、份数）').fill('整改验收意见 1 份');
-    await checkLayout(page, 'application form 390×844');
+    await expectLayoutOk(page, 'application form 390×844');
     await screenshot(page, 'listing-08-enterprise-apply-phone');
     await page.getByRole('button', { name: '提交提前移出申请' }).click();
     await success(page, /提前移出申请已提交，决定机关应于/);
@@ -332,7 +325,7 @@ describe('web console: the serious-dishonesty list (严重失信主体名单) �
     await page.locator('#removal [data-testid="eligibility"]', { hasText: '暂不能申请提前移出' }).waitFor();
     expect(await page.locator('#removal li[data-met="false"]').innerText()).to.include('已有待决定的提前移出申请');
     expect(await page.getByRole('button', { name: '提交提前移出申请' }).count()).to.equal(0);
-    await checkLayout(page, 'application pending 390×844');
+    await expectLayoutOk(page, 'application pending 390×844');
     await screenshot(page, 'listing-09-enterprise-application-phone');
     expect(c.problems).to.deep.equal([]);
     await c.close();
@@ -346,7 +339,7 @@ describe('web console: the serious-dishonesty list (严重失信主体名单) �
     await page.locator('[data-app-status="pending"]').waitFor();
     await page.locator('#decision-card').getByRole('button', { name: '查看决定书' }).click();
     await page.frameLocator('#decision-card iframe').locator('h1').waitFor();
-    await checkLayout(page, 'enterprise case page 1366×768');
+    await expectLayoutOk(page, 'enterprise case page 1366×768');
     await screenshot(page, 'listing-10-enterprise-desktop');
     expect(c.problems).to.deep.equal([]);
     await c.close();

@@ -7,7 +7,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { enterpriseBody } from '../support/fixtures.js';
 import { ID_ZHANG, enterpriseWithPenalty, listThroughHttp, type Keys } from '../support/dishonesty.js';
-import { DESKTOP, ensureConsoleBuilt, expectNoClippedText, expectNoHorizontalOverflow, launchChromium, listen, PHONE, screenshot, signedIn } from '../support/browser.js';
+import { closeConsole, DESKTOP, ensureConsoleBuilt, expectLayoutOk, openConsole, PHONE, screenshot, signedIn } from '../support/browser.js';
 import { todayInShanghai } from '../../src/lib/calendar.js';
 
 /** Browser-reported failed requests the test provokes on purpose (a refused USCC, a feedback recorded twice). */
@@ -40,20 +40,13 @@ describe('web console: 联合惩戒协同部门 (partner) — check, batch compa
     const b = await enterpriseWithPenalty(t, keys, 93_002, 70);
     const lb = await listThroughHttp(t, keys, b, 20);
     other = { uscc: b.uscc, name: b.name, id: lb.id };
-    ({ server, baseUrl } = await listen(t.app));
-    browser = await launchChromium();
+    ({ server, baseUrl, browser } = await openConsole(t.app));
   });
 
   after(async () => {
-    await browser?.close();
-    await new Promise((r) => server?.close(r));
+    await closeConsole({ browser, server });
     await t?.close();
   });
-
-  async function layoutOk(page: Page, what: string) {
-    await expectNoHorizontalOverflow(page, what);
-    await expectNoClippedText(page, what);
-  }
 
   async function check(page: Page, subject: string) {
     await page.getByRole('textbox', { name: '统一社会信用代码或身份证号码' }).fill(subject);
@@ -81,7 +74,7 @@ describe('web console: 联合惩戒协同部门 (partner) — check, batch compa
       .and.include('瞒报、谎报生产安全事故')
       .and.include('依法限制参加政府采购活动')
       .and.include('主要负责人 张三（110105********1232）');
-    await layoutOk(page, `check listed ${tag}`);
+    await expectLayoutOk(page, `check listed ${tag}`);
     await screenshot(page, `partner-${tag}-1-check-listed`);
     // … a person by ID number (masked in the answer) …
     await check(page, ID_ZHANG);
@@ -98,7 +91,7 @@ describe('web console: 联合惩戒协同部门 (partner) — check, batch compa
     const fieldError = page.locator('.field-error[data-path="uscc"]');
     await fieldError.waitFor();
     expect(await fieldError.innerText()).to.include('校验位');
-    await layoutOk(page, `check invalid ${tag}`);
+    await expectLayoutOk(page, `check invalid ${tag}`);
     // … a unit never listed.
     await check(page, enterpriseCode(93_099));
     await page.locator('[data-testid="check-answer"][data-result="not_listed"]', { hasText: '不在安全生产严重失信主体名单内' }).waitFor();
@@ -119,7 +112,7 @@ describe('web console: 联合惩戒协同部门 (partner) — check, batch compa
     expect(await resultOf(5).innerText()).to.include('110105********1232').and.include('证件号码');
     expect(await resultOf(6).innerText()).to.include('格式无效').and.include('统一社会信用代码校验位错误');
     expect(await resultOf(7).innerText()).to.include('格式无效').and.include('应为 18 位');
-    await layoutOk(page, `comparison ${tag}`);
+    await expectLayoutOk(page, `comparison ${tag}`);
     await screenshot(page, `partner-${tag}-2-comparison`);
     const [answerFile] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: '下载比对结果（CSV）' }).click()]);
     expect(answerFile.suggestedFilename()).to.equal(`comparison-${today}.csv`);
@@ -143,7 +136,7 @@ describe('web console: 联合惩戒协同部门 (partner) — check, batch compa
     expect(Number(await done.locator('[data-testid="manifest-rows"]').innerText())).to.equal(3); // two units and one person
     expect(await done.innerText()).to.include('已完成').and.include('时点名单').and.include(`${today} 在名单内`).and.include('市发展改革委（在线导出）');
     await page.locator('#exports tbody tr').first().waitFor();
-    await layoutOk(page, `export ${tag}`);
+    await expectLayoutOk(page, `export ${tag}`);
     await screenshot(page, `partner-${tag}-3-export-manifest`);
     await page.getByLabel('文件格式').selectOption('xlsx');
     await page.getByLabel('增量：某时刻以来的新增、移出和变更').check();
@@ -168,12 +161,12 @@ describe('web console: 联合惩戒协同部门 (partner) — check, batch compa
     await form.getByLabel('实施的惩戒措施').selectOption(measure.code);
     await form.getByLabel('本部门案件编号或文书号').fill(`发改信用〔2026〕${tag}号`);
     await form.getByLabel('说明').fill('已取消其政府采购投标资格');
-    await layoutOk(page, `feedback form ${tag}`);
+    await expectLayoutOk(page, `feedback form ${tag}`);
     await form.getByRole('button', { name: '登记反馈' }).click();
     const saved = page.locator('[data-testid="feedback-saved"]');
     await saved.waitFor();
     expect(await saved.innerText()).to.include('惩戒措施反馈已登记').and.include(measure.text).and.include(`发改信用〔2026〕${tag}号`).and.include('市发展改革委').and.include(today);
-    await layoutOk(page, `feedback saved ${tag}`);
+    await expectLayoutOk(page, `feedback saved ${tag}`);
     await screenshot(page, `partner-${tag}-4-feedback`);
     const problems = c.problems;
     await c.close();

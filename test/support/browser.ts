@@ -103,6 +103,24 @@ export async function expectNoClippedText(page: Page, what: string): Promise<voi
   expect(clipped, `${what}: clipped text`).to.deep.equal([]);
 }
 
+/** Both checks of a screen's layout at its width: no sideways scrolling, no clipped text. */
+export async function expectLayoutOk(page: Page, what: string): Promise<void> {
+  await expectNoHorizontalOverflow(page, what);
+  await expectNoClippedText(page, what);
+}
+
+/** The app on a free port and a browser for it: what every console test starts with. */
+export async function openConsole(app: Express): Promise<{ server: Server; baseUrl: string; browser: Browser }> {
+  const { server, baseUrl } = await listen(app);
+  return { server, baseUrl, browser: await launchChromium() };
+}
+
+/** Closes what openConsole opened (either may be missing when a before hook failed). */
+export async function closeConsole(c: { browser?: Browser; server?: Server }): Promise<void> {
+  await c.browser?.close();
+  await new Promise((r) => (c.server ? c.server.close(r) : r(undefined)));
+}
+
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const path = join(SCREENSHOTS, `${name}.png`);

@@ -279,6 +279,31 @@ export const waitsOnAuthority = (el: RepairEligibility) => el.reasons.some((r) =
  * Whom the enterprise contacts when its repair waits on the deciding authority (罚没款缴款登记, 违法行为纠正确认):
  * the authority by name and, when configured, its office and phone ("谁认定、谁修复").
  */
+/** A repair's conditions, each met or not with its note, the reasons it cannot be applied for yet, and whom to contact. */
+export function RepairConditions({ el, eligibleText, ineligibleText, testId }: { el: RepairEligibility; eligibleText: string; ineligibleText: string; testId?: string }) {
+  return (
+    <>
+      <p data-testid={testId}>{el.eligible ? <Badge tone="ok">{eligibleText}</Badge> : <Badge tone="bad">{ineligibleText}</Badge>}</p>
+      <ul class="plain conditions">
+        {el.conditions.map((c) => (
+          <li key={c.code}>
+            <span aria-hidden="true">{c.met ? '✔' : '✘'}</span> <strong>{c.label}</strong>
+            <span class="sr-only">{c.met ? '（已满足）' : '（未满足）'}</span>：{c.note}
+          </li>
+        ))}
+      </ul>
+      {el.reasons.length > 0 ? (
+        <ul class="field-error">
+          {el.reasons.map((r) => (
+            <li key={r.code}>{r.message}</li>
+          ))}
+        </ul>
+      ) : null}
+      <AuthorityContact eligibility={el} />
+    </>
+  );
+}
+
 export function AuthorityContact({ eligibility: el, compact }: { eligibility: RepairEligibility; compact?: boolean }) {
   if (!waitsOnAuthority(el)) return null;
   const a = el.authority;

@@ -4,37 +4,14 @@
  */
 import { useState } from 'preact/hooks';
 import { get, post } from '../api.js';
-import { AuthorityContact, type RepairEligibility } from '../components/credit.js';
+import { RepairConditions, type RepairEligibility } from '../components/credit.js';
 import { ErrorSummary, Field, useFormErrors } from '../components/form.js';
-import { Badge, Card, DefinitionList, PageHeader, Show, useApi } from '../components/ui.js';
+import { Card, DefinitionList, PageHeader, Show, useApi } from '../components/ui.js';
 import { dateTime, today } from '../labels.js';
 import type { RecordItem } from '../types.js';
 
 const FIELDS = ['finePaidDate', 'correctionConfirmedDate', 'evidence'];
 
-function EligibilityView({ el }: { el: RepairEligibility }) {
-  return (
-    <>
-      <p data-testid="fulfilment-eligibility">{el.eligible ? <Badge tone="ok">符合信用修复申请条件</Badge> : <Badge tone="bad">暂不符合信用修复申请条件</Badge>}</p>
-      <ul class="plain conditions">
-        {el.conditions.map((c) => (
-          <li key={c.code}>
-            <span aria-hidden="true">{c.met ? '✔' : '✘'}</span> <strong>{c.label}</strong>
-            <span class="sr-only">{c.met ? '（已满足）' : '（未满足）'}</span>：{c.note}
-          </li>
-        ))}
-      </ul>
-      {el.reasons.length > 0 ? (
-        <ul class="field-error">
-          {el.reasons.map((r) => (
-            <li key={r.code}>{r.message}</li>
-          ))}
-        </ul>
-      ) : null}
-      <AuthorityContact eligibility={el} />
-    </>
-  );
-}
 
 export function Fulfilment({ recordId }: { recordId: string }) {
   const record = useApi(() => get<RecordItem>(`/penalties/${recordId}`), [recordId]);
@@ -102,7 +79,7 @@ export function Fulfilment({ recordId }: { recordId: string }) {
         </Card>
         <Card title="信用修复条件" id="eligibility">
           <Show loaded={eligibility} what="修复条件">
-            {(el) => <EligibilityView el={el} />}
+            {(el) => <RepairConditions el={el} eligibleText="符合信用修复申请条件" ineligibleText="暂不符合信用修复申请条件" testId="fulfilment-eligibility" />}
           </Show>
         </Card>
       </div>

@@ -2,9 +2,9 @@
 import { useState } from 'preact/hooks';
 import { api, get } from '../api.js';
 import { ErrorSummary, Field, useFormErrors } from '../components/form.js';
-import { Badge, Card, DefinitionList, PageHeader, Show, useApi } from '../components/ui.js';
+import { Card, DefinitionList, PageHeader, Show, useApi } from '../components/ui.js';
 import { navigate } from '../router.js';
-import { AuthorityContact, type RepairEligibility } from '../components/credit.js';
+import { RepairConditions, type RepairEligibility } from '../components/credit.js';
 import type { RecordItem, Repair } from '../types.js';
 
 const COMMITMENT =
@@ -74,27 +74,7 @@ export function RepairApply({ recordId }: { recordId: string }) {
         </Card>
         <Card title="修复条件" id="eligibility">
           <Show loaded={eligibility} what="修复条件">
-            {(el) => (
-              <>
-                <p>{el.eligible ? <Badge tone="ok">符合申请条件</Badge> : <Badge tone="bad">暂不符合申请条件</Badge>}</p>
-                <ul class="plain conditions">
-                  {el.conditions.map((c) => (
-                    <li key={c.code}>
-                      <span aria-hidden="true">{c.met ? '✔' : '✘'}</span> <strong>{c.label}</strong>
-                      <span class="sr-only">{c.met ? '（已满足）' : '（未满足）'}</span>：{c.note}
-                    </li>
-                  ))}
-                </ul>
-                {el.reasons.length > 0 ? (
-                  <ul class="field-error">
-                    {el.reasons.map((r) => (
-                      <li key={r.code}>{r.message}</li>
-                    ))}
-                  </ul>
-                ) : null}
-                <AuthorityContact eligibility={el} />
-              </>
-            )}
+            {(el) => <RepairConditions el={el} eligibleText="符合申请条件" ineligibleText="暂不符合申请条件" />}
           </Show>
         </Card>
       </div>
