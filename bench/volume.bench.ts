@@ -4,7 +4,7 @@
  * Loads VOLUME_ENTERPRISES (10,000) enterprises and VOLUME_RECORDS (50,000) records through the API
  * (`POST /enterprises`, `POST /penalties/batch`, `POST /permits/batch`), grades them, then times each
  * console call right after a fresh write (so no answer can come from a cache): record lists (newest, by
- * district, by authority, by date range, page 2), enterprises by district, grades by tier and district,
+ * district, by authority, by date range, page 2), enterprises by district and by any part of the name, grades by tier and district,
  * grade statistics, delivery status, timeliness; point reads; and writes at a steady 20/s.
  *
  * Targets on the embedded default (printed as ratios, < 1 meets the target): median ≤ 300 ms per list
@@ -120,6 +120,9 @@ export async function benchVolume(): Promise<void> {
       { name: 'records: by date range', path: '/penalties?limit=20&from=2025-06-01&to=2025-06-30', key: regulator },
       { name: 'records: page 2', path: `/penalties?limit=20&cursor=${encodeURIComponent(page1.json.nextCursor ?? '')}`, key: regulator },
       { name: 'enterprises: by district', path: `/enterprises?limit=20&district=${DISTRICTS[4]}`, key: regulator },
+      // Any part of the name: one match (a literal inside the name), and one in every name (the page fills at once).
+      { name: 'enterprises: name part, 1 match', path: `/enterprises?limit=20&name=${encodeURIComponent('企业7777有限')}`, key: regulator },
+      { name: 'enterprises: name part, every name', path: `/enterprises?limit=20&name=${encodeURIComponent('有限公司')}`, key: regulator },
       { name: 'grades: by tier and district', path: `/grades?limit=20&tier=B&district=${DISTRICTS[5]}`, key: regulator },
       { name: 'grades: statistics by district', path: '/grades/stats?by=district', key: regulator },
       { name: 'publicity: delivery status', path: '/publicity/status', key: regulator },
