@@ -187,6 +187,19 @@ describe('publicity: the delivery engine against local fake platforms', function
     const m = status.body.platforms.find((p: { platform: string }) => p.platform === 'municipal');
     expect(m.failed.map((r: { id: string }) => r.id)).to.include(a.id);
     expect(m.counts.failed).to.be.at.least(1);
+    // limit: 0 gives the counts without any list (the console's dashboard); 1 at most one per list; 501 is refused.
+    const counts = await t.request.get('/api/v1/publicity/status').query({ limit: 0 }).set('X-API-Key', regulator);
+    const c = counts.body.platforms.find((p: { platform: string }) => p.platform === 'municipal');
+    expect(c.counts).to.deep.equal(m.counts);
+    expect(c.overdueCount).to.equal(m.overdueCount);
+    expect([c.failed, c.rejected, c.overdue, c.rejectedAfterReview]).to.deep.equal([[], [], [], []]);
+    const one = await t.request.get('/api/v1/publicity/status').query({ limit: 1 }).set('X-API-Key', regulator);
+    const o = one.body.platforms.find((p: { platform: string }) => p.platform === 'municipal');
+    expect(o.failed).to.have.length(1);
+    expect(o.overdue.length).to.be.at.most(1);
+    const bad = await t.request.get('/api/v1/publicity/status').query({ limit: 501 }).set('X-API-Key', regulator);
+    expect(bad.status).to.equal(400);
+    expect(bad.body.error.details[0]).to.deep.include({ path: 'query.limit', message: '列表条数应为 0–500 的整数' });
     e.shutdown();
   });
 

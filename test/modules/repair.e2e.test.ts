@@ -572,7 +572,7 @@ describe('credit repair (信用修复): eligibility, applications, effects — e
       expect(fields.body.error.details.map((d: { path: string }) => d.path).sort()).to.deep.equal(['commitmentText', 'contactPhone']);
       const noCommitment = await apply(p.enterprise, p.id, { fields: { commitmentAccepted: 'false' } });
       expect(noCommitment.status).to.equal(422);
-      expect(noCommitment.body.error.details).to.deep.include({ path: 'commitmentAccepted', message: '未作出信用承诺：须随申请提交信用修复承诺书并明确同意（commitmentAccepted: true），或事先登记有效的信用修复承诺' });
+      expect(noCommitment.body.error.details).to.deep.include({ path: 'commitmentAccepted', message: '未作出信用承诺：须随申请提交信用修复承诺书并勾选同意，或事先登记有效的信用修复承诺' });
       const json = await post('/repairs', p.enterprise, { recordId: p.id });
       expect(json.status).to.equal(415);
       expectErrorShape(json.body);

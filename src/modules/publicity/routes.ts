@@ -1,7 +1,7 @@
 import { defineRoutes, type RouteSpec } from '../../http/route.js';
 import { clientIp } from '../../http/auth.js';
 import { recordIdParams } from '../../../schemas/records.js';
-import { runBody, timelinessQuery } from '../../../schemas/publicity.js';
+import { runBody, statusQuery, timelinessQuery } from '../../../schemas/publicity.js';
 import { KIND_PATH, RECORD_KINDS, getRecord } from '../records/index.js';
 import { deliveriesOf, deliveryStatus, timeliness } from './service.js';
 import { runPushOnce } from './jobs.js';
@@ -30,7 +30,8 @@ export const publicityRoutes = defineRoutes([
     summary: '报送状态：各平台各状态数量、逾期未报送、报送失败、被拒收（含审核后拒收）、队列时长',
     tag: 'publicity',
     access: { roles: STAFF },
-    handler: async ({ principal }) => ({ body: await deliveryStatus(principal) }),
+    query: statusQuery,
+    handler: async ({ query, principal }) => ({ body: await deliveryStatus(principal, undefined, query.limit) }),
   },
   {
     method: 'get',

@@ -56,12 +56,15 @@ export async function deliveryStatus(principal: Principal, today = todayInShangh
         review: r.delivery?.[p]?.review ?? null,
       }));
     const none = Promise.resolve([]);
+    // A list is read only when it has entries and the caller wants lists (limit 0: counts only; a query's
+    // limit(0) would mean "no limit", so it is never sent).
+    const wanted = (n: number) => listLimit > 0 && n > 0;
     const [oldest, overdueItems, failed, rejected, rejectedAfterReviewItems] = await Promise.all([
       oldestWaiting(p, ['pending'], (district) => inScope(principal, district), scope, caughtUp),
-      overdueCount ? overdueList(p, today, principal, list, listLimit, caughtUp) : none,
-      counts.failed ? list({ [`${d}.state`]: 'failed' }) : none,
-      counts.rejected ? list({ [`${d}.state`]: 'rejected' }) : none,
-      rejectedAfterReview ? list({ [`${d}.review.status`]: 'rejected' }) : none,
+      wanted(overdueCount) ? overdueList(p, today, principal, list, listLimit, caughtUp) : none,
+      wanted(counts.failed) ? list({ [`${d}.state`]: 'failed' }) : none,
+      wanted(counts.rejected) ? list({ [`${d}.state`]: 'rejected' }) : none,
+      wanted(rejectedAfterReview) ? list({ [`${d}.review.status`]: 'rejected' }) : none,
     ]);
     return {
       platform: p,

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import type Joi from 'joi';
 import mongoose from 'mongoose';
 import { RecordModel, type RecordDoc, type RecordVersion, type Lifecycle, type VersionAction } from './model.js';
-import { KIND_PATH, KIND_LABEL, type RecordKind } from './fields.js';
+import { KIND_LABEL, type RecordKind } from './fields.js';
 import { GROUND_MARK, LISTING_MARK, creditRules, derive, publicityEnded, revocationVersion, type PenaltyDerived } from './rules.js';
 import { recordBody } from '../../../schemas/records.js';
 import { validateValue } from '../../http/validate.js';
@@ -49,8 +49,9 @@ export function contentHash(data: Record<string, unknown>): string {
 
 const scope = (p: Principal) => scopeFilter(p, { uscc: 'uscc', district: 'districtCode' });
 
-function correctionRoute(kind: RecordKind, id: unknown): string {
-  return `PATCH /api/v1/${KIND_PATH[kind]}/${String(id)}`;
+/** How to change an existing record, in the user's words (the console's 更正 on the record; the API's PATCH on it). */
+function correctionHint(kind: RecordKind, id: unknown): string {
+  return `请对已录入的${KIND_LABEL[kind]}记录（编号 ${String(id)}）办理更正`;
 }
 
 function lifecycleOf(kind: RecordKind, data: Record<string, unknown>): Lifecycle {
@@ -221,8 +222,8 @@ export async function createRecords(kind: RecordKind, inputs: unknown[], ctx: Ca
         status: 'error',
         code: 'CONFLICT',
         id: String(prior._id),
-        message: `同一决定机关的决定文书号 ${doc.decisionNumber} 已存在且内容不同；如需更正请使用 ${correctionRoute(kind, prior._id)}`,
-        details: [{ path: 'decisionNumber', message: `已存在（记录 ${String(prior._id)}），更正请使用 ${correctionRoute(kind, prior._id)}` }],
+        message: `同一决定机关的决定文书号 ${doc.decisionNumber} 已存在且内容不同；如需修改，${correctionHint(kind, prior._id)}`,
+        details: [{ path: 'decisionNumber', message: `该决定文书号已录入且内容不同；如需修改，${correctionHint(kind, prior._id)}` }],
       };
     }
   });

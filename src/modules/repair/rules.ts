@@ -279,7 +279,7 @@ export function assessEligibility(input: EligibilityInput, config: RepairConfig 
   if (!correctionOk) {
     add('CORRECTION_NOT_CONFIRMED', corrected ? `违法行为纠正确认日期（${corrected}）晚于评估日期 ${today}` : '违法行为已纠正、处罚决定其他义务已履行完毕，尚未经决定机关确认');
   }
-  if (commitment === 'missing') add('NO_COMMITMENT', '未作出信用承诺：须随申请提交信用修复承诺书并明确同意（commitmentAccepted: true），或事先登记有效的信用修复承诺', 'commitmentAccepted');
+  if (commitment === 'missing') add('NO_COMMITMENT', '未作出信用承诺：须随申请提交信用修复承诺书并勾选同意，或事先登记有效的信用修复承诺', 'commitmentAccepted');
 
   const earliestDate = never || listed ? null : latest([p.repairEarliestDate, needsPayment ? paid : null, corrected, bar ? addDays(bar.until, 1) : null]);
   const conditions: Condition[] = [
