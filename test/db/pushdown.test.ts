@@ -87,6 +87,12 @@ describe('embedded database: queries use the declared indexes', function () {
     });
   }
 
+  it('a dotted path lets through only rows where a prefix is an array, not those where it is missing or null (patch 0008)', async () => {
+    const explain = (await coll.find({ 'meta.level': 'L1' }).explain()) as Explain;
+    if (explain.queryPlanner?.SQL !== undefined) expect(explain.queryPlanner.SQL).to.include("json_type(_ferretdb_sjson, '$.meta') = 'array'");
+    expect(await coll.countDocuments({ 'meta.level': 'L1' })).to.equal(108);
+  });
+
   it('a condition on an unindexed field is a full scan (the plan says so)', async () => {
     const explain = (await coll.find({ note: 'n1' }).explain()) as Explain;
     expect(indexUsed(explain)).to.equal(null);
@@ -99,7 +105,7 @@ describe('embedded database: pushed-down queries answer exactly like a full scan
   const db = `t_db_prop_${randomBytes(3).toString('hex')}`;
   let client: InstanceType<typeof mongoose.mongo.MongoClient>;
   let coll: mongoose.mongo.Collection<Doc>;
-  const FIELDS = ['s', 'n', 'd', 'm', 'o.x'] as const; // all indexed; m holds anything; o is a document, an array of documents, a scalar or missing
+  const FIELDS = ['s', 'n', 'd', 'm', 'o.x', 'o.x.z'] as const; // all indexed; m holds anything; o is a document, an array of documents, a scalar, null or missing; o.x may hold documents (o.x.z: three levels, patch 0008)
 
   before(async () => {
     client = new mongoose.mongo.MongoClient(process.env.TEST_MONGODB_URI!, { directConnection: true });
@@ -128,7 +134,8 @@ describe('embedded database: pushed-down queries answer exactly like a full scan
   );
   const scalar = fc.oneof(str, num, date, fc.boolean(), fc.constant(null));
   const value = fc.oneof({ weight: 4, arbitrary: scalar }, { weight: 1, arbitrary: fc.array(scalar, { maxLength: 3 }) });
-  const sub = fc.oneof(fc.record({ x: value }, { requiredKeys: [] }), fc.record({ y: scalar }));
+  const deep = fc.oneof(fc.record({ z: scalar }, { requiredKeys: [] }), fc.array(fc.record({ z: value }, { requiredKeys: [] }), { maxLength: 2 }));
+  const sub = fc.oneof(fc.record({ x: value }, { requiredKeys: [] }), fc.record({ x: deep }), fc.record({ y: scalar }));
   const nested = fc.oneof(sub, fc.array(sub, { maxLength: 3 }), scalar);
   const doc = fc.record({ s: fc.oneof(str, value), n: fc.oneof(num, value), d: fc.oneof(date, value), m: value, o: nested }, { requiredKeys: [] });
   const docs = fc.array(doc, { minLength: 1, maxLength: 40 });
