@@ -206,7 +206,7 @@ describe('imports: bulk import of permits and penalties (CSV, XLSX, JSONL) throu
       const rows = reportRows(await errorReport(body.id));
       expect(rows[1][0]).to.equal('2');
       expect(rows[1][1]).to.equal('CF_WSH');
-      expect(rows[1][3]).to.match(/已存在且内容不同.*行政处罚记录（编号 [0-9a-f]{24}）办理更正/);
+      expect(rows[1][3]).to.match(/已存在且内容不同.*办理更正.*PATCH \/api\/v1\/penalties\/[0-9a-f]{24}/);
     });
 
     it('the errors as JSON for the console (GET /imports/:id/errors): one item per bad cell, code headers named by their Chinese label', async () => {

@@ -160,9 +160,9 @@ function existingOutcome(index: number, row: Lean, prior: Lean): EnterpriseBatch
     status: 'error',
     code: 'CONFLICT',
     id: String(prior._id),
-    message: `统一社会信用代码 ${prior.uscc} 的企业已存在且信息不同；如需修改，请在该企业信息页办理“修改企业信息”`,
+    message: `统一社会信用代码 ${prior.uscc} 的企业已存在且信息不同；如需修改，请在该企业信息页办理“修改企业信息”（PATCH /api/v1/enterprises/${prior.uscc}）`,
     details: [
-      { path: 'uscc', message: '统一社会信用代码已存在，登记信息与本条不同（如需修改，请在该企业信息页办理“修改企业信息”）' },
+      { path: 'uscc', message: `统一社会信用代码已存在，登记信息与本条不同；如需修改，请在该企业信息页办理“修改企业信息”（PATCH /api/v1/enterprises/${prior.uscc}）` },
       ...differing.map((f) => ({ path: f, message: '与已登记的企业信息不同' })),
     ],
   };

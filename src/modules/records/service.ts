@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import type Joi from 'joi';
 import mongoose from 'mongoose';
 import { RecordModel, type RecordDoc, type RecordVersion, type Lifecycle, type VersionAction } from './model.js';
-import { KIND_LABEL, type RecordKind } from './fields.js';
+import { KIND_PATH, KIND_LABEL, type RecordKind } from './fields.js';
 import { GROUND_MARK, LISTING_MARK, creditRules, derive, publicityEnded, revocationVersion, type PenaltyDerived } from './rules.js';
 import { recordBody } from '../../../schemas/records.js';
 import { validateValue } from '../../http/validate.js';
@@ -51,7 +51,7 @@ const scope = (p: Principal) => scopeFilter(p, { uscc: 'uscc', district: 'distri
 
 /** How to change an existing record, in the user's words (the console's 更正 on the record; the API's PATCH on it). */
 function correctionHint(kind: RecordKind, id: unknown): string {
-  return `请对已录入的${KIND_LABEL[kind]}记录（编号 ${String(id)}）办理更正`;
+  return `请对已录入的${KIND_LABEL[kind]}记录办理更正（PATCH /api/v1/${KIND_PATH[kind]}/${String(id)}）`;
 }
 
 function lifecycleOf(kind: RecordKind, data: Record<string, unknown>): Lifecycle {
