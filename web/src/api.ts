@@ -135,14 +135,7 @@ export async function getText(path: string, query?: Query): Promise<string> {
 /** Downloads a file the API serves (CSV, XLSX, evidence, decision letters) with the credential, as a save-as. */
 export async function download(path: string, fileName: string, query?: Query): Promise<void> {
   const res = await send(path, { query });
-  const url = URL.createObjectURL(await res.blob());
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = fileName;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  saveBlob(await res.blob(), fileName);
 }
 
 /** Offers a blob to the user as a save-as download named `fileName`. */
