@@ -8,7 +8,7 @@ import { assertInScope, districtFilter, scopeFilter, type Principal } from '../a
 import { EnterpriseModel } from '../enterprises/index.js';
 import { drawPlan, PlanConflict, planPolicy, supervisionPolicy, type Inspector, type PlanEnterprise, type PlanInput, type PlanItem, type PlanPolicy, type PlanSummary, type SupervisionPolicy } from './draw.js';
 import { streamTable, type TableFormat } from './export.js';
-import { gradesOf } from './service.js';
+import { gradesOf } from './current.js';
 
 /** 年度检查计划: the draw's inputs (population with tiers, inspectors, joint list, policy, seed) and its summary. */
 export interface SupervisionPlanDoc {

@@ -10,7 +10,6 @@ import { recordAudit } from '../audit/index.js';
 import { canSee, districtFilter, inScope, scopeFilter, type Principal } from '../auth/index.js';
 import { EnterpriseModel, linkRecords } from '../enterprises/index.js';
 import { collectFacts, type EnterpriseFacts, type FactsProgress } from './facts.js';
-import { gradesOf } from './current.js';
 import { GradeHistoryModel, GradeModel, GradingClaimModel, GradingRunModel, GradingStateModel, gradeId, historyId, type GradeDoc, type GradeHistoryDoc, type GradeTrigger } from './model.js';
 import { grade, type GradeResult } from './rules.js';
 import { scorecard, TIERS, type Scorecard, type Tier } from './scorecard.js';
@@ -382,6 +381,3 @@ export async function gradeStats(q: { by: 'district' | 'industry'; district?: st
     totals,
   };
 }
-
-
-export { gradesOf };
