@@ -5,7 +5,7 @@
  * drain, and it asserts from the platforms' stores and the database:
  *   - every record's latest version accepted exactly once per platform, and no (recordId, version) twice;
  *   - no record lost: every record answered 201 is stored, every stored record is delivered;
- *   - no lease left: no inflight state, no lease owner, no jobLocks left held;
+ *   - no lease left: no record inflight, no partition lease held with a batch out;
  *   - an audit entry for every created record and every correction.
  * Finally the database is stopped in the middle of requests: they fail with 503 (readyz 503), succeed
  * again after its restart, and nothing is lost or changed.
@@ -25,6 +25,7 @@ import { RecordModel } from '../src/modules/records/index.js';
 import { AuditModel } from '../src/modules/audit/index.js';
 import { recordSummaries } from '../src/modules/publicity/index.js';
 import { checkTally, sweepTally } from '../src/db/tally.js';
+import { JobLockModel } from '../src/lib/jobLock.js';
 import { penaltyBody } from '../test/support/fixtures.js';
 import { spawnService, waitFor, httpStatus, type ServiceProcess } from '../test/support/process.js';
 import type { FakeSnapshot } from '../test/support/fakePlatform.js';
@@ -263,7 +264,9 @@ try {
     log(`${fake.id}: ${snap.storeSize} versions stored, ${snap.counters.batches} batches, ${snap.counters.faultsInjected} faulted requests`);
   }
   const leases = records.filter((r) => PLATFORMS.some((p) => r.delivery?.[p]?.state === 'inflight' || r.delivery?.[p]?.leaseOwner)).length;
-  check(leases === 0, `no delivery lease left (inflight or owned: ${leases})`);
+  check(leases === 0, `no record left inflight by an engine (${leases})`);
+  const batchesOut = await JobLockModel.countDocuments({ _id: /^delivery:/, work: { $ne: null }, until: { $gt: new Date() } });
+  check(batchesOut === 0, `no partition lease held with a batch out (${batchesOut})`);
   const audited = new Set((await AuditModel.find({ action: 'penalty.create', outcome: 'success' }, { resourceId: 1 }).lean()).map((a) => String(a.resourceId)));
   const unaudited = [...created.keys()].filter((id) => !audited.has(id));
   check(unaudited.length === 0, `an audit entry for every created record (${unaudited.length} missing)`);

@@ -5,7 +5,7 @@ import { penaltyBody, permitBody } from '../support/fixtures.js';
 import { startFakes, fastConfigs, engineFor, engineWithHook } from '../support/publicity.js';
 import type { FakePlatform } from '../support/fakePlatform.js';
 import { RecordModel } from '../../src/modules/records/index.js';
-import { DeliveryAttemptModel, type DeliveryEngine } from '../../src/modules/publicity/index.js';
+import { DeliveryAttemptModel, DeliveryEngine, createAdapter } from '../../src/modules/publicity/index.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const PLATFORMS = ['municipal', 'national'] as const;
@@ -31,7 +31,7 @@ process.exit(0);
 
 /**
  * Two service instances = two engines with their own lease owners, sharing nothing but the database.
- * Claims and settlements are single conditional writes, so the races below are decided by the database.
+ * Partition leases and settlements are single conditional writes, so the races below are decided by the database.
  */
 describe('publicity: engines of two instances racing, corrections landing mid-batch', function () {
   this.timeout(120_000);
@@ -72,36 +72,59 @@ describe('publicity: engines of two instances racing, corrections landing mid-ba
   const platformOf = (p: (typeof PLATFORMS)[number]): FakePlatform => fakes[p];
   const track = (e: DeliveryEngine) => (engines.push(e), e);
 
-  it('two engines claiming the same candidates at once: each record is claimed by one; an expired lease is claimed again', async () => {
+  it('two engines at once: a (platform, kind) partition is sent by one engine at a time; one dying mid-batch is taken over after its lease, its batch resent once and counted', async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 24; i++) ids.push(await create('penalties'));
+    for (let i = 0; i < 12; i++) ids.push(await create('penalties'));
     const cfg = fastConfigs(fakes.env, { batchSize: 5, leaseMs: 2500 }).find((c) => c.id === 'municipal')!;
-    const e1 = track(engineFor([cfg], 'instance-a'));
-    const e2 = track(engineFor([cfg], 'instance-b'));
-    // Both engines find the same due candidates in the same order and claim them at the same moment.
-    const claimedBy = new Map<string, string[]>();
-    for (;;) {
-      const [c1, c2] = await Promise.all([e1.claim(cfg, 'penalty'), e2.claim(cfg, 'penalty')]);
-      for (const c of [c1, c2]) for (const d of c.docs) claimedBy.set(String(d._id), [...(claimedBy.get(String(d._id)) ?? []), c.token]);
-      if (c1.docs.length === 0 && c2.docs.length === 0) break;
-    }
-    expect([...claimedBy.keys()].sort()).to.deep.equal([...ids].sort());
-    for (const [id, tokens] of claimedBy) expect(tokens, id).to.have.length(1);
-    const owners = new Set([...claimedBy.values()].map(([tok]) => tok.split('#')[0]));
-    expect(owners.size, 'both instances won some claims').to.equal(2);
-    for (const id of ids) {
-      const st = (await RecordModel.findById(id).lean())!.delivery.municipal;
-      expect(st).to.include({ state: 'inflight', attempts: 1, leaseOwner: claimedBy.get(id)![0] });
-    }
-    // Nobody settles: once the leases expire, the records are due again and claimed again, once each.
+    // Instance a sends its first batch, then freezes before settling it (a process stalled or dead mid-batch).
+    let gate!: () => void;
+    const frozen = new Promise<void>((r) => (gate = r));
+    let firstBatch: string[] = [];
+    const adapter = createAdapter(cfg);
+    const a = track(
+      new DeliveryEngine({
+        owner: 'instance-a',
+        platforms: [
+          {
+            config: cfg,
+            adapter: {
+              ...adapter,
+              configured: adapter.configured,
+              submit: async (kind, entries) => {
+                const result = await adapter.submit(kind, entries);
+                if (firstBatch.length) return result;
+                firstBatch = entries.map((x) => x.recordId);
+                await frozen;
+                throw new Error('instance a died mid-batch');
+              },
+            },
+          },
+        ],
+      }),
+    );
+    const aSweep = a.sweep({ budgetMs: 20_000 });
+    while (!firstBatch.length) await sleep(20);
+    // Instance b while a holds the partition: it sends none of it.
+    const b = track(engineFor([cfg], 'instance-b'));
+    const held = await b.sweep({ budgetMs: 5000 });
+    expect(held[0]).to.include({ sent: 0 });
+    expect(held[0].heldElsewhere).to.deep.equal(['penalty']);
+    // Once a's lease has expired, b takes the partition over: a's batch goes out again, its attempt counted.
     await sleep(2600);
-    const [s1, s2] = await Promise.all([e1.sweep({ budgetMs: 20_000 }), e2.sweep({ budgetMs: 20_000 })]);
-    expect(s1[0].sent + s2[0].sent).to.equal(ids.length);
+    const took = await b.sweep({ budgetMs: 20_000 });
+    expect(took[0].sent).to.equal(ids.length);
     for (const id of ids) {
-      expect(fakes.municipal.receivedCount(id, 1), id).to.equal(1);
+      // a's batch reached the platform before a froze: b's resend of it is answered duplicate.
+      expect(fakes.municipal.receivedCount(id, 1), id).to.equal(firstBatch.includes(id) ? 2 : 1);
       expect(fakes.municipal.acceptedCount(id, 1)).to.equal(1);
-      expect((await RecordModel.findById(id).lean())!.delivery.municipal).to.include({ state: 'delivered', deliveredVersion: 1, attempts: 2, leaseOwner: null });
+      const st = (await RecordModel.findById(id).lean())!.delivery.municipal;
+      expect(st, id).to.include({ state: 'delivered', deliveredVersion: 1, attempts: firstBatch.includes(id) ? 2 : 1 });
     }
+    expect(firstBatch).to.have.length(5);
+    // a wakes up and settles its batch as failed: its settlement (for attempt 1) matches nothing now.
+    gate();
+    await aSweep;
+    for (const id of firstBatch) expect((await RecordModel.findById(id).lean())!.delivery.municipal, id).to.include({ state: 'delivered', attempts: 2 });
   });
 
   it('a correction landing between claim and settle: the new version ends pending, then delivered; the old settle changes nothing', async () => {
@@ -118,16 +141,16 @@ describe('publicity: engines of two instances racing, corrections landing mid-ba
     );
     const first = await e.sweep({ budgetMs: 10_000, maxBatches: 1 });
     expect(first[0]).to.include({ sent: 1, delivered: 1 });
-    expect(seenMidBatch).to.include({ version: 2, state: 'pending', leaseOwner: null });
+    expect(seenMidBatch).to.include({ version: 2, state: 'pending' });
     // The platform accepted version 1, but its settlement was for version 1 under the old lease: no match.
     expect(fakes.municipal.acceptedCount(id, 1)).to.equal(1);
     const after1 = (await RecordModel.findById(id).lean())!;
     expect(after1.version).to.equal(2);
-    expect(after1.delivery.municipal).to.include({ version: 2, state: 'pending', leaseOwner: null });
+    expect(after1.delivery.municipal).to.include({ version: 2, state: 'pending' });
     expect(after1.delivery.municipal.deliveredVersion ?? null).to.equal(null);
     await e.sweep({ budgetMs: 10_000 });
     const after2 = (await RecordModel.findById(id).lean())!;
-    expect(after2.delivery.municipal).to.include({ version: 2, state: 'delivered', deliveredVersion: 2, leaseOwner: null });
+    expect(after2.delivery.municipal).to.include({ version: 2, state: 'delivered', deliveredVersion: 2 });
     expect(fakes.municipal.latestVersion(id)).to.equal(2);
     for (const v of [1, 2]) {
       expect(fakes.municipal.receivedCount(id, v), `v${v}`).to.equal(1);
@@ -165,7 +188,7 @@ describe('publicity: engines of two instances racing, corrections landing mid-ba
       const doc = (await RecordModel.findById(id).lean())!;
       for (const p of PLATFORMS) {
         const fake = platformOf(p);
-        expect(doc.delivery[p], `${p} ${id}`).to.include({ state: 'delivered', version: doc.version, deliveredVersion: doc.version, leaseOwner: null });
+        expect(doc.delivery[p], `${p} ${id}`).to.include({ state: 'delivered', version: doc.version, deliveredVersion: doc.version });
         expect(fake.latestVersion(id), `${p} ${id}`).to.equal(doc.version);
         expect(fake.acceptedCount(id, doc.version)).to.equal(1);
         // No lease expired here, so no version went out twice (superseded versions at most once).
@@ -203,9 +226,9 @@ describe('publicity: engines of two instances racing, corrections landing mid-ba
     } finally {
       children.forEach((c) => c.exitCode === null && c.kill('SIGKILL'));
     }
-    const sent = out.map((o) => (JSON.parse(o.split('result ')[1]) as { sent: number }[]).reduce((x, s) => x + s.sent, 0));
-    expect(sent[0], 'instance a sent some').to.be.greaterThan(0);
-    expect(sent[1], 'instance b sent some').to.be.greaterThan(0);
+    const sweeps = out.map((o) => JSON.parse(o.split('result ')[1]) as { sent: number; heldElsewhere?: string[] }[]);
+    // Each instance took part: it sent partitions of its own, or found them held by the other.
+    for (const [i, mine] of sweeps.entries()) expect(mine.some((x) => x.sent > 0 || x.heldElsewhere?.length), `instance ${i} took part`).to.equal(true);
     // Corrections that landed after both processes finished go out with one more sweep here.
     const e = track(engineFor(fastConfigs(fakes.env), 'instance-c'));
     await e.sweep({ budgetMs: 20_000 });
@@ -213,7 +236,7 @@ describe('publicity: engines of two instances racing, corrections landing mid-ba
       const doc = (await RecordModel.findById(id).lean())!;
       for (const p of PLATFORMS) {
         const fake = platformOf(p);
-        expect(doc.delivery[p], `${p} ${id}`).to.include({ state: 'delivered', version: doc.version, deliveredVersion: doc.version, leaseOwner: null });
+        expect(doc.delivery[p], `${p} ${id}`).to.include({ state: 'delivered', version: doc.version, deliveredVersion: doc.version });
         expect(fake.acceptedCount(id, doc.version)).to.equal(1);
         for (let v = 1; v <= doc.version; v++) expect(fake.receivedCount(id, v), `${p} ${id}@${v}`).to.be.at.most(1);
       }

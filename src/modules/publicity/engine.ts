@@ -4,17 +4,26 @@ import { randomUUID } from 'node:crypto';
 import { RecordModel, type RecordDoc } from '../records/index.js';
 import { RECORD_KINDS, type RecordKind } from '../records/fields.js';
 import { logger } from '../../lib/logger.js';
-import { INSTANCE_ID } from '../../lib/jobLock.js';
+import { INSTANCE_ID, acquireLease, release, renewLease, type LockDoc } from '../../lib/jobLock.js';
 import { DeliveryAttemptModel, FeedbackCursorModel, type DeliveryAttemptDoc } from './model.js';
 import { PlatformError, type EntryResult, type PlatformAdapter, type SubmitEntry, type SubmitResult } from './adapters/types.js';
 import type { PlatformConfig } from './platforms.js';
 import type { DeliveryState } from './outbox.js';
 
 /**
- * The delivery engine (双公示 push): claims due record versions with a lease, sends batches of at most
- * `batchSize` per platform and kind, and settles each record by its own result with an update
- * conditioned on its lease and version. A late answer to an expired lease changes nothing.
+ * The delivery engine (双公示 push). Work is split into partitions, one per (platform, kind); a partition
+ * is sent by one engine at a time, under a lease in `jobLocks` (`delivery:<platform>:<kind>`) taken by
+ * one conditional upsert. Before each batch the holder renews the lease and records the batch in it, in
+ * one write conditioned on its ownership (the fence); then it sends at most `batchSize` due record
+ * versions and settles each record by its own result with ONE update conditioned on the version it
+ * sent and the record still being pending: a correction landing meanwhile (a new version) or another
+ * engine's settlement after a takeover makes it match nothing, and the newer state stands.
+ * An engine that dies mid-batch leaves its lease to expire; the next holder finds the batch in the lease,
+ * counts the attempt on those records and sends them again (answered `duplicate` where they arrived).
  * At-least-once sending + the platforms' idempotency on (recordId, version) = none lost, none twice.
+ *
+ * Why partitions and not a claim per record (measured, issue 14 item 6): a per-record claim is a second
+ * rewrite of each record; with the lease on the partition each record is written once per attempt.
  */
 export interface EngineOptions {
   platforms: { config: PlatformConfig; adapter: PlatformAdapter }[];
@@ -33,7 +42,18 @@ export interface PlatformSweep {
   retried: number;
   failed: number;
   skipped?: 'not-configured' | 'circuit-open';
+  /** Kinds whose partition another engine was sending (its lease held): left to it this sweep. */
+  heldElsewhere?: RecordKind[];
 }
+
+/** What the lease of a partition records while a batch is out: enough for a successor to count the attempt. */
+interface BatchInFlight {
+  token: string;
+  at: Date;
+  items: { id: string; version: number; attempts: number }[];
+}
+
+export const partitionLease = (platform: string, kind: RecordKind) => `delivery:${platform}:${kind}`;
 
 type Lean = RecordDoc & { _id: mongoose.Types.ObjectId };
 
@@ -99,84 +119,122 @@ export class DeliveryEngine {
       return s;
     }
     const kinds = [...RECORD_KINDS];
-    while (kinds.length && Date.now() < deadline && s.batches < maxBatches) {
-      const breaker = this.breakers.get(p.config.id)!;
-      if (breaker.opened && !breaker.halfOpen) {
-        s.skipped = 'circuit-open';
-        break;
+    const held = new Set<RecordKind>();
+    try {
+      while (kinds.length && Date.now() < deadline && s.batches < maxBatches) {
+        const breaker = this.breakers.get(p.config.id)!;
+        if (breaker.opened && !breaker.halfOpen) {
+          s.skipped = 'circuit-open';
+          break;
+        }
+        const kind = kinds[0];
+        // Each partition is taken when the loop first reaches it, so two engines starting together share the kinds.
+        if (!held.has(kind)) {
+          if (!(await this.takePartition(p.config, kind))) {
+            (s.heldElsewhere ??= []).push(kind);
+            kinds.shift();
+            continue;
+          }
+          held.add(kind);
+        }
+        const n = await this.deliverBatch(p, kind, s);
+        if (n === 0) {
+          kinds.shift();
+          held.delete(kind);
+          await release(partitionLease(p.config.id, kind), this.owner);
+        } else kinds.push(kinds.shift()!); // alternate kinds while both have work
       }
-      const n = await this.deliverBatch(p, kinds[0], s);
-      if (n === 0) kinds.shift();
-      else kinds.push(kinds.shift()!); // alternate kinds while both have work
+    } finally {
+      for (const kind of held) await release(partitionLease(p.config.id, kind), this.owner).catch(() => undefined);
     }
     if (s.sent) logger.info('delivery sweep', { ...s });
     return s;
   }
 
+  /**
+   * Takes the (platform, kind) partition's lease. A previous holder that died with a batch out (its lease
+   * expired, the batch still recorded) is counted: each of those records still at the version and
+   * attempt count it was sent with gets that attempt added, so attempts stay true across crashes.
+   * Records left `inflight` by engines before partitions existed are put back in the queue likewise.
+   */
+  private async takePartition(cfg: PlatformConfig, kind: RecordKind): Promise<boolean> {
+    const { acquired, previous } = await acquireLease(partitionLease(cfg.id, kind), cfg.leaseMs, this.owner);
+    if (!acquired) return false;
+    const d = `delivery.${cfg.id}`;
+    const abandoned = previous && previous.owner !== this.owner ? ((previous as LockDoc).work as BatchInFlight | null) : null;
+    if (abandoned?.items?.length) {
+      logger.warn('resuming a partition whose engine stopped mid-batch: its batch goes out again', { platform: cfg.id, kind, previousOwner: previous!.owner, records: abandoned.items.length });
+      await RecordModel.bulkWrite(
+        abandoned.items.map((it) => ({
+          updateOne: {
+            filter: { _id: new mongoose.Types.ObjectId(it.id), [`${d}.state`]: 'pending', [`${d}.version`]: it.version, [`${d}.attempts`]: it.attempts },
+            update: { $inc: { [`${d}.attempts`]: 1 } },
+          },
+        })),
+        { ordered: false, timestamps: false },
+      );
+    }
+    const now = this.now();
+    await RecordModel.updateMany(
+      { [`${d}.state`]: 'inflight', kind, [`${d}.leaseUntil`]: { $lt: now } },
+      { $set: { [`${d}.state`]: 'pending', [`${d}.nextAttemptAt`]: now }, $unset: { [`${d}.leaseOwner`]: 1, [`${d}.leaseUntil`]: 1 } },
+      { timestamps: false },
+    );
+    return true;
+  }
+
   private dueFilter(platform: string, kind: RecordKind, now: Date) {
     const d = `delivery.${platform}`;
-    // Each branch leads with the state (equality), then kind (equality), then the due time (range):
-    // the records index { delivery.<p>.state, kind, delivery.<p>.nextAttemptAt } serves both, so only
-    // pending and in-flight records are read, never every record of a kind.
-    return {
-      $or: [
-        { [`${d}.state`]: 'pending', kind, [`${d}.nextAttemptAt`]: { $lte: now } },
-        { [`${d}.state`]: 'inflight', kind, [`${d}.leaseUntil`]: { $lt: now } },
-      ],
-    };
+    // State (equality), kind (equality), due time (range): the records index
+    // { delivery.<p>.state, kind, delivery.<p>.nextAttemptAt } serves it, so only pending records are read.
+    return { [`${d}.state`]: 'pending', kind, [`${d}.nextAttemptAt`]: { $lte: now } };
   }
 
   /** Due candidates per platform and kind, found by one indexed query and consumed batch by batch. */
   private candidates = new Map<string, string[]>();
 
   /**
-   * Claims up to batchSize due records of one kind with a fresh lease token. The candidates come from
-   * one indexed query (`delivery.<platform>.state` + `kind` + `nextAttemptAt`, declared on records),
-   * oldest due first, kept for the sweep. The claim itself is ONE conditional write: an `updateMany`
-   * whose filter carries the candidates' ids AND the due condition, so each document is claimed
-   * atomically by exactly one engine (MongoDB re-checks the filter of each document it writes); the
-   * claimed documents are then read back by their lease token. A candidate someone else claimed, or
-   * that is no longer due, simply does not match.
+   * The next batch of due record versions of one kind, oldest due first, for the partition's holder.
+   * The candidates come from one indexed query (`delivery.<platform>.state` + `kind` + `nextAttemptAt`,
+   * declared on records) kept for the sweep; each batch is read by its ids AND the due condition, so a
+   * candidate settled or corrected since is read as it is now (or not at all).
    */
-  async claim(platform: PlatformConfig, kind: RecordKind): Promise<{ token: string; docs: Lean[] }> {
+  async nextBatch(platform: PlatformConfig, kind: RecordKind): Promise<Lean[]> {
     const now = this.now();
     const d = `delivery.${platform.id}`;
     const key = `${platform.id}:${kind}`;
-    const token = `${this.owner}#${++this.seq}`;
     let rescanned = false;
     for (;;) {
       let queue = this.candidates.get(key);
       if (!queue || queue.length === 0) {
-        if (rescanned) return { token, docs: [] };
+        if (rescanned) return [];
         rescanned = true;
         const found = await RecordModel.find(this.dueFilter(platform.id, kind, now), { _id: 1, [`${d}.nextAttemptAt`]: 1 }).limit(5000).lean();
         const at = (x: (typeof found)[number]) => new Date((x.delivery?.[platform.id]?.nextAttemptAt as Date | null | undefined) ?? 0).getTime();
         queue = found.sort((a, b) => at(a) - at(b)).map((x) => String(x._id));
         this.candidates.set(key, queue);
-        if (queue.length === 0) return { token, docs: [] };
+        if (queue.length === 0) return [];
       }
       const ids = queue.splice(0, platform.batchSize).map((id) => new mongoose.Types.ObjectId(id));
-      const leaseUntil = new Date(now.getTime() + platform.leaseMs);
-      const claimed = await RecordModel.updateMany(
-        { _id: { $in: ids }, ...this.dueFilter(platform.id, kind, now) },
-        { $set: { [`${d}.state`]: 'inflight', [`${d}.leaseOwner`]: token, [`${d}.leaseUntil`]: leaseUntil }, $inc: { [`${d}.attempts`]: 1 } },
-        { timestamps: false },
-      );
-      if (claimed.modifiedCount === 0) continue; // all taken or no longer due: look further down the queue
-      // Read back what this token holds (a correction may already have taken some of them over again).
-      const docs = (await RecordModel.find({ _id: { $in: ids }, [`${d}.leaseOwner`]: token }, { versions: 0 }).lean()) as Lean[];
+      const docs = (await RecordModel.find({ _id: { $in: ids }, ...this.dueFilter(platform.id, kind, now) }, { versions: 0 }).lean()) as Lean[];
       if (docs.length === 0) continue;
       const order = new Map(ids.map((id, i) => [String(id), i]));
-      docs.sort((a, b) => order.get(String(a._id))! - order.get(String(b._id))!);
-      return { token, docs };
+      return docs.sort((a, b) => order.get(String(a._id))! - order.get(String(b._id))!);
     }
   }
 
-  /** Claims, sends and settles one batch; returns how many records it handled (0: none due). */
+  /** Sends and settles the partition's next batch; returns how many records it handled (0: none due, or the lease lost). */
   private async deliverBatch(p: { config: PlatformConfig; adapter: PlatformAdapter }, kind: RecordKind, s: PlatformSweep): Promise<number> {
     const cfg = p.config;
-    const { token, docs } = await this.claim(cfg, kind);
+    const docs = await this.nextBatch(cfg, kind);
     if (docs.length === 0) return 0;
+    const token = `${this.owner}#${++this.seq}`;
+    const work: BatchInFlight = { token, at: this.now(), items: docs.map((doc) => ({ id: String(doc._id), version: doc.delivery[cfg.id].version, attempts: doc.delivery[cfg.id].attempts })) };
+    if (!(await renewLease(partitionLease(cfg.id, kind), cfg.leaseMs, this.owner, work))) {
+      // Our lease expired and another engine holds the partition now: it sends these.
+      logger.warn('partition lease lost: leaving the rest to its new holder', { platform: cfg.id, kind });
+      return 0;
+    }
     s.batches++;
     s.sent += docs.length;
     const entries: SubmitEntry[] = docs.map((doc) => {
@@ -205,16 +263,20 @@ export class DeliveryEngine {
     const attempts: Partial<DeliveryAttemptDoc>[] = [];
     const batchId = result?.batchId ?? randomUUID();
     docs.forEach((doc, i) => {
-      const st = doc.delivery[cfg.id] as DeliveryState;
-      const filter = { _id: doc._id, [`${d}.leaseOwner`]: token, [`${d}.version`]: st.version };
-      const release = { [`${d}.leaseOwner`]: null, [`${d}.leaseUntil`]: null };
+      const sent = doc.delivery[cfg.id] as DeliveryState;
+      // This attempt counts: `attempts` below is the record's count including it.
+      const st = { ...sent, attempts: sent.attempts + 1 };
+      // Settled only if still pending at the version sent, with the attempt count it was sent with.
+      const filter = { _id: doc._id, [`${d}.state`]: 'pending', [`${d}.version`]: st.version, [`${d}.attempts`]: sent.attempts };
+      const counted = { [`${d}.attempts`]: st.attempts };
       const attempt = { recordId: doc._id, platform: cfg.id, kind, version: st.version, op: st.op, batchId, at: now, ms, owner: token };
       const r: EntryResult | undefined = result?.results[i];
       if (failure || !r) {
         const f = failure ?? new PlatformError('transient', '平台未返回该记录的结果');
         if (f.kind === 'retryAfter') {
           s.retried++;
-          ops.push({ updateOne: { filter, update: { $set: { ...release, [`${d}.state`]: 'pending', [`${d}.nextAttemptAt`]: new Date(now.getTime() + (f.retryAfterMs ?? 30_000)) }, $inc: { [`${d}.attempts`]: -1 } } } });
+          // The platform asked us to wait: not an attempt of this record (its count stays).
+          ops.push({ updateOne: { filter, update: { $set: { [`${d}.nextAttemptAt`]: new Date(now.getTime() + (f.retryAfterMs ?? 30_000)) } } } });
           attempts.push({ ...attempt, outcome: 'retry-after', error: { message: f.message } });
           return;
         }
@@ -222,10 +284,10 @@ export class DeliveryEngine {
         if (st.attempts >= cfg.maxAttempts) {
           s.failed++;
           logger.error('delivery failed after the maximum attempts', { platform: cfg.id, recordId: String(doc._id), version: st.version, attempts: st.attempts, error: f.message });
-          ops.push({ updateOne: { filter, update: { $set: { ...release, [`${d}.state`]: 'failed', [`${d}.nextAttemptAt`]: null, [`${d}.lastError`]: lastError } } } });
+          ops.push({ updateOne: { filter, update: { $set: { ...counted, [`${d}.state`]: 'failed', [`${d}.nextAttemptAt`]: null, [`${d}.lastError`]: lastError } } } });
         } else {
           s.retried++;
-          ops.push({ updateOne: { filter, update: { $set: { ...release, [`${d}.state`]: 'pending', [`${d}.nextAttemptAt`]: new Date(now.getTime() + backoffMs(st.attempts, cfg.backoff, this.random)), [`${d}.lastError`]: lastError } } } });
+          ops.push({ updateOne: { filter, update: { $set: { ...counted, [`${d}.state`]: 'pending', [`${d}.nextAttemptAt`]: new Date(now.getTime() + backoffMs(st.attempts, cfg.backoff, this.random)), [`${d}.lastError`]: lastError } } } });
         }
         attempts.push({ ...attempt, outcome: f.kind === 'badRequest' ? 'bad-request' : f.kind, error: { message: f.message } });
         return;
@@ -238,7 +300,7 @@ export class DeliveryEngine {
             filter,
             update: {
               $set: {
-                ...release,
+                ...counted,
                 [`${d}.state`]: 'delivered',
                 [`${d}.nextAttemptAt`]: null,
                 [`${d}.receiptId`]: r.receiptId ?? null,
@@ -253,21 +315,21 @@ export class DeliveryEngine {
         });
       } else if (r.status === 'stale') {
         s.superseded++;
-        ops.push({ updateOne: { filter, update: { $set: { ...release, [`${d}.state`]: 'superseded', [`${d}.nextAttemptAt`]: null } } } });
+        ops.push({ updateOne: { filter, update: { $set: { ...counted, [`${d}.state`]: 'superseded', [`${d}.nextAttemptAt`]: null } } } });
       } else {
         s.rejected++;
         logger.warn('platform rejected a record', { platform: cfg.id, recordId: String(doc._id), version: st.version, code: r.code, field: r.field });
         ops.push({
           updateOne: {
             filter,
-            update: { $set: { ...release, [`${d}.state`]: 'rejected', [`${d}.nextAttemptAt`]: null, [`${d}.lastError`]: { code: r.code, field: r.field, message: r.message ?? '平台拒收', at: now } } },
+            update: { $set: { ...counted, [`${d}.state`]: 'rejected', [`${d}.nextAttemptAt`]: null, [`${d}.lastError`]: { code: r.code, field: r.field, message: r.message ?? '平台拒收', at: now } } },
           },
         });
       }
     });
-    // Each settlement is one update whose filter carries this engine's lease token and the version it
-    // sent: after a lease expiry (another engine took over) or a correction (a new version, lease
-    // released) it matches nothing, and the newer state stands.
+    // Each settlement is one update whose filter carries the version sent, its attempt count and the
+    // pending state: after a correction (a new version) or another engine's settlement following a
+    // takeover it matches nothing, and the newer state stands.
     const settled = ops.length ? (await RecordModel.bulkWrite(ops, { ordered: false, timestamps: false })).matchedCount : 0;
     if (settled < ops.length) {
       // The lease expired or a newer version arrived meanwhile: that newer state wins, nothing is overwritten.

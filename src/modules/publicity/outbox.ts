@@ -3,6 +3,7 @@
  * set in the same single-document update that creates or changes the record.
  * Pure functions here; the engine (engine.ts) claims and settles states with conditional updates.
  */
+/** `inflight`: only on records of engines before partition leases (engine.ts puts them back to pending). */
 export const DELIVERY_STATES = ['pending', 'inflight', 'delivered', 'rejected', 'failed', 'superseded', 'skipped'] as const;
 export type DeliveryStateName = (typeof DELIVERY_STATES)[number];
 export type DeliveryOp = 'upsert' | 'withdraw';
@@ -18,8 +19,9 @@ export interface DeliveryState {
   reason?: WithdrawReason | null;
   attempts: number;
   nextAttemptAt: Date | null;
-  leaseOwner: string | null;
-  leaseUntil: Date | null;
+  /** Only on records left `inflight` by engines before partition leases (put back in the queue on takeover). */
+  leaseOwner?: string | null;
+  leaseUntil?: Date | null;
   receiptId?: string | null;
   lastError?: { code?: string; field?: string; message: string; at: Date } | null;
   /** Highest version the platform accepted, and when. */
@@ -59,8 +61,6 @@ export function deliveryMarks(
     set[`${base}.version`] = version;
     set[`${base}.attempts`] = 0;
     set[`${base}.nextAttemptAt`] = next.state === 'pending' ? now : null;
-    set[`${base}.leaseOwner`] = null;
-    set[`${base}.leaseUntil`] = null;
     set[`${base}.lastError`] = null;
   }
   return set;
@@ -77,8 +77,6 @@ export function initialDelivery(platforms: string[], publish: boolean, now: Date
       reason: null,
       attempts: 0,
       nextAttemptAt: publish ? now : null,
-      leaseOwner: null,
-      leaseUntil: null,
       lastError: null,
       receiptId: null,
       deliveredVersion: null,
