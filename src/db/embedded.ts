@@ -100,7 +100,8 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedDb> 
     // WAL + synchronous=NORMAL: durable across process crashes (SIGKILL), not across power loss.
     `--sqlite-url=file:${opts.dataDir.endsWith('/') ? opts.dataDir : opts.dataDir + '/'}?_pragma=synchronous(normal)`,
     `--listen-addr=127.0.0.1:${port}`,
-    '--debug-addr=-',
+    // FERRETDB_DEBUG_ADDR (e.g. 127.0.0.1:8088) serves FerretDB's metrics and Go profiles (/debug/pprof) for diagnosis; off by default.
+    `--debug-addr=${process.env.FERRETDB_DEBUG_ADDR || '-'}`,
     '--state-dir=-',
     '--telemetry=disable',
     '--log-level=error',

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import mongoose from 'mongoose';
 
 /**
- * Index use and exactness of the embedded database's query pushdown (patches 0002, 0003).
+ * Index use and exactness of the embedded database's query pushdown (patches 0002, 0003, 0005, 0007–0009).
  *
  * The patched FerretDB's explain reports the SQL the same find runs and SQLite's EXPLAIN QUERY PLAN
  * of it (queryPlanner.SQL / queryPlanner.Plan); on MongoDB (MONGODB_URI) the winning plan is read.
@@ -93,6 +93,16 @@ describe('embedded database: queries use the declared indexes', function () {
     expect(await coll.countDocuments({ 'meta.level': 'L1' })).to.equal(108);
   });
 
+  it('$in with no values matches nothing and reads no row, on any field (patch 0009)', async () => {
+    for (const filter of [{ district: { $in: [] } }, { note: { $in: [] } }, { _id: { $in: [] } }, { $or: [{ district: '区3' }, { note: { $in: [] } }] }] as mongoose.mongo.Filter<Doc>[]) {
+      const explain = (await coll.find(filter).explain()) as Explain;
+      if (explain.queryPlanner?.SQL !== undefined) expect(explain.queryPlanner.SQL, JSON.stringify(filter)).to.match(/WHERE .*\b0\b/);
+    }
+    expect(await coll.countDocuments({ district: { $in: [] } })).to.equal(0);
+    expect(await coll.countDocuments({ note: { $in: [] } })).to.equal(0);
+    expect(await coll.countDocuments({ $or: [{ district: '区3' }, { note: { $in: [] } }] })).to.equal(20);
+  });
+
   it('a condition on an unindexed field is a full scan (the plan says so)', async () => {
     const explain = (await coll.find({ note: 'n1' }).explain()) as Explain;
     expect(indexUsed(explain)).to.equal(null);
@@ -145,7 +155,7 @@ describe('embedded database: pushed-down queries answer exactly like a full scan
   const cond: fc.Arbitrary<Filter> = fc.oneof(
     fc.tuple(field, scalar).map(([f, v]) => ({ [f]: v })),
     fc.tuple(field, scalar).map(([f, v]) => ({ [f]: { $eq: v } })),
-    fc.tuple(field, fc.array(scalar, { minLength: 1, maxLength: 4 })).map(([f, vs]) => ({ [f]: { $in: vs } })),
+    fc.tuple(field, fc.array(scalar, { minLength: 0, maxLength: 4 })).map(([f, vs]) => ({ [f]: { $in: vs } })), // $in: [] too (patch 0009)
     fc
       .tuple(field, fc.constantFrom('$gt', '$gte'), fc.oneof(num, date), fc.option(fc.tuple(fc.constantFrom('$lt', '$lte'), fc.oneof(num, date)), { nil: undefined }))
       .map(([f, lop, lo, hi]) => ({ [f]: hi ? { [lop]: lo, [hi[0]]: hi[1] } : { [lop]: lo } })),

@@ -1,5 +1,5 @@
 import mongoose from 'mongoose';
-import { RecordModel } from '../records/index.js';
+import { RecordModel, type RecordDoc } from '../records/index.js';
 import { platformConfigs, platformIds } from './platforms.js';
 import { DeliveryAttemptModel } from './model.js';
 import { DELIVERY_STATES } from './outbox.js';
@@ -27,13 +27,12 @@ export function setEngine(e: DeliveryEngine | undefined): void {
  */
 export async function deliveryStatus(principal: Principal, today = todayInShanghai(), listLimit = 100) {
   const scope = scopeFilter(principal, { uscc: 'uscc', district: 'districtCode' });
+  const visible = (district: string) => inScope(principal, district);
   const caughtUp = await catchUpRecords();
   const [summary, overdue] = await Promise.all([deliverySummaries(caughtUp), overdueSummaries(today, caughtUp)]);
-  const rows = summary.rows.filter((r) => inScope(principal, r.dims.district));
-  // The platforms, and each platform's lists, are read side by side: the answer waits for the slowest read only.
-  const platforms = await Promise.all(
-    platformIds().map(async (p) => {
-    const d = `delivery.${p}`;
+  const rows = summary.rows.filter((r) => visible(r.dims.district));
+  const ids = platformIds();
+  const tallies = ids.map((p) => {
     const counts = Object.fromEntries(DELIVERY_STATES.map((s) => [s, 0])) as Record<string, number>;
     let rejectedAfterReview = 0;
     for (const r of rows) {
@@ -41,55 +40,97 @@ export async function deliveryStatus(principal: Principal, today = todayInShangh
       counts[r.dims.state] = (counts[r.dims.state] ?? 0) + r.n;
       if (r.dims.review === 'rejected') rejectedAfterReview += r.n;
     }
-    const overdueCount = overdue.rows.filter((r) => r.platform === p && inScope(principal, r.district)).reduce((n, r) => n + r.n, 0);
-    const list = async (filter: Record<string, unknown>, limit = listLimit) =>
-      (await RecordModel.find({ $and: [filter, scope] }, { kind: 1, decisionNumber: 1, subjectName: 1, authorityUscc: 1, 'derived.publicityDeadline': 1, [d]: 1 }).limit(limit).lean()).map((r) => ({
-        id: String(r._id),
-        kind: r.kind,
-        decisionNumber: r.decisionNumber,
-        subjectName: r.subjectName,
-        publicityDeadline: r.derived?.publicityDeadline ?? null,
-        state: r.delivery?.[p]?.state,
-        version: r.delivery?.[p]?.version,
-        attempts: r.delivery?.[p]?.attempts,
-        lastError: r.delivery?.[p]?.lastError ?? null,
-        review: r.delivery?.[p]?.review ?? null,
-      }));
-    const none = Promise.resolve([]);
-    // A list is read only when it has entries and the caller wants lists (limit 0: counts only; a query's
-    // limit(0) would mean "no limit", so it is never sent).
-    const wanted = (n: number) => listLimit > 0 && n > 0;
-    const [oldest, overdueItems, failed, rejected, rejectedAfterReviewItems] = await Promise.all([
-      oldestWaiting(p, ['pending'], (district) => inScope(principal, district), scope, caughtUp),
-      wanted(overdueCount) ? overdueList(p, today, principal, list, listLimit, caughtUp) : none,
-      wanted(counts.failed) ? list({ [`${d}.state`]: 'failed' }) : none,
-      wanted(counts.rejected) ? list({ [`${d}.state`]: 'rejected' }) : none,
-      wanted(rejectedAfterReview) ? list({ [`${d}.review.status`]: 'rejected' }) : none,
-    ]);
-    return {
-      platform: p,
-      circuit: engine?.circuitState(p) ?? 'closed',
-      counts,
-      overdueCount,
-      overdue: overdueItems,
-      failed,
-      rejected,
-      rejectedAfterReview: rejectedAfterReviewItems,
+    const overdueCount = overdue.rows.filter((r) => r.platform === p && visible(r.district)).reduce((n, r) => n + r.n, 0);
+    return { platform: p, counts, rejectedAfterReview, overdueCount };
+  });
+  const list = async (p: string, filter: Record<string, unknown>) =>
+    (await RecordModel.find({ $and: [filter, scope] }, LIST_FIELDS).limit(listLimit).lean()).map((r) => listItem(r, p));
+  // A list is read only when it has entries and the caller wants lists (limit 0: counts only; a query's
+  // limit(0) would mean "no limit", so it is never sent).
+  const wanted = (n: number) => listLimit > 0 && n > 0;
+  const none = Promise.resolve([]);
+  // Everything is read side by side: the overdue lists of all platforms in one pass (a version late for one
+  // platform is usually late for all), each platform's other lists and its queue age.
+  const [overdueItems, platforms] = await Promise.all([
+    overdueLists(tallies.filter((t) => wanted(t.overdueCount)).map((t) => t.platform), today, visible, scope, listLimit, caughtUp),
+    Promise.all(
+      tallies.map(async ({ platform: p, counts, rejectedAfterReview, overdueCount }) => {
+        const d = `delivery.${p}`;
+        const [oldest, failed, rejected, rejectedAfterReviewItems] = await Promise.all([
+          oldestWaiting(p, ['pending'], visible, scope, caughtUp),
+          wanted(counts.failed) ? list(p, { [`${d}.state`]: 'failed' }) : none,
+          wanted(counts.rejected) ? list(p, { [`${d}.state`]: 'rejected' }) : none,
+          wanted(rejectedAfterReview) ? list(p, { [`${d}.review.status`]: 'rejected' }) : none,
+        ]);
+        return { platform: p, counts, overdueCount, failed, rejected, rejectedAfterReview: rejectedAfterReviewItems, oldest };
+      }),
+    ),
+  ]);
+  return {
+    today,
+    upToDate: summary.upToDate && overdue.upToDate,
+    platforms: platforms.map(({ oldest, ...x }) => ({
+      platform: x.platform,
+      circuit: engine?.circuitState(x.platform) ?? 'closed',
+      counts: x.counts,
+      overdueCount: x.overdueCount,
+      overdue: overdueItems.get(x.platform) ?? [],
+      failed: x.failed,
+      rejected: x.rejected,
+      rejectedAfterReview: x.rejectedAfterReview,
       oldestPendingSince: oldest,
       queueAgeSeconds: oldest ? Math.round((Date.now() - oldest.getTime()) / 1000) : 0,
-    };
-    }),
-  );
-  return { today, upToDate: summary.upToDate && overdue.upToDate, platforms };
+    })),
+  };
 }
 
-/** The most overdue versions first: one indexed read per overdue day (the summaries say which days), up to `limit`. */
-async function overdueList<T>(platform: string, today: string, principal: Principal, list: (filter: Record<string, unknown>, limit: number) => Promise<T[]>, limit: number, caughtUp: boolean): Promise<T[]> {
-  const out: T[] = [];
-  for await (const day of overdueDays(platform, today, (district) => inScope(principal, district), caughtUp)) {
-    out.push(...(await list({ 'derived.publicityDeadline': day, [`delivery.${platform}.state`]: { $in: UNDELIVERED } }, limit - out.length)));
-    if (out.length >= limit) break;
+/** The fields a delivery-status list shows, read with every platform's delivery state. */
+const LIST_FIELDS = { kind: 1, decisionNumber: 1, subjectName: 1, authorityUscc: 1, 'derived.publicityDeadline': 1, delivery: 1 };
+type ListedRecord = Pick<RecordDoc, 'kind' | 'decisionNumber' | 'subjectName'> & { _id: unknown; derived?: { publicityDeadline?: string | null }; delivery?: RecordDoc['delivery'] };
+const listItem = (r: ListedRecord, p: string) => ({
+  id: String(r._id),
+  kind: r.kind,
+  decisionNumber: r.decisionNumber,
+  subjectName: r.subjectName,
+  publicityDeadline: r.derived?.publicityDeadline ?? null,
+  state: r.delivery?.[p]?.state,
+  version: r.delivery?.[p]?.version,
+  attempts: r.delivery?.[p]?.attempts,
+  lastError: r.delivery?.[p]?.lastError ?? null,
+  review: r.delivery?.[p]?.review ?? null,
+});
+
+/**
+ * The most overdue versions of each of `platforms` first, up to `limit` each. The overdue summaries say how
+ * many versions wait per day and platform, so the days that fill every list are read together: one indexed
+ * read (`derived.publicityDeadline` $in those days) shared by the platforms, then the next days only if a list
+ * is still short (summaries a moment behind).
+ */
+async function overdueLists(platforms: string[], today: string, visible: (district: string) => boolean, scope: Record<string, unknown>, limit: number, caughtUp: boolean) {
+  const out = new Map<string, ReturnType<typeof listItem>[]>(platforms.map((p) => [p, []]));
+  const room = (p: string) => limit - out.get(p)!.length;
+  let days: string[] = [];
+  const expected = new Map<string, number>();
+  const read = async () => {
+    const late = platforms.filter((p) => room(p) > 0);
+    const filter = { 'derived.publicityDeadline': { $in: days }, $or: late.map((p) => ({ [`delivery.${p}.state`]: { $in: UNDELIVERED } })) };
+    const found = (await RecordModel.find({ $and: [filter, scope] }, LIST_FIELDS).lean()) as ListedRecord[];
+    const deadline = (r: ListedRecord) => r.derived?.publicityDeadline ?? '';
+    found.sort((x, y) => deadline(x).localeCompare(deadline(y)) || String(x._id).localeCompare(String(y._id)));
+    for (const r of found) for (const p of late) if (room(p) > 0 && UNDELIVERED.includes(r.delivery?.[p]?.state ?? '')) out.get(p)!.push(listItem(r, p));
+    days = [];
+    expected.clear();
+  };
+  if (platforms.length === 0) return out;
+  for await (const { day, counts } of overdueDays(platforms, today, visible, caughtUp)) {
+    days.push(day);
+    for (const [p, n] of counts) expected.set(p, (expected.get(p) ?? 0) + n);
+    if (platforms.every((p) => (expected.get(p) ?? 0) >= room(p))) {
+      await read();
+      if (platforms.every((p) => room(p) <= 0)) return out;
+    }
   }
+  if (days.length) await read();
   return out;
 }
 

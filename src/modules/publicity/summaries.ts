@@ -109,16 +109,23 @@ export async function oldestWaiting(platform: string, states: readonly string[],
 }
 
 /**
- * The days (publicityDeadline) before `today` on which versions still undelivered to `platform` were due,
- * oldest first, among districts `visible`: read from the overdue summaries month by month, so a caller
- * listing the most overdue versions reads one day's records at a time.
+ * The days (publicityDeadline) before `today` on which versions still undelivered to one of `platforms` were
+ * due, oldest first, with how many per platform, among districts `visible`: read from the overdue summaries
+ * month by month, so a caller listing the most overdue versions knows how many days it needs to read.
  */
-export async function* overdueDays(platform: string, today: string, visible: (district: string) => boolean, caughtUp?: boolean): AsyncGenerator<string> {
+export async function* overdueDays(platforms: readonly string[], today: string, visible: (district: string) => boolean, caughtUp?: boolean): AsyncGenerator<{ day: string; counts: Map<string, number> }> {
+  const mine = (r: TallyRow) => platforms.includes(r.dims.platform) && visible(r.dims.district);
   const { rows } = await readTally('records', 'overdueMonth', { caughtUp });
-  const months = [...new Set(rows.filter((r) => r.dims.platform === platform && r.dims.month <= today.slice(0, 7) && visible(r.dims.district)).map((r) => r.dims.month))].sort();
+  const months = [...new Set(rows.filter((r) => mine(r) && r.dims.month <= today.slice(0, 7)).map((r) => r.dims.month))].sort();
   for (const month of months) {
-    const days = await readTally('records', 'overdueDay', { part: month, caughtUp });
-    yield* [...new Set(days.rows.filter((r) => r.dims.platform === platform && r.dims.deadline < today && visible(r.dims.district)).map((r) => r.dims.deadline))].sort();
+    const days = new Map<string, Map<string, number>>();
+    for (const r of (await readTally('records', 'overdueDay', { part: month, caughtUp })).rows) {
+      if (!mine(r) || r.dims.deadline >= today) continue;
+      const counts = days.get(r.dims.deadline) ?? new Map<string, number>();
+      counts.set(r.dims.platform, (counts.get(r.dims.platform) ?? 0) + r.n);
+      days.set(r.dims.deadline, counts);
+    }
+    for (const day of [...days.keys()].sort()) yield { day, counts: days.get(day)! };
   }
 }
 
