@@ -72,6 +72,7 @@ const envSchema = Joi.object({
   DATA_DIR: Joi.string().default('./data'),
   EMBEDDED_DB_PORT: Joi.number().port().default(0),
   FERRETDB_BIN: Joi.string(),
+  FERRETDB_DEBUG_ADDR: Joi.string().pattern(/^[\w.-]*:\d+$/),
   LOG_LEVEL: Joi.string().valid('error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly').default('info'),
   ADMIN_API_KEY: Joi.string().min(16),
   JOBS_ENABLED: Joi.boolean().truthy('1').falsy('0').default(true),
