@@ -7,6 +7,7 @@ import { DeliveryEngine } from './engine.js';
 import { createAdapter } from './adapters/index.js';
 import { todayInShanghai } from '../../lib/calendar.js';
 import { inScope, scopeFilter, type Principal } from '../auth/index.js';
+import type { TallyRow } from '../../db/tally.js';
 import { UNDELIVERED, catchUpRecords, deliverySummaries, oldestWaiting, overdueDays, overdueSummaries, timelinessSummaries } from './summaries.js';
 
 /** The process's engine over the configured platforms (config/platforms.json + env). */
@@ -52,7 +53,7 @@ export async function deliveryStatus(principal: Principal, today = todayInShangh
   // Everything is read side by side: the overdue lists of all platforms in one pass (a version late for one
   // platform is usually late for all), each platform's other lists and its queue age.
   const [overdueItems, platforms] = await Promise.all([
-    overdueLists(tallies.filter((t) => wanted(t.overdueCount)).map((t) => t.platform), today, visible, scope, listLimit, caughtUp),
+    overdueLists(tallies.filter((t) => wanted(t.overdueCount)).map((t) => t.platform), today, visible, scope, listLimit, caughtUp, overdue.months),
     Promise.all(
       tallies.map(async ({ platform: p, counts, rejectedAfterReview, overdueCount }) => {
         const d = `delivery.${p}`;
@@ -106,7 +107,7 @@ const listItem = (r: ListedRecord, p: string) => ({
  * read (`derived.publicityDeadline` $in those days) shared by the platforms, then the next days only if a list
  * is still short (summaries a moment behind).
  */
-async function overdueLists(platforms: string[], today: string, visible: (district: string) => boolean, scope: Record<string, unknown>, limit: number, caughtUp: boolean) {
+async function overdueLists(platforms: string[], today: string, visible: (district: string) => boolean, scope: Record<string, unknown>, limit: number, caughtUp: boolean, monthRows: TallyRow[]) {
   const out = new Map<string, ReturnType<typeof listItem>[]>(platforms.map((p) => [p, []]));
   const room = (p: string) => limit - out.get(p)!.length;
   let days: string[] = [];
@@ -122,7 +123,7 @@ async function overdueLists(platforms: string[], today: string, visible: (distri
     expected.clear();
   };
   if (platforms.length === 0) return out;
-  for await (const { day, counts } of overdueDays(platforms, today, visible, caughtUp)) {
+  for await (const { day, counts } of overdueDays(platforms, today, visible, caughtUp, monthRows)) {
     days.push(day);
     for (const [p, n] of counts) expected.set(p, (expected.get(p) ?? 0) + n);
     if (platforms.every((p) => (expected.get(p) ?? 0) >= room(p))) {

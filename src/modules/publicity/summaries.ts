@@ -70,14 +70,14 @@ export const recordSummaries = defineTally<RecordFacts>({
 });
 
 /** Undelivered versions whose publicityDeadline is before `today`, per platform and district. */
-export async function overdueSummaries(today: string, caughtUp?: boolean): Promise<{ rows: { platform: string; district: string; n: number }[]; upToDate: boolean }> {
+export async function overdueSummaries(today: string, caughtUp?: boolean): Promise<{ rows: { platform: string; district: string; n: number }[]; months: TallyRow[]; upToDate: boolean }> {
   const month = today.slice(0, 7);
   const [months, days] = await Promise.all([readTally('records', 'overdueMonth', { caughtUp }), readTally('records', 'overdueDay', { part: month, caughtUp })]);
   const rows = [
     ...months.rows.filter((r) => r.dims.month < month).map((r) => ({ platform: r.dims.platform, district: r.dims.district, n: r.n })),
     ...days.rows.filter((r) => r.dims.deadline < today).map((r) => ({ platform: r.dims.platform, district: r.dims.district, n: r.n })),
   ];
-  return { rows, upToDate: months.upToDate && days.upToDate };
+  return { rows, months: months.rows, upToDate: months.upToDate && days.upToDate };
 }
 
 export async function deliverySummaries(caughtUp?: boolean): Promise<{ rows: TallyRow[]; upToDate: boolean }> {
@@ -113,9 +113,16 @@ export async function oldestWaiting(platform: string, states: readonly string[],
  * due, oldest first, with how many per platform, among districts `visible`: read from the overdue summaries
  * month by month, so a caller listing the most overdue versions knows how many days it needs to read.
  */
-export async function* overdueDays(platforms: readonly string[], today: string, visible: (district: string) => boolean, caughtUp?: boolean): AsyncGenerator<{ day: string; counts: Map<string, number> }> {
+export async function* overdueDays(
+  platforms: readonly string[],
+  today: string,
+  visible: (district: string) => boolean,
+  caughtUp?: boolean,
+  /** The overdueMonth summaries when the caller has read them already (overdueSummaries' `months`). */
+  monthRows?: TallyRow[],
+): AsyncGenerator<{ day: string; counts: Map<string, number> }> {
   const mine = (r: TallyRow) => platforms.includes(r.dims.platform) && visible(r.dims.district);
-  const { rows } = await readTally('records', 'overdueMonth', { caughtUp });
+  const rows = monthRows ?? (await readTally('records', 'overdueMonth', { caughtUp })).rows;
   const months = [...new Set(rows.filter((r) => mine(r) && r.dims.month <= today.slice(0, 7)).map((r) => r.dims.month))].sort();
   for (const month of months) {
     const days = new Map<string, Map<string, number>>();
