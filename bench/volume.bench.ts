@@ -2,7 +2,8 @@
  * `npm run bench -- volume`: the console's calls at a city's volume (issue 14).
  *
  * Loads VOLUME_ENTERPRISES (10,000) enterprises and VOLUME_RECORDS (50,000) records through the API
- * (`POST /enterprises`, `POST /penalties/batch`, `POST /permits/batch`), grades them, then times each
+ * (`POST /enterprises`, `POST /penalties/batch`, `POST /permits/batch`; every record of a batch must be
+ * stored), grades them twice and times one scan of the records (a full regrade within 2× one scan), then times each
  * console call right after a fresh write (so no answer can come from a cache): record lists (newest, by
  * district, by authority, by date range, page 2), enterprises by district and by any part of the name, grades by tier and district,
  * grade statistics, delivery status, timeliness; point reads; and writes at a steady 20/s.
