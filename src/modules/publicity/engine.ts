@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { RecordModel, type RecordDoc } from '../records/index.js';
 import { RECORD_KINDS, type RecordKind } from '../records/fields.js';
 import { logger } from '../../lib/logger.js';
-import { INSTANCE_ID, acquireLease, release, renewLease, type LockDoc } from '../../lib/jobLock.js';
+import { INSTANCE_ID, acquireLease, release, renewLease } from '../../lib/jobLock.js';
 import { DeliveryAttemptModel, FeedbackCursorModel, type DeliveryAttemptDoc } from './model.js';
 import { PlatformError, type EntryResult, type PlatformAdapter, type SubmitEntry, type SubmitResult } from './adapters/types.js';
 import type { PlatformConfig } from './platforms.js';
@@ -161,7 +161,7 @@ export class DeliveryEngine {
     const { acquired, previous } = await acquireLease(partitionLease(cfg.id, kind), cfg.leaseMs, this.owner);
     if (!acquired) return false;
     const d = `delivery.${cfg.id}`;
-    const abandoned = previous && previous.owner !== this.owner ? ((previous as LockDoc).work as BatchInFlight | null) : null;
+    const abandoned = previous && previous.owner !== this.owner ? (previous.work as BatchInFlight | null) : null;
     if (abandoned?.items?.length) {
       logger.warn('resuming a partition whose engine stopped mid-batch: its batch goes out again', { platform: cfg.id, kind, previousOwner: previous!.owner, records: abandoned.items.length });
       await RecordModel.bulkWrite(

@@ -32,8 +32,7 @@ export async function deliveryStatus(principal: Principal, today = todayInShangh
   const caughtUp = await catchUpRecords();
   const [summary, overdue] = await Promise.all([deliverySummaries(caughtUp), overdueSummaries(today, caughtUp)]);
   const rows = summary.rows.filter((r) => visible(r.dims.district));
-  const ids = platformIds();
-  const tallies = ids.map((p) => {
+  const tallies = platformIds().map((p) => {
     const counts = Object.fromEntries(DELIVERY_STATES.map((s) => [s, 0])) as Record<string, number>;
     let rejectedAfterReview = 0;
     for (const r of rows) {
