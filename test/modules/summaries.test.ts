@@ -6,7 +6,7 @@ import { seeded } from '../db/tallyItems.js';
 import { RecordModel } from '../../src/modules/records/index.js';
 import { setEngine, platformIds, UNDELIVERED, type DeliveryEngine } from '../../src/modules/publicity/index.js';
 import { GradeModel, regradeAll } from '../../src/modules/grading/index.js';
-import { checkTally, sweepTally, type SweepOptions } from '../../src/db/tally.js';
+import { checkTally, recountTally, sweepTally, TallyModel, type SweepOptions } from '../../src/db/tally.js';
 import { todayInShanghai } from '../../src/lib/calendar.js';
 
 /**
@@ -44,13 +44,19 @@ describe('summaries: dashboard figures equal a recount after random operations a
   /** The delivery status and 及时率 computed directly from the records (what the summaries replace). */
   async function directDelivery(scope: string | null, today: string) {
     const match = scope ? { districtCode: { $regex: `^${scope}` } } : {};
-    const out: Record<string, { counts: Record<string, number>; overdue: number; oldestPendingSince: string | null }> = {};
+    const out: Record<string, { counts: Record<string, number>; overdue: number; overdueIds: string[]; oldestPendingSince: string | null }> = {};
     for (const p of platformIds()) {
       const counts: Record<string, number> = {};
       for (const g of await RecordModel.aggregate<{ _id: string; n: number }>([{ $match: match }, { $group: { _id: `$delivery.${p}.state`, n: { $sum: 1 } } }])) if (g._id) counts[g._id] = g.n;
       const overdue = await RecordModel.countDocuments({ ...match, [`delivery.${p}.state`]: { $in: UNDELIVERED }, 'derived.publicityDeadline': { $lt: today } });
       const oldest = await RecordModel.findOne({ ...match, [`delivery.${p}.state`]: 'pending' }).sort({ updatedAt: 1 }).lean();
-      out[p] = { counts, overdue, oldestPendingSince: oldest ? oldest.updatedAt.toISOString() : null };
+      // The overdue list's order: most overdue first (publicityDeadline), then by id.
+      const late = await RecordModel.find({ ...match, [`delivery.${p}.state`]: { $in: UNDELIVERED }, 'derived.publicityDeadline': { $lt: today } }, { 'derived.publicityDeadline': 1 }).lean();
+      const overdueIds = late
+        .map((r) => ({ id: String(r._id), deadline: String(r.derived?.publicityDeadline) }))
+        .sort((x, y) => x.deadline.localeCompare(y.deadline) || x.id.localeCompare(y.id))
+        .map((r) => r.id);
+      out[p] = { counts, overdue, overdueIds, oldestPendingSince: oldest ? oldest.updatedAt.toISOString() : null };
     }
     return out;
   }
@@ -93,8 +99,16 @@ describe('summaries: dashboard figures equal a recount after random operations a
       expect(nonZero, `${p.platform} counts`).to.deep.equal(direct[p.platform]!.counts);
       if (!scope) expect(Object.keys(nonZero).length, 'the mix reached several states').to.be.greaterThan(2);
       expect(p.overdueCount, `${p.platform} overdue`).to.equal(direct[p.platform]!.overdue);
-      expect(p.overdue.length).to.equal(Math.min(100, direct[p.platform]!.overdue));
+      expect(p.overdue.map((x) => (x as { id: string }).id), `${p.platform} overdue list`).to.deep.equal(direct[p.platform]!.overdueIds.slice(0, 100));
       expect(p.oldestPendingSince, `${p.platform} oldest pending`).to.equal(direct[p.platform]!.oldestPendingSince);
+    }
+    // Short lists: the day that overflows a list is read in id order with a limit, continued after the last id.
+    for (const limit of [1, 3, 7]) {
+      const short = await t.request.get('/api/v1/publicity/status').query({ limit }).set('X-API-Key', key);
+      expect(short.status).to.equal(200);
+      for (const p of short.body.platforms as { platform: string; overdue: { id: string }[] }[]) {
+        expect(p.overdue.map((x) => x.id), `${p.platform} overdue list of ${limit}`).to.deep.equal(direct[p.platform]!.overdueIds.slice(0, limit));
+      }
     }
     for (const month of months) {
       const res = await t.request.get('/api/v1/publicity/timeliness').query({ month }).set('X-API-Key', key);
@@ -160,5 +174,59 @@ describe('summaries: dashboard figures equal a recount after random operations a
     await expectFiguresMatch(regulator, null);
     await expectFiguresMatch(scoped, '440305');
     for (const name of ['records', 'grades']) expect((await checkTally(name)).differences, name).to.deep.equal([]);
+  });
+
+  it('the overdue lists: most overdue first (deadline, then id), whole days and the day that overflows a list', async () => {
+    // Six versions due the same day, before every other one: a list of 3 or 5 ends inside that day.
+    for (let k = 0; k < 6; k++) {
+      const res = await t.request
+        .post('/api/v1/penalties')
+        .set('X-API-Key', clerk)
+        .send(penaltyBody(90_000 + k, { uscc: makeUscc(70_100 + k, DISTRICTS[k % 3]), subjectName: `测试安全生产企业${70_100 + k}有限公司`, decisionDate: '2026-09-01' }));
+      expect(res.status, JSON.stringify(res.body)).to.equal(201);
+    }
+    const today = todayInShanghai();
+    const direct = await directDelivery(null, today);
+    for (const limit of [1, 3, 5, 6, 7, 20, 100]) {
+      const res = await t.request.get('/api/v1/publicity/status').query({ limit }).set('X-API-Key', regulator);
+      expect(res.status).to.equal(200);
+      for (const p of res.body.platforms as { platform: string; overdue: { id: string; publicityDeadline: string }[] }[]) {
+        expect(direct[p.platform]!.overdueIds.length, 'enough overdue versions').to.be.greaterThan(7);
+        expect(p.overdue.map((x) => x.id), `${p.platform} overdue list of ${limit}`).to.deep.equal(direct[p.platform]!.overdueIds.slice(0, limit));
+      }
+    }
+  });
+
+  it('an open version keyed by its deadline while that was ahead moves to the past-due key at the nightly recount; 及时率 is the same before and after', async () => {
+    const today = todayInShanghai();
+    const p = platformIds()[0]!;
+    // A version still undelivered whose deadline has passed: keyed today, its timeliness key carries no deadline.
+    const r = await RecordModel.findOne({ [`delivery.${p}.state`]: { $in: UNDELIVERED }, [`delivery.${p}.firstDeliveredAt`]: null, 'derived.publicityDeadline': { $lt: today }, tallyDirty: false }).lean();
+    expect(r, 'the random mix left an overdue version').to.not.equal(null);
+    const deadline = String(r!.derived!.publicityDeadline);
+    const stored = (r as unknown as { tallyKeys: string[] }).tallyKeys;
+    const pastDue = stored.find((k) => k.startsWith('timeliness|') && k.includes(`|${p}|`) && k.endsWith('|open|'));
+    expect(pastDue, `keys ${JSON.stringify(stored)}`).to.be.a('string');
+    // As the sweep would have keyed it on a day before its deadline (stored keys only, as a nightly recount finds them).
+    const ahead = pastDue + deadline;
+    await RecordModel.collection.updateOne({ _id: r!._id }, { $set: { tallyKeys: stored.map((k) => (k === pastDue ? ahead : k)) } });
+    const month = r!.decisionDate.slice(0, 7);
+    const figures = async () => (await t.request.get('/api/v1/publicity/timeliness').query({ month }).set('X-API-Key', regulator)).body.items;
+    const before = await figures();
+
+    const recount = await recountTally('records');
+    expect(recount.marked, 'the version whose deadline passed since it was keyed').to.equal(1);
+    expect((await TallyModel.findById(ahead).lean())?.n, 'summaries rebuilt from the stored keys').to.equal(1);
+    expect(await figures(), 'a reader counts a passed deadline as late either way').to.deep.equal(before);
+
+    await sweepTally('records');
+    expect((await TallyModel.findById(ahead).lean())?.n ?? 0, 'nothing counted under the deadline any more').to.equal(0);
+    expect(((await RecordModel.findById(r!._id).lean()) as unknown as { tallyKeys: string[] }).tallyKeys).to.include(pastDue);
+    expect(await figures()).to.deep.equal(before);
+    expect(before.find((i: { authorityUscc: string; platform: string }) => i.authorityUscc === r!.authorityUscc && i.platform === p).late).to.be.greaterThan(0);
+    expect(await directTimeliness(month, null, today)).to.deep.equal(
+      Object.fromEntries((before as { authorityUscc: string; platform: string; total: number; onTime: number; late: number; notYetDue: number }[]).map((i) => [`${i.authorityUscc}/${i.platform}`, { total: i.total, onTime: i.onTime, late: i.late, notYetDue: i.notYetDue }])),
+    );
+    expect((await checkTally('records')).differences).to.deep.equal([]);
   });
 });

@@ -101,36 +101,60 @@ const listItem = (r: ListedRecord, p: string) => ({
 });
 
 /**
- * The most overdue versions of each of `platforms` first, up to `limit` each. The overdue summaries say how
- * many versions wait per day and platform, so the days that fill every list are read together: one indexed
- * read (`derived.publicityDeadline` $in those days) shared by the platforms, then the next days only if a list
- * is still short (summaries a moment behind).
+ * The most overdue versions of each of `platforms` first (by publicityDeadline, then id), up to `limit`
+ * each. The overdue summaries say how many versions wait per day and platform, so the reads are few and
+ * read no version the lists do not show (each one decodes whole records):
+ *  - the days whose versions all fit in the lists are read together (one indexed `$in` read);
+ *  - the day that would overflow a list is read in id order with a limit (the database sorts that day's
+ *    rows by id and stops at the limit), continuing after the last id read while a list still has room.
+ * Days the summaries do not know yet (a moment behind) are not listed until they do.
  */
 async function overdueLists(platforms: string[], today: string, visible: (district: string) => boolean, scope: Record<string, unknown>, limit: number, caughtUp: boolean, monthRows: TallyRow[]) {
   const out = new Map<string, ReturnType<typeof listItem>[]>(platforms.map((p) => [p, []]));
   const room = (p: string) => limit - out.get(p)!.length;
-  let days: string[] = [];
+  const late = () => platforms.filter((p) => room(p) > 0);
+  const take = (found: ListedRecord[], among: string[]) => {
+    for (const r of found) for (const p of among) if (room(p) > 0 && UNDELIVERED.includes(r.delivery?.[p]?.state ?? '')) out.get(p)!.push(listItem(r, p));
+  };
+  const query = (days: string[], among: string[]) =>
+    RecordModel.find({ $and: [{ 'derived.publicityDeadline': { $in: days }, $or: among.map((p) => ({ [`delivery.${p}.state`]: { $in: UNDELIVERED } })) }, scope] }, LIST_FIELDS);
+  let whole: string[] = [];
   const expected = new Map<string, number>();
-  const read = async () => {
-    const late = platforms.filter((p) => room(p) > 0);
-    const filter = { 'derived.publicityDeadline': { $in: days }, $or: late.map((p) => ({ [`delivery.${p}.state`]: { $in: UNDELIVERED } })) };
-    const found = (await RecordModel.find({ $and: [filter, scope] }, LIST_FIELDS).lean()) as ListedRecord[];
+  const readWhole = async () => {
+    if (!whole.length) return;
+    const among = late();
+    const found = (await query(whole, among).lean()) as ListedRecord[];
     const deadline = (r: ListedRecord) => r.derived?.publicityDeadline ?? '';
-    found.sort((x, y) => deadline(x).localeCompare(deadline(y)) || String(x._id).localeCompare(String(y._id)));
-    for (const r of found) for (const p of late) if (room(p) > 0 && UNDELIVERED.includes(r.delivery?.[p]?.state ?? '')) out.get(p)!.push(listItem(r, p));
-    days = [];
+    take(found.sort((x, y) => deadline(x).localeCompare(deadline(y)) || String(x._id).localeCompare(String(y._id))), among);
+    whole = [];
     expected.clear();
+  };
+  const readPart = async (day: string) => {
+    for (let after: unknown = null; ; ) {
+      const among = late();
+      const want = Math.max(0, ...among.map(room));
+      if (want === 0) return;
+      const q = query([day], among);
+      if (after !== null) q.where('_id').gt(after as never);
+      const found = (await q.sort({ _id: 1 }).limit(want).lean()) as ListedRecord[];
+      take(found, among);
+      if (found.length < want) return;
+      after = found[found.length - 1]._id;
+    }
   };
   if (platforms.length === 0) return out;
   for await (const { day, counts } of overdueDays(platforms, today, visible, caughtUp, monthRows)) {
-    days.push(day);
-    for (const [p, n] of counts) expected.set(p, (expected.get(p) ?? 0) + n);
-    if (platforms.every((p) => (expected.get(p) ?? 0) >= room(p))) {
-      await read();
-      if (platforms.every((p) => room(p) <= 0)) return out;
+    const fits = late().every((p) => (expected.get(p) ?? 0) + (counts.get(p) ?? 0) <= room(p));
+    if (fits) {
+      whole.push(day);
+      for (const [p, n] of counts) expected.set(p, (expected.get(p) ?? 0) + n);
+      continue;
     }
+    await readWhole();
+    await readPart(day);
+    if (late().length === 0) return out;
   }
-  if (days.length) await read();
+  await readWhole();
   return out;
 }
 

@@ -31,7 +31,13 @@ interface RecordFacts {
  *    months before the current one are read whole) and per day within its month (overdueDay: only the
  *    current month's days are read), so a read stays small however many versions wait.
  *  - timeliness (及时率): per decision month, deciding authority, platform and district, whether the first
- *    delivery came by the publicityDeadline (onTime / late) or has not come yet (open, by deadline).
+ *    delivery came by the publicityDeadline (onTime / late) or has not come yet (open). An open version is
+ *    keyed by its deadline only while that deadline is today or later (it may still come on time); once the
+ *    deadline has passed it can only be late, and all such versions share one key (deadline ''), so a month
+ *    long past holds a few rows per authority and district, not one per deadline day. The key thus depends
+ *    on the day: the nightly recount finds the versions whose deadline passed since they were keyed (their
+ *    keys disagree with their content) and marks them for the sweep to move; until then a reader counts an
+ *    open row whose deadline is before today as late, which is what the moved key says too.
  */
 export const recordSummaries = defineTally<RecordFacts>({
   name: 'records',
@@ -46,6 +52,7 @@ export const recordSummaries = defineTally<RecordFacts>({
   },
   keysOf(r) {
     const district = r.districtCode ?? '';
+    const today = todayInShanghai();
     const deadline = String(r.derived?.publicityDeadline ?? '');
     const keys = [];
     for (const p of platformIds()) {
@@ -61,7 +68,7 @@ export const recordSummaries = defineTally<RecordFacts>({
       const outcome = first ? (first <= deadline ? 'onTime' : 'late') : 'open';
       keys.push({
         family: 'timeliness',
-        values: [r.decisionDate.slice(0, 7), r.authorityUscc, p, district, outcome, outcome === 'open' ? deadline : ''],
+        values: [r.decisionDate.slice(0, 7), r.authorityUscc, p, district, outcome, outcome === 'open' && deadline >= today ? deadline : ''],
         labels: { authorityName: String(r.data?.authorityName ?? '') },
       });
     }

@@ -1,0 +1,73 @@
+import { expect } from 'chai';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import mongoose from 'mongoose';
+import { startEmbedded, type EmbeddedDb } from '../../src/db/embedded.js';
+import { waitFor } from '../support/process.js';
+
+/**
+ * The sort census of the embedded database (patch 0005: which order class every row of an indexed field
+ * holds) is computed ahead of the queries that use it (patch 0012): for a new collection as soon as its
+ * indexes are created, and for every collection on disk when the server starts. Seen through explain:
+ * with the census known, an equality and a date range on indexed fields are exact SQL conditions (one
+ * index range); without it, they carry the array terms a field that might hold arrays needs. No sorted
+ * query is made here, which is what computed the census before.
+ * Runs its own server in its own directory (it restarts it).
+ */
+const bin = process.env.FERRETDB_BIN ?? resolve('.bin/ferretdb');
+const { MongoClient } = mongoose.mongo;
+
+describe('embedded database: the sort census is ready before the first sorted query', function () {
+  this.timeout(60_000);
+  let dir: string;
+  let server: EmbeddedDb | undefined;
+  let client: InstanceType<typeof MongoClient> | undefined;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'credit-census-'));
+  });
+  afterEach(async () => {
+    await client?.close();
+    await server?.stop();
+    client = server = undefined;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const open = async () => {
+    server = await startEmbedded({ dataDir: dir, binPath: bin, dbName: 'census' });
+    client = new MongoClient(server.uri, { directConnection: true });
+    await client.connect();
+    return client.db('census').collection('records');
+  };
+  const sqlOf = async (coll: mongoose.mongo.Collection) => {
+    const explain = (await coll.find({ kind: 'k1', decidedAt: { $gte: new Date(Date.UTC(2026, 0, 5)) } }).explain()) as { queryPlanner?: { SQL?: string } };
+    return explain.queryPlanner?.SQL ?? '';
+  };
+  const exact = (sql: string) => / WHERE _ferretdb_sjson->"kind" = \? AND \(_ferretdb_sjson->"decidedAt" >= \?\)$/.test(sql);
+
+  it('a new indexed collection at once, and every collection on disk after a restart', async () => {
+    if (process.env.MONGODB_URI) return expect(process.env.MONGODB_URI).to.be.a('string'); // no embedded server on MongoDB
+    let coll = await open();
+    await coll.createIndex({ kind: 1, decidedAt: -1 });
+    await coll.insertMany(Array.from({ length: 40 }, (_, i) => ({ kind: `k${i % 3}`, decidedAt: new Date(Date.UTC(2026, 0, 1 + i)) })));
+    let sql = '';
+    await waitFor(async () => exact((sql = await sqlOf(coll))), 10_000, 'exact conditions on the new collection');
+    expect(await coll.countDocuments({ kind: 'k1', decidedAt: { $gte: new Date(Date.UTC(2026, 0, 5)) } })).to.equal(12);
+
+    await client!.close();
+    await server!.stop();
+    coll = await open();
+    await waitFor(async () => exact((sql = await sqlOf(coll))), 10_000, `exact conditions after a restart (last: ${sql})`);
+    expect(await coll.countDocuments({ kind: 'k1', decidedAt: { $gte: new Date(Date.UTC(2026, 0, 5)) } })).to.equal(12);
+  });
+
+  it('without an index the census is not computed: the conditions stay for the Go filter', async () => {
+    if (process.env.MONGODB_URI) return expect(process.env.MONGODB_URI).to.be.a('string');
+    const coll = await open();
+    await coll.insertMany(Array.from({ length: 10 }, (_, i) => ({ kind: `k${i % 3}`, decidedAt: new Date(Date.UTC(2026, 0, 1 + i)) })));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await sqlOf(coll)).to.not.include('WHERE');
+    expect(await coll.countDocuments({ kind: 'k1', decidedAt: { $gte: new Date(Date.UTC(2026, 0, 5)) } })).to.equal(2);
+  });
+});
