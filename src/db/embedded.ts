@@ -35,7 +35,11 @@ export interface EmbeddedOptions {
 }
 
 // fd 3 keeps our stdin pipe: an asynchronous list gets /dev/null as its stdin, so the watcher reads fd 3.
-const GUARD = 'exec 3<&0; "$@" </dev/null 3<&- & pid=$!; (read _ <&3; kill -TERM "$pid" 2>/dev/null) & wait "$pid"';
+// When the pipe closes (stop(), or this process died), FerretDB gets SIGTERM, and SIGKILL if it is still
+// shutting down after STOP_GRACE_S (a busy FerretDB finishing its requests could outlive us otherwise, still
+// serving the connections it had).
+const STOP_GRACE_S = 5;
+const GUARD = `exec 3<&0; "$@" </dev/null 3<&- & pid=$!; (read _ <&3; kill -TERM "$pid" 2>/dev/null; sleep ${STOP_GRACE_S}; kill -KILL "$pid" 2>/dev/null) & wait "$pid"`;
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -106,8 +110,10 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedDb> 
     '--telemetry=disable',
     '--log-level=error',
   ];
+  // Its own process group (detached), so that stop() can kill the guard and FerretDB together.
   const child: ChildProcess = spawn('sh', ['-c', GUARD, 'ferretdb-guard', opts.binPath, ...args], {
     stdio: ['pipe', 'ignore', 'pipe'],
+    detached: true,
   });
   let stderr = '';
   child.stderr?.on('data', (b: Buffer) => {
@@ -155,7 +161,10 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedDb> 
       stopping ??= (async () => {
         if (!exited) {
           child.stdin?.end();
-          const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+          // The guard kills FerretDB after its grace; this is the fallback if the guard itself is stuck.
+          // Killing only the guard (as before) left a FerretDB still shutting down alive, with the
+          // connections it had: clients kept talking to it after a restart.
+          const timer = setTimeout(() => killGroup(child), (STOP_GRACE_S + 2) * 1000);
           await exitPromise;
           clearTimeout(timer);
         }
@@ -170,6 +179,14 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedDb> 
       return stopping;
     },
   };
+}
+
+function killGroup(child: ChildProcess): void {
+  try {
+    if (child.pid) process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL');
+  }
 }
 
 async function findRunning(dataDir: string, dbName: string): Promise<EmbeddedDb | null> {
