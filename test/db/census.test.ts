@@ -62,6 +62,24 @@ describe('embedded database: the sort census is ready before the first sorted qu
     expect(await coll.countDocuments({ kind: 'k1', decidedAt: { $gte: new Date(Date.UTC(2026, 0, 5)) } })).to.equal(12);
   });
 
+  it('an `_id` equality or $in drives the query; the other conditions cannot pick an index', async () => {
+    if (process.env.MONGODB_URI) return expect(process.env.MONGODB_URI).to.be.a('string');
+    const coll = await open();
+    await coll.createIndex({ kind: 1, decidedAt: -1 });
+    await coll.insertMany(Array.from({ length: 300 }, (_, i) => ({ kind: `k${i % 2}`, decidedAt: new Date(Date.UTC(2026, 0, 1 + (i % 28))) })));
+    await waitFor(async () => exact(await sqlOf(coll)), 10_000, 'the census');
+    const ids = (await coll.find({}, { projection: { _id: 1 } }).limit(40).toArray()).map((d) => d._id);
+    for (const filter of [{ _id: { $in: ids }, kind: 'k1' }, { $and: [{ _id: ids[3] }, { kind: 'k1' }] }]) {
+      const explain = (await coll.find(filter).explain()) as { queryPlanner?: { SQL?: string; Plan?: string[] } };
+      const plan = (explain.queryPlanner?.Plan ?? []).join('\n');
+      expect(plan, JSON.stringify(filter)).to.match(/USING INDEX \S+__id_ /);
+      expect(explain.queryPlanner?.SQL).to.include('(+_ferretdb_sjson)->"kind"');
+      expect((await coll.find(filter).toArray()).map((d) => String(d._id)).sort()).to.deep.equal(
+        (await coll.find(filter, { comment: 'ferretdb:nopushdown' }).toArray()).map((d) => String(d._id)).sort(),
+      );
+    }
+  });
+
   it('without an index the census is not computed: the conditions stay for the Go filter', async () => {
     if (process.env.MONGODB_URI) return expect(process.env.MONGODB_URI).to.be.a('string');
     const coll = await open();
