@@ -177,21 +177,22 @@ describe('summaries: dashboard figures equal a recount after random operations a
   });
 
   it('the overdue lists: most overdue first (deadline, then id), whole days and the day that overflows a list', async () => {
-    // Six versions due the same day, before every other one: a list of 3 or 5 ends inside that day.
-    for (let k = 0; k < 6; k++) {
+    // Six versions due one day and three the next, before every other one: lists of 3 or 5 end inside the
+    // first day, 7 or 8 inside the second (the first read whole).
+    for (let k = 0; k < 9; k++) {
       const res = await t.request
         .post('/api/v1/penalties')
         .set('X-API-Key', clerk)
-        .send(penaltyBody(90_000 + k, { uscc: makeUscc(70_100 + k, DISTRICTS[k % 3]), subjectName: `测试安全生产企业${70_100 + k}有限公司`, decisionDate: '2026-09-01' }));
+        .send(penaltyBody(90_000 + k, { uscc: makeUscc(70_100 + k, DISTRICTS[k % 3]), subjectName: `测试安全生产企业${70_100 + k}有限公司`, decisionDate: k < 6 ? '2026-09-01' : '2026-09-02' }));
       expect(res.status, JSON.stringify(res.body)).to.equal(201);
     }
     const today = todayInShanghai();
     const direct = await directDelivery(null, today);
-    for (const limit of [1, 3, 5, 6, 7, 20, 100]) {
+    for (const limit of [1, 3, 5, 6, 7, 8, 9, 20, 100]) {
       const res = await t.request.get('/api/v1/publicity/status').query({ limit }).set('X-API-Key', regulator);
       expect(res.status).to.equal(200);
       for (const p of res.body.platforms as { platform: string; overdue: { id: string; publicityDeadline: string }[] }[]) {
-        expect(direct[p.platform]!.overdueIds.length, 'enough overdue versions').to.be.greaterThan(7);
+        expect(direct[p.platform]!.overdueIds.length, 'enough overdue versions').to.be.at.least(9);
         expect(p.overdue.map((x) => x.id), `${p.platform} overdue list of ${limit}`).to.deep.equal(direct[p.platform]!.overdueIds.slice(0, limit));
       }
     }
