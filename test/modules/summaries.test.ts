@@ -88,6 +88,23 @@ describe('summaries: dashboard figures equal a recount after random operations a
     return out;
   }
 
+  type TimelinessItem = { authorityUscc: string; platform: string; total: number; onTime: number; late: number; notYetDue: number };
+  /** The 及时率 answer's items keyed as directTimeliness keys them. */
+  const byAuthorityPlatform = (items: TimelinessItem[]) =>
+    Object.fromEntries(items.map((i) => [`${i.authorityUscc}/${i.platform}`, { total: i.total, onTime: i.onTime, late: i.late, notYetDue: i.notYetDue }]));
+
+  /** Each platform's overdue list of every `limit` equals the direct count's first `limit` (deadline, then id). */
+  async function expectOverdueLists(key: string, direct: Awaited<ReturnType<typeof directDelivery>>, limits: number[], atLeast = 0) {
+    for (const limit of limits) {
+      const res = await t.request.get('/api/v1/publicity/status').query({ limit }).set('X-API-Key', key);
+      expect(res.status).to.equal(200);
+      for (const p of res.body.platforms as { platform: string; overdue: { id: string }[] }[]) {
+        expect(direct[p.platform]!.overdueIds.length, 'enough overdue versions').to.be.at.least(atLeast);
+        expect(p.overdue.map((x) => x.id), `${p.platform} overdue list of ${limit}`).to.deep.equal(direct[p.platform]!.overdueIds.slice(0, limit));
+      }
+    }
+  }
+
   async function expectFiguresMatch(key: string, scope: string | null) {
     const today = todayInShanghai();
     const status = await t.request.get('/api/v1/publicity/status').set('X-API-Key', key);
@@ -103,23 +120,11 @@ describe('summaries: dashboard figures equal a recount after random operations a
       expect(p.oldestPendingSince, `${p.platform} oldest pending`).to.equal(direct[p.platform]!.oldestPendingSince);
     }
     // Short lists: the day that overflows a list is read in id order with a limit, continued after the last id.
-    for (const limit of [1, 3, 7]) {
-      const short = await t.request.get('/api/v1/publicity/status').query({ limit }).set('X-API-Key', key);
-      expect(short.status).to.equal(200);
-      for (const p of short.body.platforms as { platform: string; overdue: { id: string }[] }[]) {
-        expect(p.overdue.map((x) => x.id), `${p.platform} overdue list of ${limit}`).to.deep.equal(direct[p.platform]!.overdueIds.slice(0, limit));
-      }
-    }
+    await expectOverdueLists(key, direct, [1, 3, 7]);
     for (const month of months) {
       const res = await t.request.get('/api/v1/publicity/timeliness').query({ month }).set('X-API-Key', key);
       expect(res.status).to.equal(200);
-      const got = Object.fromEntries(
-        (res.body.items as { authorityUscc: string; platform: string; total: number; onTime: number; late: number; notYetDue: number }[]).map((i) => [
-          `${i.authorityUscc}/${i.platform}`,
-          { total: i.total, onTime: i.onTime, late: i.late, notYetDue: i.notYetDue },
-        ]),
-      );
-      expect(got, `及时率 ${month}`).to.deep.equal(await directTimeliness(month, scope, today));
+      expect(byAuthorityPlatform(res.body.items as TimelinessItem[]), `及时率 ${month}`).to.deep.equal(await directTimeliness(month, scope, today));
     }
     for (const [by, field] of [
       ['district', 'districtCode'],
@@ -188,14 +193,7 @@ describe('summaries: dashboard figures equal a recount after random operations a
     }
     const today = todayInShanghai();
     const direct = await directDelivery(null, today);
-    for (const limit of [1, 3, 5, 6, 7, 8, 9, 20, 100]) {
-      const res = await t.request.get('/api/v1/publicity/status').query({ limit }).set('X-API-Key', regulator);
-      expect(res.status).to.equal(200);
-      for (const p of res.body.platforms as { platform: string; overdue: { id: string; publicityDeadline: string }[] }[]) {
-        expect(direct[p.platform]!.overdueIds.length, 'enough overdue versions').to.be.at.least(9);
-        expect(p.overdue.map((x) => x.id), `${p.platform} overdue list of ${limit}`).to.deep.equal(direct[p.platform]!.overdueIds.slice(0, limit));
-      }
-    }
+    await expectOverdueLists(regulator, direct, [1, 3, 5, 6, 7, 8, 9, 20, 100], 9);
   });
 
   it('an open version keyed by its deadline while that was ahead moves to the past-due key at the nightly recount; 及时率 is the same before and after', async () => {
@@ -225,9 +223,7 @@ describe('summaries: dashboard figures equal a recount after random operations a
     expect(((await RecordModel.findById(r!._id).lean()) as unknown as { tallyKeys: string[] }).tallyKeys).to.include(pastDue);
     expect(await figures()).to.deep.equal(before);
     expect(before.find((i: { authorityUscc: string; platform: string }) => i.authorityUscc === r!.authorityUscc && i.platform === p).late).to.be.greaterThan(0);
-    expect(await directTimeliness(month, null, today)).to.deep.equal(
-      Object.fromEntries((before as { authorityUscc: string; platform: string; total: number; onTime: number; late: number; notYetDue: number }[]).map((i) => [`${i.authorityUscc}/${i.platform}`, { total: i.total, onTime: i.onTime, late: i.late, notYetDue: i.notYetDue }])),
-    );
+    expect(await directTimeliness(month, null, today)).to.deep.equal(byAuthorityPlatform(before));
     expect((await checkTally('records')).differences).to.deep.equal([]);
   });
 });
