@@ -103,7 +103,6 @@ export class DeliveryEngine {
 
   /** Delivers everything due, platform by platform in parallel, until nothing is due or the budget is spent. */
   async sweep(opts: { budgetMs?: number; maxBatches?: number } = {}): Promise<PlatformSweep[]> {
-    this.candidates.clear();
     const deadline = Date.now() + (opts.budgetMs ?? 240_000);
     return Promise.all(this.opts.platforms.map((p) => this.sweepPlatform(p, deadline, opts.maxBatches ?? Infinity)));
   }
@@ -190,37 +189,17 @@ export class DeliveryEngine {
     return { [`${d}.state`]: 'pending', kind, [`${d}.nextAttemptAt`]: { $lte: now } };
   }
 
-  /** Due candidates per platform and kind, found by one indexed query and consumed batch by batch. */
-  private candidates = new Map<string, string[]>();
-
   /**
-   * The next batch of due record versions of one kind, oldest due first, for the partition's holder.
-   * The candidates come from one indexed query (`delivery.<platform>.state` + `kind` + `nextAttemptAt`,
-   * declared on records) kept for the sweep; each batch is read by its ids AND the due condition, so a
-   * candidate settled or corrected since is read as it is now (or not at all).
+   * The next batch of due record versions of one kind for the partition's holder: one indexed query
+   * (`delivery.<platform>.state` + `kind` + `nextAttemptAt`, declared on records) limited to the batch
+   * size, so each record is read once, as it is now (a version settled or corrected since the last batch
+   * is read in its new state, or not at all). The index returns the due records in due-time order; the
+   * batch is sent in that order.
    */
   async nextBatch(platform: PlatformConfig, kind: RecordKind): Promise<Lean[]> {
-    const now = this.now();
-    const d = `delivery.${platform.id}`;
-    const key = `${platform.id}:${kind}`;
-    let rescanned = false;
-    for (;;) {
-      let queue = this.candidates.get(key);
-      if (!queue || queue.length === 0) {
-        if (rescanned) return [];
-        rescanned = true;
-        const found = await RecordModel.find(this.dueFilter(platform.id, kind, now), { _id: 1, [`${d}.nextAttemptAt`]: 1 }).limit(5000).lean();
-        const at = (x: (typeof found)[number]) => new Date((x.delivery?.[platform.id]?.nextAttemptAt as Date | null | undefined) ?? 0).getTime();
-        queue = found.sort((a, b) => at(a) - at(b)).map((x) => String(x._id));
-        this.candidates.set(key, queue);
-        if (queue.length === 0) return [];
-      }
-      const ids = queue.splice(0, platform.batchSize).map((id) => new mongoose.Types.ObjectId(id));
-      const docs = (await RecordModel.find({ _id: { $in: ids }, ...this.dueFilter(platform.id, kind, now) }, { versions: 0 }).lean()) as Lean[];
-      if (docs.length === 0) continue;
-      const order = new Map(ids.map((id, i) => [String(id), i]));
-      return docs.sort((a, b) => order.get(String(a._id))! - order.get(String(b._id))!);
-    }
+    const docs = (await RecordModel.find(this.dueFilter(platform.id, kind, this.now()), { versions: 0 }).limit(platform.batchSize).lean()) as Lean[];
+    const due = (x: Lean) => new Date(x.delivery[platform.id]?.nextAttemptAt ?? 0).getTime();
+    return docs.sort((a, b) => due(a) - due(b) || String(a._id).localeCompare(String(b._id)));
   }
 
   /** Sends and settles the partition's next batch; returns how many records it handled (0: none due, or the lease lost). */
