@@ -279,6 +279,16 @@ try {
   let sawUnavailable = false;
   let readyz503 = false;
   let other5xx = 0;
+  let probing = true;
+  // readyz is polled on its own: a write in flight when the database stops may wait out the outage
+  // (the driver retries it) and succeed after the restart, so polling readyz only between probe pairs
+  // could miss the whole outage.
+  const readyzPoller = (async () => {
+    while (probing) {
+      if ((await httpStatus(`${svc.baseUrl}/readyz`).catch(() => 0)) === 503) readyz503 = true;
+      await sleep(250);
+    }
+  })();
   const prober = (async () => {
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
@@ -294,7 +304,6 @@ try {
         } else if (r.status >= 500 || r.status === 0) other5xx++;
       }
       if (write.status === 201) created.set(write.body.id, 1);
-      if ((await httpStatus(`${svc.baseUrl}/readyz`).catch(() => 0)) === 503) readyz503 = true;
       if (sawUnavailable && readyz503 && list.status === 200 && write.status === 201) return true;
       await sleep(100);
     }
@@ -308,6 +317,8 @@ try {
   embedded = await startEmbedded(dbOptions);
   log('database restarted');
   const recovered = await prober;
+  probing = false;
+  await readyzPoller;
   check(sawUnavailable && readyz503, `requests while the database is down answer 503 SERVICE_UNAVAILABLE (${figures.dbDown503}), readyz 503`);
   check(recovered, 'requests succeed again after the restart');
   check(other5xx === 0, `no other 5xx or dropped connection while the database was down (${other5xx})`);
