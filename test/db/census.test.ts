@@ -133,6 +133,35 @@ describe('embedded database: the sort census is ready before the first sorted qu
     expect(await sameAsScan()).to.equal(due + 1);
   });
 
+  it('a window on the leading key of a pushed-down sort drives the query; other exact conditions cannot pick an index', async () => {
+    if (process.env.MONGODB_URI) return expect(process.env.MONGODB_URI).to.be.a('string');
+    const coll = await open();
+    await coll.createIndex({ updatedAt: 1 });
+    await coll.createIndex({ 'd.state': 1, kind: 1, 'd.due': 1 });
+    const t0 = Date.UTC(2026, 5, 1);
+    await coll.insertMany(Array.from({ length: 400 }, (_, i) => ({ kind: `k${i % 2}`, updatedAt: new Date(t0 + ((i * 7919) % 36_000) * 1000), d: { state: i % 5 ? 'pending' : 'delivered', due: new Date(t0) } })));
+    const hour = (h: number) => new Date(t0 + h * 3_600_000);
+    const window = { $and: [{ updatedAt: { $gte: hour(3), $lt: hour(4) } }, { 'd.state': { $in: ['pending'] } }] };
+    const oneSided = { $and: [{ updatedAt: { $gte: hour(3) } }, { 'd.state': { $in: ['pending'] } }] };
+    const explainOf = async (filter: object) => {
+      const explain = (await coll.find(filter).sort({ updatedAt: 1 }).limit(1).explain()) as { queryPlanner?: { SQL?: string; Plan?: string[] } };
+      return { sql: explain.queryPlanner?.SQL ?? '', plan: (explain.queryPlanner?.Plan ?? []).join('\n') };
+    };
+    let got = { sql: '', plan: '' };
+    await waitFor(async () => (got = await explainOf(window)).sql.includes('ORDER BY') && got.sql.includes('->"state" IN (?)'), 10_000, 'the census (sort pushed down, exact state)');
+    expect(got.plan).to.match(/USING INDEX \S*updatedAt/);
+    expect(got.plan).not.to.include('TEMP B-TREE');
+    expect(got.sql).to.include('(+_ferretdb_sjson)->"d"->"state"');
+    // a one-sided range is no window: the conditions keep their indexes
+    expect((await explainOf(oneSided)).sql).not.to.include('(+');
+    for (const filter of [window, oneSided]) {
+      const first = await coll.find(filter).sort({ updatedAt: 1 }).limit(1).toArray();
+      const scan = await coll.find(filter, { comment: 'ferretdb:nopushdown' }).sort({ updatedAt: 1 }).limit(1).toArray();
+      expect(first.map((x) => x.updatedAt.toISOString())).to.deep.equal(scan.map((x) => x.updatedAt.toISOString()));
+      expect(first).to.have.length(1);
+    }
+  });
+
   it('without an index the census is not computed: the conditions stay for the Go filter', async () => {
     if (process.env.MONGODB_URI) return expect(process.env.MONGODB_URI).to.be.a('string');
     const coll = await open();
