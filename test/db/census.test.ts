@@ -162,6 +162,35 @@ describe('embedded database: the sort census is ready before the first sorted qu
     }
   });
 
+  it('an $or beside an exact equality or $in on a leading index field does not drive the query', async () => {
+    if (process.env.MONGODB_URI) return expect(process.env.MONGODB_URI).to.be.a('string');
+    const coll = await open();
+    await coll.createIndex({ day: 1 });
+    await coll.createIndex({ 'd.a.state': 1 });
+    await coll.createIndex({ 'd.b.state': 1 });
+    const day = (i: number) => `2026-06-${String(1 + (i % 30)).padStart(2, '0')}`;
+    await coll.insertMany(Array.from({ length: 600 }, (_, i) => ({ day: day(i), d: { a: { state: i % 4 ? 'pending' : 'delivered' }, b: { state: i % 3 ? 'pending' : 'failed' } } })));
+    const states = ['pending', 'failed'];
+    const either = { $or: [{ 'd.a.state': { $in: states } }, { 'd.b.state': { $in: states } }] };
+    const beside = { $and: [{ day: { $in: Array.from({ length: 20 }, (_, i) => day(i)) }, ...either }] };
+    const explainOf = async (filter: object) => {
+      const explain = (await coll.find(filter).explain()) as { queryPlanner?: { SQL?: string; Plan?: string[] } };
+      return { sql: explain.queryPlanner?.SQL ?? '', plan: (explain.queryPlanner?.Plan ?? []).join('\n') };
+    };
+    let got = { sql: '', plan: '' };
+    await waitFor(async () => (got = await explainOf(beside)).sql.includes('->"day" IN ('), 10_000, 'the census (exact conditions)');
+    expect(got.sql).to.include('(+_ferretdb_sjson)->"d"->"a"->"state" IN (');
+    expect(got.plan).to.match(/USING INDEX \S*day_1/);
+    expect(got.plan).not.to.include('MULTI-INDEX OR');
+    // alone, the $or may still be answered as a union of index searches
+    expect((await explainOf(either)).sql).not.to.include('(+');
+    for (const filter of [beside, either]) {
+      const ids = (await coll.find(filter).toArray()).map((x) => String(x._id)).sort();
+      expect(ids).to.deep.equal((await coll.find(filter, { comment: 'ferretdb:nopushdown' }).toArray()).map((x) => String(x._id)).sort());
+      expect(ids.length).to.be.greaterThan(0);
+    }
+  });
+
   it('without an index the census is not computed: the conditions stay for the Go filter', async () => {
     if (process.env.MONGODB_URI) return expect(process.env.MONGODB_URI).to.be.a('string');
     const coll = await open();
