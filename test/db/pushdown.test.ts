@@ -71,12 +71,16 @@ describe('embedded database: queries use the declared indexes', function () {
     { name: 'equality on an indexed dotted path (arrays of subdocuments included)', filter: { 'meta.level': 'L1' }, index: 'meta.level_1', count: 108 },
     { name: 'indexed equality with an unindexed condition', filter: { district: '区3', note: { $ne: 'x' } }, index: 'district_1', count: 20 },
   ];
-  it('a literal $regex on an indexed field is a substring test in SQLite (patch 0007) and answers exactly', async () => {
+  it('a literal $regex on an indexed field is a substring test in SQLite (patch 0007; unanchored: its substring index, 0017) and answers exactly', async () => {
     const filter = { district: { $regex: '区1', $options: 'i' } };
-    const explain = (await coll.find(filter).explain()) as Explain;
-    if (explain.queryPlanner?.SQL !== undefined) expect(explain.queryPlanner.SQL).to.include('instr(');
+    const anchored = { district: { $regex: '^区1' } };
+    const sqlOf = async (f: object) => ((await coll.find(f).explain()) as Explain).queryPlanner?.SQL;
+    const [any, prefix] = [await sqlOf(filter), await sqlOf(anchored)];
+    if (any !== undefined) expect(any).to.include('_substr_');
+    if (prefix !== undefined) expect(prefix).to.include('instr(');
     // 区1 and 区10…区19: 11 of the 20 districts, 20 documents each
     expect(await coll.countDocuments(filter)).to.equal(220);
+    expect(await coll.countDocuments(anchored)).to.equal(220);
     expect(await coll.countDocuments({ district: { $regex: '区1$' } })).to.equal(20);
   });
   for (const s of shapes) {

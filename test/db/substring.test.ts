@@ -1,0 +1,156 @@
+import { expect } from 'chai';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import mongoose from 'mongoose';
+import { startEmbedded, type EmbeddedDb } from '../../src/db/embedded.js';
+
+/**
+ * Substring indexes of the embedded database (patch 0017). A search for any part of a name
+ * (`{name: {$regex: <escaped text>, $options: 'i'}}`, as the enterprise list asks) is answered from an
+ * FTS5 trigram table FerretDB builds the first time a field some declared index has as a key is searched
+ * that way, and keeps with triggers. Seen through explain (the SQL run and SQLite's plan); every answer is
+ * compared with the same query run as a full scan (`ferretdb:nopushdown`), after inserts, renames,
+ * deletes, a restart, a full compaction, and the index or the collection dropped and made again.
+ * Runs its own server in its own directory (it restarts it).
+ */
+const bin = process.env.FERRETDB_BIN ?? resolve('.bin/ferretdb');
+const { MongoClient } = mongoose.mongo;
+type Doc = { _id: string; uscc: string; name?: unknown; district?: string };
+
+async function planOf(cursor: mongoose.mongo.FindCursor): Promise<{ sql: string; plan: string }> {
+  const explain = (await cursor.explain()) as { queryPlanner?: { SQL?: string; Plan?: string[] } };
+  return { sql: explain.queryPlanner?.SQL ?? '', plan: (explain.queryPlanner?.Plan ?? []).join('\n') };
+}
+
+/** A search as the service writes it: the text escaped, any case. */
+const search = (text: string, options = 'i') => ({ name: { $regex: text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), ...(options ? { $options: options } : {}) } });
+
+const NAMES = ['化工', '建材', '机械', 'Alpha Trading', 'beta_tech', '100%纯', '物流'];
+const docs = (n: number, tag = ''): Doc[] =>
+  Array.from({ length: n }, (_, i) => ({
+    _id: `e${tag}${i}`,
+    uscc: `9${tag || '1'}${String(i).padStart(16, '0')}`,
+    name: i % 97 === 0 ? [`${tag}集团${i}`, `分公司${NAMES[i % NAMES.length]}`] : i % 89 === 0 ? 42 : `${tag}某某${NAMES[i % NAMES.length]}有限公司${i}`,
+    district: `3201${String(i % 12).padStart(2, '0')}`,
+  }));
+
+describe('embedded database: substring indexes answer a search for any part of a name', function () {
+  this.timeout(120_000);
+  let dir: string;
+  let server: EmbeddedDb | undefined;
+  let client: InstanceType<typeof MongoClient> | undefined;
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'credit-substr-'));
+  });
+  after(async () => {
+    await client?.close();
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const open = async () => {
+    await client?.close();
+    await server?.stop();
+    server = await startEmbedded({ dataDir: dir, binPath: bin, dbName: 'substr' });
+    client = new MongoClient(server.uri, { directConnection: true });
+    await client.connect();
+    return client.db('substr').collection<Doc>('enterprises');
+  };
+
+  /** The ids a filter finds (sorted by uscc, optionally limited), checked equal to a full scan's; returns them. */
+  const sameAsScan = async (coll: mongoose.mongo.Collection<Doc>, filter: mongoose.mongo.Filter<Doc>, limit = 0) => {
+    const ask = (comment?: string) =>
+      coll
+        .find(filter, comment ? { comment } : {})
+        .sort({ uscc: 1 })
+        .limit(limit)
+        .toArray()
+        .then((r) => r.map((d) => d._id));
+    const ids = await ask();
+    expect(ids, JSON.stringify(filter)).to.deep.equal(await ask('ferretdb:nopushdown'));
+    return ids;
+  };
+  const texts = ['化工', '某某机械', 'alpha', 'ALPHA TRAD', 'Beta_', '_', '100%', '%纯', '集团', '公司', '工', 'nothing here', '有限公司1234'];
+  const allSameAsScan = async (coll: mongoose.mongo.Collection<Doc>) => {
+    let found = 0;
+    for (const t of texts) {
+      for (const options of ['i', '']) found += (await sameAsScan(coll, search(t, options))).length;
+      found += (await sameAsScan(coll, { $and: [{ district: '320103' }, search(t)] }, 20)).length;
+    }
+    return found;
+  };
+
+  it('built at the first search, used by every later one, and exact', async () => {
+    if (process.env.MONGODB_URI) return expect(process.env.MONGODB_URI).to.be.a('string'); // no embedded server on MongoDB
+    const coll = await open();
+    await coll.createIndex({ uscc: 1 }, { unique: true });
+    await coll.createIndex({ name: 1 });
+    await coll.createIndex({ district: 1, uscc: 1 });
+    await coll.insertMany(docs(3000));
+
+    const one = await sameAsScan(coll, search('有限公司1234'));
+    expect(one).to.deep.equal(['e1234']);
+    const unsorted = await planOf(coll.find(search('有限公司1234')));
+    expect(unsorted.sql).to.match(/\(rowid IN \(SELECT rowid FROM "enterprises_[0-9a-f]{8}_substr_[0-9a-f]{8}" WHERE v LIKE \?\)\)/);
+    expect(unsorted.plan, 'the trigram table drives').to.match(/VIRTUAL TABLE INDEX/);
+
+    // a page of a sorted list walks the sort's index, the substring search filtering (no sort of every match)
+    const sorted = await planOf(coll.find(search('公司')).sort({ uscc: 1 }).limit(21));
+    expect(sorted.sql).to.include('(+rowid IN (SELECT rowid FROM');
+    expect(sorted.plan).to.match(/USING INDEX enterprises_[0-9a-f]{8}_uscc_1/);
+    expect(sorted.plan).not.to.include('USE TEMP B-TREE FOR ORDER BY');
+
+    // an anchored prefix and a real pattern are not substring searches
+    expect((await planOf(coll.find({ name: { $regex: '^某某' } }))).sql).not.to.include('_substr_');
+    expect((await planOf(coll.find({ name: { $regex: '化.' } }))).sql).not.to.include('_substr_');
+    // a field no index has as a key gets none
+    expect((await planOf(coll.find({ note: { $regex: 'x' } }))).sql).not.to.include('_substr_');
+
+    expect(await allSameAsScan(coll)).to.be.greaterThan(3000);
+  });
+
+  it('kept by inserts, renames, deletes and arrays; kept over a restart and a full compaction', async () => {
+    if (process.env.MONGODB_URI) return expect(process.env.MONGODB_URI).to.be.a('string');
+    let coll = await open();
+    await coll.insertMany(docs(200, 'n'));
+    await coll.updateMany({ _id: { $in: ['e7', 'e14', 'e21'] } }, { $set: { name: '新名称ALPHA Trading' } });
+    await coll.updateOne({ _id: 'e1' }, { $set: { name: ['数组名化工', 7] } });
+    await coll.updateOne({ _id: 'e2' }, { $unset: { name: '' } });
+    await coll.updateOne({ _id: 'e3' }, { $set: { district: '320199' } }); // the name unchanged
+    await coll.deleteMany({ _id: { $in: ['e1234', 'e1235'] } });
+    expect(await sameAsScan(coll, search('有限公司1234'))).to.deep.equal([]);
+    expect(await sameAsScan(coll, search('新名称alpha'))).to.deep.equal(['e7', 'e14', 'e21']);
+    expect(await sameAsScan(coll, search('数组名'))).to.deep.equal(['e1']);
+    const before = await allSameAsScan(coll);
+
+    coll = await open();
+    expect((await planOf(coll.find(search('化工')))).sql, 'kept on disk').to.include('_substr_');
+    expect(await allSameAsScan(coll)).to.equal(before);
+
+    await client!.db('substr').command({ compact: 'enterprises', force: true });
+    expect(await allSameAsScan(coll)).to.equal(before);
+    await coll.insertOne({ _id: 'late', uscc: '92000000000000000X', name: '压实后新增化工' });
+    expect(await sameAsScan(coll, search('压实后'))).to.deep.equal(['late']);
+  });
+
+  it('dropped with the last index on the field, and with the collection: a new one never reads old rows', async () => {
+    if (process.env.MONGODB_URI) return expect(process.env.MONGODB_URI).to.be.a('string');
+    let coll = await open();
+    await coll.dropIndex('name_1');
+    expect((await planOf(coll.find(search('化工')))).sql).not.to.include('_substr_');
+    await coll.insertOne({ _id: 'unindexed', uscc: '93000000000000000X', name: '无索引期间化工' });
+    await coll.createIndex({ name: 1 });
+    expect(await sameAsScan(coll, search('无索引期间'))).to.deep.equal(['unindexed']);
+    expect((await planOf(coll.find(search('化工')))).sql).to.include('_substr_');
+
+    await coll.drop();
+    coll = client!.db('substr').collection<Doc>('enterprises');
+    await coll.createIndex({ name: 1 });
+    await coll.insertMany(docs(300, 'r'));
+    expect(await sameAsScan(coll, search('无索引期间'))).to.deep.equal([]);
+    expect(await sameAsScan(coll, search('r某某化工'))).to.have.length.greaterThan(30);
+    expect(await allSameAsScan(coll)).to.be.greaterThan(300);
+  });
+});
