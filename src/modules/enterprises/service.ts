@@ -277,7 +277,7 @@ export async function listEnterprises(q: EnterpriseListQuery, principal: Princip
   if (q.needsCompletion === false) filter.push({ needsCompletion: { $ne: true } });
   if (q.district) filter.push({ districtCode: districtFilter(q.district) });
   if (q.industry) filter.push({ industryCode: { $regex: `^${escapeRegex(q.industry)}` } });
-  // Any part of the name (MongoDB scans the name index's keys; the embedded database filters in SQLite).
+  // Any part of the name (MongoDB scans the name index's keys; the embedded database keeps a substring index).
   if (q.name) filter.push({ name: { $regex: escapeRegex(q.name), $options: 'i' } });
   const page = await paginate(EnterpriseModel, { $and: filter }, q, { field: 'uscc', order: 1 });
   return { items: page.items.map(presentEnterprise), nextCursor: page.nextCursor };
