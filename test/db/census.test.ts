@@ -1,9 +1,6 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import mongoose from 'mongoose';
-import { startEmbedded, type EmbeddedDb } from '../../src/db/embedded.js';
+import { ownServer, planOf } from '../support/ownServer.js';
 import { waitFor } from '../support/process.js';
 
 /**
@@ -15,44 +12,23 @@ import { waitFor } from '../support/process.js';
  * query is made here, which is what computed the census before.
  * Runs its own server in its own directory (it restarts it).
  */
-const bin = process.env.FERRETDB_BIN ?? resolve('.bin/ferretdb');
-
-/** The SQL FerretDB runs for a find and SQLite's plan of it, from explain. */
-async function planOf(cursor: mongoose.mongo.FindCursor): Promise<{ sql: string; plan: string }> {
-  const explain = (await cursor.explain()) as { queryPlanner?: { SQL?: string; Plan?: string[] } };
-  return { sql: explain.queryPlanner?.SQL ?? '', plan: (explain.queryPlanner?.Plan ?? []).join('\n') };
-}
-
 /** The ids a filter finds, checked equal to a full scan's (no pushdown); returns how many. */
 async function sameAsScan(coll: mongoose.mongo.Collection, filter: mongoose.mongo.Filter<mongoose.mongo.Document>): Promise<number> {
   const ids = (await coll.find(filter).toArray()).map((x) => String(x._id)).sort();
   expect(ids, JSON.stringify(filter)).to.deep.equal((await coll.find(filter, { comment: 'ferretdb:nopushdown' }).toArray()).map((x) => String(x._id)).sort());
   return ids.length;
 }
-const { MongoClient } = mongoose.mongo;
 
 describe('embedded database: the sort census is ready before the first sorted query', function () {
   this.timeout(60_000);
-  let dir: string;
-  let server: EmbeddedDb | undefined;
-  let client: InstanceType<typeof MongoClient> | undefined;
+  let own: ReturnType<typeof ownServer>;
 
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'credit-census-'));
+    own = ownServer('credit-census-', 'census');
   });
-  afterEach(async () => {
-    await client?.close();
-    await server?.stop();
-    client = server = undefined;
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => own.dispose());
 
-  const open = async () => {
-    server = await startEmbedded({ dataDir: dir, binPath: bin, dbName: 'census' });
-    client = new MongoClient(server.uri, { directConnection: true });
-    await client.connect();
-    return client.db('census').collection('records');
-  };
+  const open = async () => (await own.open()).collection('records');
   const sqlOf = async (coll: mongoose.mongo.Collection) => (await planOf(coll.find({ kind: 'k1', decidedAt: { $gte: new Date(Date.UTC(2026, 0, 5)) } }))).sql;
   const exact = (sql: string) => / WHERE _ferretdb_sjson->"kind" = \? AND \(_ferretdb_sjson->"decidedAt" >= \?\)$/.test(sql);
 
@@ -65,8 +41,6 @@ describe('embedded database: the sort census is ready before the first sorted qu
     await waitFor(async () => exact((sql = await sqlOf(coll))), 10_000, 'exact conditions on the new collection');
     expect(await coll.countDocuments({ kind: 'k1', decidedAt: { $gte: new Date(Date.UTC(2026, 0, 5)) } })).to.equal(12);
 
-    await client!.close();
-    await server!.stop();
     coll = await open();
     await waitFor(async () => exact((sql = await sqlOf(coll))), 10_000, `exact conditions after a restart (last: ${sql})`);
     expect(await coll.countDocuments({ kind: 'k1', decidedAt: { $gte: new Date(Date.UTC(2026, 0, 5)) } })).to.equal(12);
@@ -113,8 +87,6 @@ describe('embedded database: the sort census is ready before the first sorted qu
     expect(due).to.be.greaterThan(0);
 
     // after a restart, the census of the dotted paths is computed from the stored documents
-    await client!.close();
-    await server!.stop();
     coll = await open();
     await waitFor(async () => exactState((got = await plan()).sql), 10_000, `exact dotted conditions after a restart (last: ${got.sql})`);
     expect(got.plan).to.match(/USING INDEX \S*d\.p\.state/);
@@ -124,8 +96,6 @@ describe('embedded database: the sort census is ready before the first sorted qu
     await coll.insertOne({ kind: 'k1', decidedAt: now, d: [{ p: { state: 'pending', due: now } }] });
     expect(exactState((await plan()).sql)).to.equal(false);
     expect(await sameAsScan(coll, filter)).to.equal(due + 1);
-    await client!.close();
-    await server!.stop();
     coll = await open();
     await new Promise((r) => setTimeout(r, 1000));
     expect(exactState((await plan()).sql)).to.equal(false);

@@ -1,9 +1,6 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import mongoose from 'mongoose';
-import { startEmbedded, type EmbeddedDb } from '../../src/db/embedded.js';
+import { ownServer, planOf } from '../support/ownServer.js';
 
 /**
  * Substring indexes of the embedded database (patch 0017). A search for any part of a name
@@ -14,14 +11,7 @@ import { startEmbedded, type EmbeddedDb } from '../../src/db/embedded.js';
  * deletes, a restart, a full compaction, and the index or the collection dropped and made again.
  * Runs its own server in its own directory (it restarts it).
  */
-const bin = process.env.FERRETDB_BIN ?? resolve('.bin/ferretdb');
-const { MongoClient } = mongoose.mongo;
 type Doc = { _id: string; uscc: string; name?: unknown; district?: string };
-
-async function planOf(cursor: mongoose.mongo.FindCursor): Promise<{ sql: string; plan: string }> {
-  const explain = (await cursor.explain()) as { queryPlanner?: { SQL?: string; Plan?: string[] } };
-  return { sql: explain.queryPlanner?.SQL ?? '', plan: (explain.queryPlanner?.Plan ?? []).join('\n') };
-}
 
 /** A search as the service writes it: the text escaped, any case. */
 const search = (text: string, options = 'i') => ({ name: { $regex: text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), ...(options ? { $options: options } : {}) } });
@@ -37,27 +27,11 @@ const docs = (n: number, tag = ''): Doc[] =>
 
 describe('embedded database: substring indexes answer a search for any part of a name', function () {
   this.timeout(120_000);
-  let dir: string;
-  let server: EmbeddedDb | undefined;
-  let client: InstanceType<typeof MongoClient> | undefined;
+  const own = ownServer('credit-substr-', 'substr');
+  let db: mongoose.mongo.Db;
+  after(() => own.dispose());
 
-  before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'credit-substr-'));
-  });
-  after(async () => {
-    await client?.close();
-    await server?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  const open = async () => {
-    await client?.close();
-    await server?.stop();
-    server = await startEmbedded({ dataDir: dir, binPath: bin, dbName: 'substr' });
-    client = new MongoClient(server.uri, { directConnection: true });
-    await client.connect();
-    return client.db('substr').collection<Doc>('enterprises');
-  };
+  const open = async () => (db = await own.open()).collection<Doc>('enterprises');
 
   /** The ids a filter finds (sorted by uscc, optionally limited), checked equal to a full scan's; returns them. */
   const sameAsScan = async (coll: mongoose.mongo.Collection<Doc>, filter: mongoose.mongo.Filter<Doc>, limit = 0) => {
@@ -132,7 +106,7 @@ describe('embedded database: substring indexes answer a search for any part of a
     expect((await planOf(coll.find(search('化工')))).sql, 'kept on disk').to.include('_substr_');
     expect(await allSameAsScan(coll)).to.equal(before);
 
-    await client!.db('substr').command({ compact: 'enterprises', force: true });
+    await db.command({ compact: 'enterprises', force: true });
     expect(await allSameAsScan(coll)).to.equal(before);
     await coll.insertOne({ _id: 'late', uscc: '92000000000000000X', name: '压实后新增化工' });
     expect(await sameAsScan(coll, search('压实后'))).to.deep.equal(['late']);
@@ -149,7 +123,7 @@ describe('embedded database: substring indexes answer a search for any part of a
     expect((await planOf(coll.find(search('化工')))).sql).to.include('_substr_');
 
     await coll.drop();
-    coll = client!.db('substr').collection<Doc>('enterprises');
+    coll = db.collection<Doc>('enterprises');
     await coll.createIndex({ name: 1 });
     await coll.insertMany(docs(300, 'r'));
     expect(await sameAsScan(coll, search('无索引期间'))).to.deep.equal([]);
