@@ -173,42 +173,45 @@ export async function benchVolume(): Promise<void> {
     rows.push({ call: 'baseline: GET /healthz', runs: base.length, medianMs: stats(base).median.toFixed(1), maxMs: stats(base).max.toFixed(1), targetMs: '—', 'median/target': '—' });
     report(`volume: console calls right after a write (${REPEAT} each)`, rows);
 
-    // 3. Writes at a steady 20/s, with the summaries-sweep job's work running beside them (every 2 s).
-    // The service and the sweep run in this process: its event-loop delay tells a write waiting on
-    // JavaScript (a sweep decoding documents) from one waiting on the database.
-    const loop = monitorEventLoopDelay({ resolution: 10 });
-    loop.enable();
-    let sweeping = true;
-    const sweeper = (async () => {
-      while (sweeping) {
-        await sweepAllTallies();
-        await sleep(2000);
+    // 3. Writes at a steady 20/s, with the summaries-sweep job's work running beside them (every 2 s), then
+    // again without it: the difference is what the sweep costs the writes. The service and the sweep run in
+    // this process: its event-loop delay tells a write waiting on JavaScript (a sweep decoding documents)
+    // from one waiting on the database.
+    const steadyWrites = async (sweep: boolean) => {
+      const loop = monitorEventLoopDelay({ resolution: 10 });
+      loop.enable();
+      let sweeping = sweep;
+      const sweeper = (async () => {
+        while (sweeping) {
+          await sweepAllTallies();
+          await sleep(2000);
+        }
+      })();
+      const latencies: number[] = [];
+      const started = Date.now();
+      const inFlight: Promise<void>[] = [];
+      for (let k = 0; k < WRITE_RATE * WRITE_SECONDS; k++) {
+        const due = started + (k * 1000) / WRITE_RATE;
+        const wait = due - Date.now();
+        if (wait > 0) await sleep(wait);
+        inFlight.push(timed(write).then(({ ms }) => void latencies.push(ms)));
       }
-    })();
-    const latencies: number[] = [];
-    const started = Date.now();
-    const inFlight: Promise<void>[] = [];
-    for (let k = 0; k < WRITE_RATE * WRITE_SECONDS; k++) {
-      const due = started + (k * 1000) / WRITE_RATE;
-      const wait = due - Date.now();
-      if (wait > 0) await sleep(wait);
-      inFlight.push(timed(write).then(({ ms }) => void latencies.push(ms)));
-    }
-    await Promise.all(inFlight);
-    sweeping = false;
-    await sweeper;
-    loop.disable();
-    const w = stats(latencies);
-    report(`volume: writes at ${WRITE_RATE}/s for ${WRITE_SECONDS} s (POST /penalties)`, [
-      {
+      await Promise.all(inFlight);
+      sweeping = false;
+      await sweeper;
+      loop.disable();
+      const w = stats(latencies);
+      return {
+        sweep: sweep ? 'beside (every 2 s)' : 'none',
         writes: latencies.length,
-        p50Ms: stats(latencies).median.toFixed(1),
+        p50Ms: w.median.toFixed(1),
         p99Ms: w.p99.toFixed(1),
         maxMs: w.max.toFixed(1),
         'p99/100ms': (w.p99 / 100).toFixed(2),
         'event-loop delay p99/max ms': `${(loop.percentile(99) / 1e6).toFixed(1)}/${(loop.max / 1e6).toFixed(1)}`,
-      },
-    ]);
+      };
+    };
+    report(`volume: writes at ${WRITE_RATE}/s for ${WRITE_SECONDS} s (POST /penalties)`, [await steadyWrites(true), await steadyWrites(false)]);
   } finally {
     await env.close();
   }
