@@ -130,4 +130,29 @@ describe('embedded database: substring indexes answer a search for any part of a
     expect(await sameAsScan(coll, search('r某某化工'))).to.have.length.greaterThan(30);
     expect(await allSameAsScan(coll)).to.be.greaterThan(300);
   });
+
+  it('concurrent writes to a searched collection never fail with "database is locked" (patch 0018)', async () => {
+    if (process.env.MONGODB_URI) return expect(process.env.MONGODB_URI).to.be.a('string');
+    // A pooled connection connects the trigram table (reading its configuration) when it next prepares a
+    // statement on the table after any schema change. Inside a deferred transaction that read made the write
+    // that followed an upgrade, refused at once while another connection wrote: 10 of 1,000 writes failed.
+    const coll = db.collection<Doc & { n: number }>('busy');
+    await coll.createIndex({ name: 1 });
+    await coll.insertMany(Array.from({ length: 20 }, (_, i) => ({ _id: `b${i}`, uscc: `b${i}`, name: `企业${i}`, n: 0 })));
+    expect(await coll.countDocuments(search('业1'))).to.equal(11); // builds the trigram table
+    const failures: string[] = [];
+    for (let round = 0; round < 20; round++) {
+      await db.createCollection(`schema_change_${round}`);
+      const writes = await Promise.allSettled([
+        ...Array.from({ length: 20 }, (_, i) => coll.updateOne({ _id: `b${i}` }, { $inc: { n: 1 } })),
+        ...Array.from({ length: 10 }, (_, i) => coll.insertOne({ _id: `r${round}-${i}`, uscc: `r${round}-${i}`, name: `新企业${round}-${i}`, n: 0 })),
+        ...Array.from({ length: 20 }, (_, i) => db.collection('other_writes').insertOne({ round, i })),
+      ]);
+      for (const w of writes) if (w.status === 'rejected') failures.push(String(w.reason));
+    }
+    expect(failures.slice(0, 3)).to.deep.equal([]);
+    const counts = await coll.find({ _id: { $regex: '^b' } }).toArray();
+    expect(counts.map((d) => d.n)).to.deep.equal(Array(20).fill(20));
+    expect(await sameAsScan(coll, search('新企业19-'))).to.have.length(10);
+  });
 });

@@ -294,13 +294,13 @@ describe('enterprise roster (企业名录): batch registration, roster import, t
       const csv = (await download('enterprises', 'csv')).body as Buffer;
       const fields = importTable('enterprise').fields.map((f) => f.name);
       const one = await importAndWait(Buffer.concat([csv, Buffer.from(csvLine(fields, e1))]), 'text/csv');
-      expect(one).to.include({ status: 'done', rowsTotal: 1, created: 1, failed: 0 });
+      expect(one, JSON.stringify(one)).to.include({ status: 'done', rowsTotal: 1, created: 1, failed: 0 });
 
       const e2 = enterpriseBody(9202, { uscc: '914403001922038216' });
       const wb = await workbookOf((await download('enterprises', 'xlsx')).body as Buffer);
       wb.worksheets[0].addRow(fields.map((n) => (e2 as Record<string, unknown>)[n] ?? null));
       const two = await importAndWait(Buffer.from(await wb.xlsx.writeBuffer()), XLSX_TYPE);
-      expect(two).to.include({ status: 'done', rowsTotal: 1, created: 1, failed: 0 });
+      expect(two, JSON.stringify(two)).to.include({ status: 'done', rowsTotal: 1, created: 1, failed: 0 });
       expect((await getEnterprise(e2.uscc)).body).to.include({ uscc: '914403001922038216', name: e2.name });
 
       const penaltyCsv = (await download('penalties', 'csv')).body as Buffer;
