@@ -181,9 +181,10 @@ export async function benchVolume(): Promise<void> {
       const loop = monitorEventLoopDelay({ resolution: 10 });
       loop.enable();
       let sweeping = sweep;
+      const sweeps: number[] = [];
       const sweeper = (async () => {
         while (sweeping) {
-          await sweepAllTallies();
+          sweeps.push((await timed(sweepAllTallies)).ms);
           await sleep(2000);
         }
       })();
@@ -209,6 +210,7 @@ export async function benchVolume(): Promise<void> {
         maxMs: w.max.toFixed(1),
         'p99/100ms': (w.p99 / 100).toFixed(2),
         'event-loop delay p99/max ms': `${(loop.percentile(99) / 1e6).toFixed(1)}/${(loop.max / 1e6).toFixed(1)}`,
+        'sweeps: n, median/max ms': sweeps.length ? `${sweeps.length}, ${stats(sweeps).median.toFixed(0)}/${stats(sweeps).max.toFixed(0)}` : '—',
       };
     };
     report(`volume: writes at ${WRITE_RATE}/s for ${WRITE_SECONDS} s (POST /penalties)`, [await steadyWrites(true), await steadyWrites(false)]);
