@@ -15,7 +15,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { penaltyBody, permitBody, enterpriseBody, makeUscc } from '../test/support/fixtures.js';
-import { runFullRegrade } from '../src/modules/grading/index.js';
+import { RECORD_FIELDS, runFullRegrade } from '../src/modules/grading/index.js';
 import { RecordModel } from '../src/modules/records/index.js';
 import { sweepAllTallies } from '../src/db/tally.js';
 import { pool, report, startBenchEnv, timed, type BenchEnv } from './support.js';
@@ -90,12 +90,17 @@ export async function benchVolume(): Promise<void> {
     );
     const tGrade = await timed(() => runFullRegrade({ trigger: 'bench', waitMs: 60_000 }));
     // Issue 14: a full regrade within 2× one scan. One scan = streaming every record once (the largest
-    // collection the regrade reads), as the regrade does, counting them; then a second regrade (grades unchanged).
-    const tScan = await timed(async () => {
-      let n = 0;
-      for await (const _ of RecordModel.collection.find({}, { projection: { uscc: 1, kind: 1 }, batchSize: 5000 })) n++;
-      return n;
-    });
+    // collection the regrade reads), as the regrade does: the fields it reads (since patch 0019 the embedded
+    // database decodes only those), counting them; then a second regrade (grades unchanged). The scan of
+    // two fields, as the bench read before 0019, is timed too.
+    const scanOf = (projection: object) =>
+      timed(async () => {
+        let n = 0;
+        for await (const _ of RecordModel.collection.find({}, { projection, batchSize: 5000 })) n++;
+        return n;
+      });
+    const tScan = await scanOf(RECORD_FIELDS);
+    const tScan2 = await scanOf({ uscc: 1, kind: 1 });
     const tRegrade = await timed(() => runFullRegrade({ trigger: 'bench', waitMs: 60_000 }));
     // What the summaries-sweep job does in the background during such a load, timed on its own here.
     const tSum = await timed(async () => {
@@ -110,13 +115,14 @@ export async function benchVolume(): Promise<void> {
       { step: 'enterprises (POST /enterprises, 8 in flight)', seconds: (tEnt.ms / 1000).toFixed(1), perSecond: ((ENTERPRISES / tEnt.ms) * 1000).toFixed(0) },
       { step: 'records (batches of 500, 2 in flight)', seconds: (tRec.ms / 1000).toFixed(1), perSecond: ((RECORDS / tRec.ms) * 1000).toFixed(0) },
       { step: 'full regrade (first: every grade new)', seconds: (tGrade.ms / 1000).toFixed(1), perSecond: ((ENTERPRISES / tGrade.ms) * 1000).toFixed(0) },
-      { step: `one scan of the records (${tScan.result} read)`, seconds: (tScan.ms / 1000).toFixed(1), perSecond: ((tScan.result / tScan.ms) * 1000).toFixed(0) },
+      { step: `one scan of the records (${tScan.result} read, the regrade's fields)`, seconds: (tScan.ms / 1000).toFixed(1), perSecond: ((tScan.result / tScan.ms) * 1000).toFixed(0) },
+      { step: `one scan of the records (${tScan2.result} read, uscc and kind)`, seconds: (tScan2.ms / 1000).toFixed(1), perSecond: ((tScan2.result / tScan2.ms) * 1000).toFixed(0) },
       { step: 'full regrade again (grades unchanged)', seconds: (tRegrade.ms / 1000).toFixed(1), perSecond: ((ENTERPRISES / tRegrade.ms) * 1000).toFixed(0) },
       { step: `summaries of the load (${tSum.result} records and grades)`, seconds: (tSum.ms / 1000).toFixed(1), perSecond: ((tSum.result / tSum.ms) * 1000).toFixed(0) },
     ]);
 
     process.stdout.write(
-      `full regrade / one scan of the records: first ${(tGrade.ms / tScan.ms).toFixed(2)}×, again ${(tRegrade.ms / tScan.ms).toFixed(2)}× (issue 14 target ≤ 2×)\n`,
+      `full regrade / one scan of the records: first ${(tGrade.ms / tScan.ms).toFixed(2)}×, again ${(tRegrade.ms / tScan.ms).toFixed(2)}× (issue 14 target ≤ 2×); against the scan of two fields ${(tGrade.ms / tScan2.ms).toFixed(2)}× / ${(tRegrade.ms / tScan2.ms).toFixed(2)}×\n`,
     );
 
     // 2. Each console call right after a fresh write.

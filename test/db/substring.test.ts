@@ -11,7 +11,7 @@ import { ownServer, planOf } from '../support/ownServer.js';
  * deletes, a restart, a full compaction, and the index or the collection dropped and made again.
  * Runs its own server in its own directory (it restarts it).
  */
-type Doc = { _id: string; uscc: string; name?: unknown; district?: string };
+type Doc = { _id: string; uscc: string; name?: unknown; district?: string; n?: number };
 
 /** A search as the service writes it: the text escaped, any case. */
 const search = (text: string, options = 'i') => ({ name: { $regex: text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), ...(options ? { $options: options } : {}) } });
@@ -136,7 +136,7 @@ describe('embedded database: substring indexes answer a search for any part of a
     // A pooled connection connects the trigram table (reading its configuration) when it next prepares a
     // statement on the table after any schema change. Inside a deferred transaction that read made the write
     // that followed an upgrade, refused at once while another connection wrote: 10 of 1,000 writes failed.
-    const coll = db.collection<Doc & { n: number }>('busy');
+    const coll = db.collection<Doc>('busy');
     await coll.createIndex({ name: 1 });
     await coll.insertMany(Array.from({ length: 20 }, (_, i) => ({ _id: `b${i}`, uscc: `b${i}`, name: `企业${i}`, n: 0 })));
     expect(await coll.countDocuments(search('业1'))).to.equal(11); // builds the trigram table

@@ -25,7 +25,8 @@ export interface FactsProgress {
 const BATCH = 5000;
 
 const ENTERPRISE_FIELDS = { uscc: 1, name: 1, districtCode: 1, industryCode: 1, standardisationGrade: 1, listing: 1 };
-const RECORD_FIELDS = {
+/** The fields of a record grading reads (the only ones a regrade decodes on the embedded database). */
+export const RECORD_FIELDS = {
   kind: 1,
   uscc: 1,
   lifecycle: 1,

@@ -6,7 +6,7 @@ export { GradeModel, GradeHistoryModel, GradingRunModel, GradingClaimModel, Acci
 export { regradeAll, regradeUsccs, sweepDirty, getGrade, gradeHistory, listGrades, gradeStats, presentGrade, GRADING_PRINCIPAL, CLAIM_LEASE_MS, type RegradeCounts, type RegradeProgress } from './service.js';
 export { runGradeSweep, runFullRegrade, runRegradeUsccs, regradeNow, GRADING_LOCK } from './jobs.js';
 export { createPlan, getPlan, SupervisionPlanModel, PlanItemModel, inputsHash } from './plans.js';
-export { collectFacts, type EnterpriseFacts } from './facts.js';
+export { collectFacts, RECORD_FIELDS, type EnterpriseFacts } from './facts.js';
 
 /** Validates the grading configuration files (scorecard, supervision policy): called at start-up, throws ConfigError. */
 export { validateGradingConfig } from './config.js';
