@@ -136,6 +136,7 @@ describe('embedded database: substring indexes answer a search for any part of a
     // A pooled connection connects the trigram table (reading its configuration) when it next prepares a
     // statement on the table after any schema change. Inside a deferred transaction that read made the write
     // that followed an upgrade, refused at once while another connection wrote: 10 of 1,000 writes failed.
+    if (!db) await open(); // when run alone
     const coll = db.collection<Doc>('busy');
     await coll.createIndex({ name: 1 });
     await coll.insertMany(Array.from({ length: 20 }, (_, i) => ({ _id: `b${i}`, uscc: `b${i}`, name: `企业${i}`, n: 0 })));
