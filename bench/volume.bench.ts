@@ -208,6 +208,7 @@ export async function benchVolume(): Promise<void> {
       await sweeper;
       loop.disable();
       const w = stats(latencies);
+      const sw = sweeps.length ? stats(sweeps) : undefined;
       return {
         sweep: sweep ? 'beside (every 2 s)' : 'none',
         writes: latencies.length,
@@ -216,7 +217,7 @@ export async function benchVolume(): Promise<void> {
         maxMs: w.max.toFixed(1),
         'p99/100ms': (w.p99 / 100).toFixed(2),
         'event-loop delay p99/max ms': `${(loop.percentile(99) / 1e6).toFixed(1)}/${(loop.max / 1e6).toFixed(1)}`,
-        'sweeps: n, median/max ms': sweeps.length ? `${sweeps.length}, ${stats(sweeps).median.toFixed(0)}/${stats(sweeps).max.toFixed(0)}` : '—',
+        'sweeps: n, median/max ms': sw ? `${sweeps.length}, ${sw.median.toFixed(0)}/${sw.max.toFixed(0)}` : '—',
       };
     };
     report(`volume: writes at ${WRITE_RATE}/s for ${WRITE_SECONDS} s (POST /penalties)`, [await steadyWrites(true), await steadyWrites(false)]);
