@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { expect } from 'chai';
 import mongoose from 'mongoose';
 import { startEmbedded, type EmbeddedDb } from '../../src/db/embedded.js';
 
@@ -37,4 +38,17 @@ export function ownServer(prefix: string, dbName: string) {
 export async function planOf(cursor: mongoose.mongo.FindCursor): Promise<{ sql: string; plan: string }> {
   const explain = (await cursor.explain()) as { queryPlanner?: { SQL?: string; Plan?: string[] } };
   return { sql: explain.queryPlanner?.SQL ?? '', plan: (explain.queryPlanner?.Plan ?? []).join('\n') };
+}
+
+/** The comment that turns the embedded database's pushdown off for one query: a full scan filtered in Go. */
+export const FULL_SCAN = 'ferretdb:nopushdown';
+
+/**
+ * Runs one query twice, as the database plans it and as a full scan (`ask(FULL_SCAN)`), expects the same
+ * answer and returns it. On MongoDB the comment is only a comment: both runs are the same query.
+ */
+export async function sameAsScan<T>(ask: (comment?: string) => Promise<T>, label: string): Promise<T> {
+  const got = await ask();
+  expect(got, label).to.deep.equal(await ask(FULL_SCAN));
+  return got;
 }

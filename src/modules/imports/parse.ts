@@ -3,7 +3,8 @@
  * into the inputs of records or enterprises. Pure apart from reading the file; no database.
  *
  * - CSV: UTF-8 (with or without BOM) or GB18030 (decided by the caller from a scan of the whole file).
- * - XLSX: the first worksheet, through exceljs' streaming WorkbookReader (Excel date cells arrive as dates).
+ * - XLSX: the first worksheet (tab order), through exceljs' streaming reader fed part by part (xlsx.ts; Excel
+ *   date cells arrive as dates).
  * - JSONL: one JSON object per line, keys named like CSV headers.
  *
  * Columns are named by the field tables' Chinese labels, field codes or internal names (kinds.ts reads
@@ -15,12 +16,12 @@ import { createReadStream } from 'node:fs';
 import { TextDecoder } from 'node:util';
 import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
 import { parse as parseCsv, CsvError } from 'csv-parse';
-import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import { importTable, type ImportField, type ImportKind } from './kinds.js';
 import type { ErrorDetail } from '../../http/errors.js';
 import type { ImportColumn, ImportFormat, RowProblem, TextEncoding } from './model.js';
-import { xlsxArchiveProblem } from './zipGuard.js';
+import { openXlsxArchive } from './zipGuard.js';
+import { firstWorksheetRows } from './xlsx.js';
 
 /** A problem with the file as a whole (zh-CN message): the import fails with it. */
 export class ImportFileError extends Error {
@@ -200,30 +201,23 @@ export function cellValue(v: unknown): unknown {
 }
 
 async function* readXlsx(path: string): AsyncGenerator<SourceItem> {
-  const problem = await xlsxArchiveProblem(path);
-  if (problem) throw new ImportFileError(`XLSX 文件无法读取：${problem}`);
-  const input = createReadStream(path);
-  const workbook = new ExcelJS.stream.xlsx.WorkbookReader(input, { entries: 'emit', sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', worksheets: 'emit' });
+  const archive = await openXlsxArchive(path);
+  if (typeof archive === 'string') throw new ImportFileError(`XLSX 文件无法读取：${archive}`);
   let header = false;
   try {
-    for await (const worksheet of workbook) {
-      for await (const row of worksheet) {
-        const cells = (row.values as unknown[]).slice(1).map(cellValue);
-        if (cells.every(isBlank)) continue;
-        if (!header) {
-          header = true;
-          yield { type: 'header', row: row.number, headers: cells.map((c) => (isBlank(c) ? '' : String(c))) };
-        } else {
-          yield { type: 'cells', row: row.number, cells };
-        }
+    for await (const row of firstWorksheetRows(archive)) {
+      const cells = (row.values as unknown[]).slice(1).map(cellValue);
+      if (cells.every(isBlank)) continue;
+      if (!header) {
+        header = true;
+        yield { type: 'header', row: row.number, headers: cells.map((c) => (isBlank(c) ? '' : String(c))) };
+      } else {
+        yield { type: 'cells', row: row.number, cells };
       }
-      break; // the first worksheet only
     }
   } catch (err) {
     if (err instanceof ImportFileError) throw err;
     throw new ImportFileError(`XLSX 文件无法读取（文件损坏或不是有效的 XLSX）：${(err as Error).message}`);
-  } finally {
-    input.destroy();
   }
 }
 

@@ -1,11 +1,15 @@
 /**
- * Zip-bomb guard for XLSX uploads. exceljs inflates every part of the archive as it reads it, and a cell's
- * text is gathered in memory whole: a small file inflating to gigabytes (a zip bomb) would exhaust the
- * process. Before the workbook is read, every entry of the central directory is inflated once, streamed and
- * counted (nothing is kept), and the file is refused when an entry inflates far beyond what spreadsheets do.
+ * XLSX archives, read through their central directory.
+ *  - Zip-bomb guard: exceljs inflates every part of the archive as it reads it, and a cell's text is gathered
+ *    in memory whole: a small file inflating to gigabytes (a zip bomb) would exhaust the process. Before the
+ *    workbook is read, every entry of the central directory is inflated once, streamed and counted (nothing
+ *    is kept), and the file is refused when an entry inflates far beyond what spreadsheets do.
+ *  - Parts by name: the workbook reader (`xlsx.ts`) reads the parts a worksheet depends on before it, whatever
+ *    order they are stored in.
  */
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { createInflateRaw } from 'node:zlib';
 
 /** Most inflated bytes of all entries together. A 100,000-row worksheet is well under this. */
@@ -77,31 +81,43 @@ async function centralDirectory(path: string): Promise<{ entries: Entry[]; dataO
   }
 }
 
-/** Inflates one entry, counting bytes; stops as soon as `limit` is passed. Returns the count (or limit + 1). */
-function inflatedSize(path: string, start: number, compressed: number, limit: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    if (compressed === 0) return resolve(0);
-    const input = createReadStream(path, { start, end: start + compressed - 1 });
-    const inflate = createInflateRaw();
-    let n = 0;
-    const stop = (value: number) => {
-      input.destroy();
-      inflate.destroy();
-      resolve(value);
-    };
-    inflate.on('data', (chunk: Buffer) => {
-      n += chunk.length;
-      if (n > limit) stop(limit + 1);
-    });
-    inflate.on('end', () => resolve(n));
-    inflate.on('error', (err) => reject(err));
-    input.on('error', (err) => reject(err));
-    input.pipe(inflate);
-  });
+/** One entry's content as a stream, inflated as it is read (method 0 is stored, 8 deflated). */
+function entryStream(path: string, entry: Entry, start: number): Readable {
+  if (entry.compressed === 0) return Readable.from([]);
+  const raw = createReadStream(path, { start, end: start + entry.compressed - 1 });
+  if (entry.method === 0) return raw;
+  const inflate = createInflateRaw();
+  raw.on('error', (err) => inflate.destroy(err));
+  inflate.on('close', () => raw.destroy());
+  return raw.pipe(inflate);
 }
 
-/** The zh-CN reason an XLSX file must not be read (a zip bomb or a broken archive), or undefined. */
-export async function xlsxArchiveProblem(path: string): Promise<string | undefined> {
+/** Inflates one entry, counting bytes; stops as soon as `limit` is passed. Returns the count (or limit + 1). */
+async function inflatedSize(stream: Readable, limit: number): Promise<number> {
+  let n = 0;
+  try {
+    for await (const chunk of stream) {
+      n += (chunk as Buffer).length;
+      if (n > limit) return limit + 1;
+    }
+    return n;
+  } finally {
+    stream.destroy();
+  }
+}
+
+/** An XLSX archive read through its central directory: any part, by name, in any order. */
+export interface XlsxArchive {
+  names: string[];
+  /** The part's content, inflated as it is read; undefined when the archive has no such part. */
+  open(name: string): Readable | undefined;
+}
+
+/**
+ * Opens an XLSX file after checking it: the zh-CN reason it must not be read (a zip bomb or a broken
+ * archive), or the archive.
+ */
+export async function openXlsxArchive(path: string): Promise<XlsxArchive | string> {
   const dir = await centralDirectory(path);
   if (typeof dir === 'string') return dir;
   let total = 0;
@@ -112,7 +128,7 @@ export async function xlsxArchiveProblem(path: string): Promise<string | undefin
     const limit = Math.min(byRatio, XLSX_MAX_INFLATED - total);
     let size: number;
     try {
-      size = entry.method === 0 ? entry.compressed : await inflatedSize(path, start, entry.compressed, limit);
+      size = entry.method === 0 ? entry.compressed : await inflatedSize(entryStream(path, entry, start), limit);
     } catch {
       return `压缩包条目 ${entry.name} 无法解压（文件已损坏）`;
     }
@@ -123,5 +139,12 @@ export async function xlsxArchiveProblem(path: string): Promise<string | undefin
     }
     total += size;
   }
-  return undefined;
+  const byName = new Map(dir.entries.map((e) => [e.name, e]));
+  return {
+    names: [...byName.keys()],
+    open(name) {
+      const entry = byName.get(name);
+      return entry && entryStream(path, entry, dir.dataOffsets.get(entry)!);
+    },
+  };
 }
