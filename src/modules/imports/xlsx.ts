@@ -48,22 +48,27 @@ export async function* firstWorksheetRows(archive: XlsxArchive): AsyncGenerator<
   const options = { entries: 'ignore', sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', worksheets: 'emit' } as const;
   // The reader is a holder of the parsed parts here: its own pass over the input (`parse`) is never started.
   const reader = new ExcelJS.stream.xlsx.WorkbookReader('', options) as unknown as PartParsers;
-  const part = (name: string) => archive.open(name);
-  const rels = part('xl/_rels/workbook.xml.rels');
-  if (rels) await reader._parseRels(rels);
-  const workbook = part('xl/workbook.xml');
-  if (workbook) await reader._parseWorkbook(workbook);
-  const strings = part('xl/sharedStrings.xml');
-  if (strings) for await (const _ of reader._parseSharedStrings(strings));
-  const styles = part('xl/styles.xml');
-  if (styles) await reader._parseStyles(styles);
-  const path = firstWorksheetPath(archive.names, reader.model?.sheets, reader.workbookRels);
-  if (!path) return;
-  const sheet = part(path)!;
+  // Every part opened is closed at the end, read to its end or not (a damaged part stops its parser midway).
+  const opened: Readable[] = [];
+  const part = (name: string) => {
+    const stream = archive.open(name);
+    if (stream) opened.push(stream);
+    return stream;
+  };
   try {
+    const rels = part('xl/_rels/workbook.xml.rels');
+    if (rels) await reader._parseRels(rels);
+    const workbook = part('xl/workbook.xml');
+    if (workbook) await reader._parseWorkbook(workbook);
+    const strings = part('xl/sharedStrings.xml');
+    if (strings) for await (const _ of reader._parseSharedStrings(strings));
+    const styles = part('xl/styles.xml');
+    if (styles) await reader._parseStyles(styles);
+    const path = firstWorksheetPath(archive.names, reader.model?.sheets, reader.workbookRels);
+    if (!path) return;
     const sheetNo = WORKSHEET.exec(path)?.[1] ?? '1';
-    for (const { value } of reader._parseWorksheet(sheet, sheetNo)) yield* value;
+    for (const { value } of reader._parseWorksheet(part(path)!, sheetNo)) yield* value;
   } finally {
-    sheet.destroy();
+    for (const stream of opened) stream.destroy();
   }
 }
