@@ -76,7 +76,7 @@ describe('embedded database: a find decodes only the fields its projection, filt
     for (const projection of projections)
       for (const filter of filters)
         for (const sort of sorts) {
-          const ask = (comment?: string) => coll.find(filter, { projection, ...(sort ? { sort: sort as never } : {}), ...(comment ? { comment } : {}) }).toArray();
+          const ask = (options: { comment?: string }) => coll.find(filter, { projection, ...(sort ? { sort: sort as never } : {}), ...options }).toArray();
           await sameAsScan(ask, JSON.stringify({ projection, filter, sort }));
           compared++;
         }

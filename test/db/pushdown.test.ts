@@ -188,9 +188,9 @@ describe('embedded database: pushed-down queries answer exactly like a full scan
         await coll.insertMany(ds.map((d, i) => ({ ...d, _id: ids[i]! })));
         for (const q of qs) {
           const filter = q(ids);
-          const ask = (comment?: string) =>
+          const ask = (options: { comment?: string }) =>
             coll
-              .find(filter, comment ? { comment } : {})
+              .find(filter, options)
               .project({ _id: 1 })
               .toArray()
               .then((r) => r.map((d) => String(d._id)).sort())

@@ -213,9 +213,9 @@ describe('embedded database: sorted, limited answers equal a full scan (property
           await coll.createIndex({ k: 1, d: -1, _id: -1 });
           await coll.insertMany(ds.map((d, i) => ({ ...d, _id: oidIds ? new ObjectId() : `p${String(i).padStart(2, '0')}` })));
           for (const [sort, filter, skip, limit] of queries) {
-            const ask = (comment?: string) =>
+            const ask = (options: { comment?: string }) =>
               coll
-                .find(filter as mongoose.mongo.Filter<Doc>, comment ? { comment } : {})
+                .find(filter as mongoose.mongo.Filter<Doc>, options)
                 .sort(sort as Record<string, 1 | -1>)
                 .skip(skip)
                 .limit(limit)

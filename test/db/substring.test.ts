@@ -35,9 +35,9 @@ describe('embedded database: substring indexes answer a search for any part of a
 
   /** The ids a filter finds (sorted by uscc, optionally limited), checked equal to a full scan's; returns them. */
   const idsLikeScan = async (coll: mongoose.mongo.Collection<Doc>, filter: mongoose.mongo.Filter<Doc>, limit = 0) => {
-    const ask = (comment?: string) =>
+    const ask = (options: { comment?: string }) =>
       coll
-        .find(filter, comment ? { comment } : {})
+        .find(filter, options)
         .sort({ uscc: 1 })
         .limit(limit)
         .toArray()

@@ -4,24 +4,18 @@ import { expectErrorShape, type TestApp } from '../support/app.js';
 import { penaltyBody } from '../support/fixtures.js';
 import { XLSX_TYPE, csvOf, importErrorReport, importFinished, startImportApp, type ImportApp } from '../support/importFiles.js';
 import { RecordModel } from '../../src/modules/records/index.js';
-import { deflateEntry, zip } from '../support/zip.js';
+import { SHEET_CLOSE, SHEET_OPEN, deflateEntry, xlsxWorkbookParts, zip } from '../support/zip.js';
 
 /** An XLSX whose only worksheet holds one inline-string cell of `bombBytes` repeated 'A's: ~1000:1 compression. */
 async function xlsxBomb(bombBytes: number): Promise<Buffer> {
-  const small = (name: string, xml: string) => deflateEntry(name, [Buffer.from(xml)]);
   const chunk = Buffer.alloc(1 << 20, 0x41);
   function* sheet() {
-    yield Buffer.from('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>');
+    yield Buffer.from(`${SHEET_OPEN}<row r="1"><c r="A1" t="inlineStr"><is><t>`);
     for (let left = bombBytes; left > 0; left -= chunk.length) yield left >= chunk.length ? chunk : chunk.subarray(0, left);
-    yield Buffer.from('</t></is></c></row></sheetData></worksheet>');
+    yield Buffer.from(`</t></is></c></row>${SHEET_CLOSE}`);
   }
-  return zip([
-    await small('[Content_Types].xml', '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'),
-    await small('_rels/.rels', '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>'),
-    await small('xl/workbook.xml', '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>'),
-    await small('xl/_rels/workbook.xml.rels', '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'),
-    await deflateEntry('xl/worksheets/sheet1.xml', sheet()),
-  ]);
+  const parts = await xlsxWorkbookParts([{ name: 'Sheet1', target: 'worksheets/sheet1.xml' }]);
+  return zip([parts.contentTypes, parts.packageRels, parts.workbook, parts.workbookRels, await deflateEntry('xl/worksheets/sheet1.xml', sheet())]);
 }
 
 /**

@@ -6,19 +6,16 @@ import ExcelJS from 'exceljs';
 import type { TestApp } from '../support/app.js';
 import { enterpriseBody } from '../support/fixtures.js';
 import { XLSX_TYPE, headerOf, importFinished, startImportApp, type ImportApp } from '../support/importFiles.js';
-import { deflateEntry, zip } from '../support/zip.js';
+import { SHEET_CLOSE, SHEET_NS, SHEET_OPEN, deflateEntry, xlsxWorkbookParts, zip } from '../support/zip.js';
 import { readSource, type SourceItem } from '../../src/modules/imports/parse.js';
 import { firstWorksheetPath } from '../../src/modules/imports/xlsx.js';
 
-const NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"';
-const RELS_NS = 'xmlns="http://schemas.openxmlformats.org/package/2006/relationships"';
-const WORKSHEET_REL = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet';
 const escapeXml = (v: string) => v.replaceAll('&', '&amp;').replaceAll('<', '&lt;');
 
 /**
  * A two-tab workbook written by hand, its parts stored in an order exceljs's writer never uses: the worksheets
- * first (the first tab is `sheet2.xml`), the shared strings after them, the workbook and its relationships
- * last, no styles. Strings are shared (`t="s"`), the division code a number.
+ * first (the first tab is `sheet2.xml`, its relationship's target absolute), the shared strings after them,
+ * the workbook and its relationships last, no styles. Strings are shared (`t="s"`), the division code a number.
  */
 async function reorderedWorkbook(rows: (string | number)[][]): Promise<Buffer> {
   const strings: string[] = [];
@@ -28,20 +25,22 @@ async function reorderedWorkbook(rows: (string | number)[][]): Promise<Buffer> {
     return `<c r="${ref}" t="s"><v>${strings.indexOf(v)}</v></c>`;
   };
   const sheetXml = (rs: (string | number)[][]) =>
-    `<?xml version="1.0" encoding="UTF-8"?><worksheet ${NS}><sheetData>${rs
-      .map((r, i) => `<row r="${i + 1}">${r.map((v, j) => cell(v, `${String.fromCharCode(65 + j)}${i + 1}`)).join('')}</row>`)
-      .join('')}</sheetData></worksheet>`;
+    `${SHEET_OPEN}${rs.map((r, i) => `<row r="${i + 1}">${r.map((v, j) => cell(v, `${String.fromCharCode(65 + j)}${i + 1}`)).join('')}</row>`).join('')}${SHEET_CLOSE}`;
   const part = (name: string, xml: string) => deflateEntry(name, [Buffer.from(xml)]);
   const notes = sheetXml([['说明：不导入本页']]);
   const data = sheetXml(rows);
+  const book = await xlsxWorkbookParts([
+    { name: '名录', target: '/xl/worksheets/sheet2.xml' },
+    { name: '说明', target: 'worksheets/sheet1.xml' },
+  ]);
   return zip([
-    await part('[Content_Types].xml', '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>'),
+    book.contentTypes,
     await part('xl/worksheets/sheet1.xml', notes),
     await part('xl/worksheets/sheet2.xml', data),
-    await part('xl/sharedStrings.xml', `<?xml version="1.0" encoding="UTF-8"?><sst ${NS} count="${strings.length}" uniqueCount="${strings.length}">${strings.map((s) => `<si><t>${escapeXml(s)}</t></si>`).join('')}</sst>`),
-    await part('_rels/.rels', `<?xml version="1.0" encoding="UTF-8"?><Relationships ${RELS_NS}><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`),
-    await part('xl/workbook.xml', `<?xml version="1.0" encoding="UTF-8"?><workbook ${NS} xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="名录" sheetId="2" r:id="rId2"/><sheet name="说明" sheetId="1" r:id="rId1"/></sheets></workbook>`),
-    await part('xl/_rels/workbook.xml.rels', `<?xml version="1.0" encoding="UTF-8"?><Relationships ${RELS_NS}><Relationship Id="rId1" Type="${WORKSHEET_REL}" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="${WORKSHEET_REL}" Target="/xl/worksheets/sheet2.xml"/></Relationships>`),
+    await part('xl/sharedStrings.xml', `<?xml version="1.0" encoding="UTF-8"?><sst ${SHEET_NS} count="${strings.length}" uniqueCount="${strings.length}">${strings.map((s) => `<si><t>${escapeXml(s)}</t></si>`).join('')}</sst>`),
+    book.packageRels,
+    book.workbook,
+    book.workbookRels,
   ]);
 }
 

@@ -44,11 +44,12 @@ export async function planOf(cursor: mongoose.mongo.FindCursor): Promise<{ sql: 
 export const FULL_SCAN = 'ferretdb:nopushdown';
 
 /**
- * Runs one query twice, as the database plans it and as a full scan (`ask(FULL_SCAN)`), expects the same
- * answer and returns it. On MongoDB the comment is only a comment: both runs are the same query.
+ * Runs one query twice, as the database plans it (`ask({})`) and as a full scan (`ask({ comment: FULL_SCAN })`:
+ * the options to pass to `find`), expects the same answer and returns it. On MongoDB the comment is only a
+ * comment: both runs are the same query.
  */
-export async function sameAsScan<T>(ask: (comment?: string) => Promise<T>, label: string): Promise<T> {
-  const got = await ask();
-  expect(got, label).to.deep.equal(await ask(FULL_SCAN));
+export async function sameAsScan<T>(ask: (options: { comment?: string }) => Promise<T>, label: string): Promise<T> {
+  const got = await ask({});
+  expect(got, label).to.deep.equal(await ask({ comment: FULL_SCAN }));
   return got;
 }

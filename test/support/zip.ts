@@ -1,4 +1,4 @@
-/** A minimal zip writer for tests (deflated entries, sizes in the headers, no data descriptors): archives in any part order. */
+/** Hand-built zip archives for tests (deflated entries, sizes in the headers, no data descriptors), in any part order, and the workbook parts of a hand-built XLSX. */
 import { crc32, createDeflateRaw } from 'node:zlib';
 
 export interface ZipEntry {
@@ -62,4 +62,33 @@ export function zip(entries: ZipEntry[]): Buffer {
   end.writeUInt32LE(dirBytes.length, 12);
   end.writeUInt32LE(offset, 16);
   return Buffer.concat([...locals, dirBytes, end]);
+}
+
+const XML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>';
+/** The spreadsheet namespace of a worksheet's and the shared strings' root element. */
+export const SHEET_NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"';
+const RELS_NS = 'xmlns="http://schemas.openxmlformats.org/package/2006/relationships"';
+const REL_TYPE = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships';
+
+/** A worksheet part's XML opening and closing around its rows. */
+export const SHEET_OPEN = `${XML_HEAD}<worksheet ${SHEET_NS}><sheetData>`;
+export const SHEET_CLOSE = '</sheetData></worksheet>';
+
+/**
+ * The parts of a hand-built XLSX besides its worksheets and shared strings, each deflated, for a test to store
+ * in the order it wants: content types, the package's relationships, the workbook listing `tabs` in tab order
+ * and the workbook's relationships (`rId1`… in that order) to each tab's `target` (as a workbook relationship
+ * gives it: `worksheets/sheet1.xml` or `/xl/worksheets/sheet1.xml`).
+ */
+export async function xlsxWorkbookParts(tabs: { name: string; target: string }[]): Promise<Record<'contentTypes' | 'packageRels' | 'workbook' | 'workbookRels', ZipEntry>> {
+  const part = (name: string, xml: string) => deflateEntry(name, [Buffer.from(XML_HEAD + xml)]);
+  return {
+    contentTypes: await part(
+      '[Content_Types].xml',
+      '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>',
+    ),
+    packageRels: await part('_rels/.rels', `<Relationships ${RELS_NS}><Relationship Id="rId1" Type="${REL_TYPE}/officeDocument" Target="xl/workbook.xml"/></Relationships>`),
+    workbook: await part('xl/workbook.xml', `<workbook ${SHEET_NS} xmlns:r="${REL_TYPE}"><sheets>${tabs.map((t, i) => `<sheet name="${t.name}" sheetId="${i + 1}" r:id="rId${i + 1}"/>`).join('')}</sheets></workbook>`),
+    workbookRels: await part('xl/_rels/workbook.xml.rels', `<Relationships ${RELS_NS}>${tabs.map((t, i) => `<Relationship Id="rId${i + 1}" Type="${REL_TYPE}/worksheet" Target="${t.target}"/>`).join('')}</Relationships>`),
+  };
 }
